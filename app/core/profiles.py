@@ -1,0 +1,151 @@
+"""Export profiles: how a canonical example becomes JSONL lines for one provider format.
+
+Each profile declares the task kinds it can write and builds `Record`s (line + counted parts).
+`jsonl_line` is the one serialiser: the live panel shows its output and the export writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.core import tokens
+from app.core.records import Canonical, Conversation, Part, Record
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str
+    title: str
+    kinds: tuple[str, ...]
+    text_pairs: bool  # writes prompt/completion (separator, leading space and stop are exported)
+    build: Callable[[Canonical, str], tuple[Record, ...]]
+    note: str = ""
+
+
+def jsonl_line(record: Record) -> str:
+    """The exact text of one exported line (without the newline)."""
+    return json.dumps(record.line, ensure_ascii=False)
+
+
+def _legacy(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
+    records = []
+    for row in canonical.rows:
+        prompt_tokens = tokens.count(row.prompt, encoding)
+        completion_tokens = tokens.count(row.completion, encoding)
+        total = prompt_tokens + completion_tokens
+        records.append(
+            Record(
+                line={"prompt": row.prompt, "completion": row.completion},
+                parts=(
+                    Part("prompt", row.prompt, prompt_tokens),
+                    Part("completion", row.completion, completion_tokens),
+                ),
+                tokens=total,
+                billed_tokens=total,
+            )
+        )
+    return tuple(records)
+
+
+def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -> list[Part]:
+    parts = []
+    for index, message in enumerate(messages):
+        text = message.get("content")
+        shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+        parts.append(
+            Part(f"{prefix}[{index}] {message.get('role', '?')}", shown, tokens.count_message(message, encoding))
+        )
+    return parts
+
+
+def _conversation_of(canonical: Canonical) -> Conversation | None:
+    if canonical.conversation is not None:
+        return canonical.conversation
+    return None
+
+
+def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
+    conversation = _conversation_of(canonical)
+    if conversation is None:
+        return ()
+    messages = [dict(m) for m in conversation.messages]
+    if conversation.preferred is not None:  # a preference pair trains on its preferred reply
+        messages.append({"role": "assistant", "content": conversation.preferred})
+    total = tokens.count_messages(messages, encoding)
+    return (
+        Record(
+            line={"messages": messages},
+            parts=tuple(_message_parts(messages, encoding, "messages")),
+            tokens=total,
+            billed_tokens=total,
+        ),
+    )
+
+
+def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
+    conversation = canonical.conversation
+    if conversation is None or conversation.preferred is None:
+        return ()
+    inputs = [dict(m) for m in conversation.messages]
+    preferred = {"role": "assistant", "content": conversation.preferred}
+    rejected = {"role": "assistant", "content": conversation.non_preferred or ""}
+    input_tokens = tokens.count_messages(inputs, encoding)
+    preferred_tokens = tokens.count_message(preferred, encoding)
+    rejected_tokens = tokens.count_message(rejected, encoding)
+    parts = _message_parts(inputs, encoding, "input.messages")
+    parts.append(Part("preferred_output[0] assistant", preferred["content"], preferred_tokens))
+    parts.append(Part("non_preferred_output[0] assistant", rejected["content"], rejected_tokens))
+    return (
+        Record(
+            line={
+                "input": {"messages": inputs},
+                "preferred_output": [preferred],
+                "non_preferred_output": [rejected],
+            },
+            parts=tuple(parts),
+            tokens=input_tokens + max(preferred_tokens, rejected_tokens),
+            billed_tokens=input_tokens + preferred_tokens + rejected_tokens,
+        ),
+    )
+
+
+PROFILES: dict[str, Profile] = {
+    p.key: p
+    for p in (
+        Profile(
+            "openai-legacy",
+            "OpenAI prompt/completion (legacy)",
+            ("classification", "generation"),
+            text_pairs=True,
+            build=_legacy,
+            note="babbage-002 / davinci-002; the same shape is read by Together and Bedrock.",
+        ),
+        Profile(
+            "openai-chat",
+            "OpenAI chat messages",
+            ("classification", "generation", "chat", "preference"),
+            text_pairs=False,
+            build=_chat,
+            note="prompt -> user, completion -> assistant, without separator, leading space or stop.",
+        ),
+        Profile(
+            "openai-preference",
+            "OpenAI preference pairs (DPO)",
+            ("preference",),
+            text_pairs=False,
+            build=_preference,
+            note="input.messages with one preferred and one non-preferred assistant reply.",
+        ),
+    )
+}
+
+
+def default_profile(kind: str) -> str:
+    return {"chat": "openai-chat", "preference": "openai-preference"}.get(kind, "openai-legacy")
+
+
+def profiles_for(kind: str) -> list[Profile]:
+    return [p for p in PROFILES.values() if kind in p.kinds]

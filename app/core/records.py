@@ -1,0 +1,78 @@
+"""The values one render produces: canonical rows and conversations, and exported records.
+
+`Canonical` is an example in provider-neutral form (prompt/completion rows for classification
+and generation, a conversation for chat and preference). A profile turns it into `Record`s:
+the exact JSON object of each exported line, with the strings that were counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One prompt/completion training row, as the legacy format writes it."""
+
+    prompt: str  # exported prompt: filled template + separator (or the chatbot dialog)
+    completion: str  # exported completion: leading space + output + stop
+    user_text: str  # the prompt without separator: the user message of a chat export
+    output_text: str  # the output without leading space or stop: the assistant message
+    prompt_end: str  # what the prompt must end with (the separator, or "\nAgent:")
+    separator_scope: str  # text in which the separator must not occur
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Chat messages; for preference pairs, the input plus the two candidate replies."""
+
+    messages: tuple[dict[str, Any], ...]
+    preferred: str | None = None
+    non_preferred: str | None = None
+
+
+@dataclass(frozen=True)
+class Canonical:
+    rows: tuple[Row, ...] = ()
+    conversation: Conversation | None = None
+    input_key: str = ""  # what "the same input" means for duplicates and conflicts
+    output_key: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A counted string of a record: its place in the line, its text and its tokens."""
+
+    name: str
+    text: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Record:
+    line: dict[str, Any]  # exactly what is written as one JSONL line
+    parts: tuple[Part, ...]
+    tokens: int  # counted toward the model limit (format overhead included)
+    billed_tokens: int  # counted toward the training estimate
+
+
+@dataclass(frozen=True)
+class Rendered:
+    profile: str
+    encoding: str
+    approximate: bool
+    canonical: Canonical
+    records: tuple[Record, ...] = field(default_factory=tuple)
+
+    @property
+    def tokens(self) -> int:
+        return sum(r.tokens for r in self.records)
+
+    @property
+    def billed_tokens(self) -> int:
+        return sum(r.billed_tokens for r in self.records)
+
+    @property
+    def max_record_tokens(self) -> int:
+        return max((r.tokens for r in self.records), default=0)

@@ -1,0 +1,221 @@
+"""render(settings, example, profile) -> Rendered: the one path from typed values to exported lines.
+
+The form never makes the annotator type the separator, the leading space or the stop: this
+module adds them. It never raises on odd input (a number where text was expected, a missing
+field): it renders what it can and the rules say what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.core.models import ModelTable, load_model_table
+from app.core.profiles import PROFILES, default_profile
+from app.core.records import Canonical, Conversation, Rendered, Row
+from app.core.tasks import Example, ProjectSettings, fill_template
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def pairs_of(value: Any) -> list[tuple[str, str]]:
+    """[[key, value], ...] or [{"key":..,"value":..}] as clean (key, value) tuples; blank rows dropped."""
+    pairs = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict):
+            key, val = item.get("key", item.get("role", "")), item.get("value", item.get("content", ""))
+        elif isinstance(item, (list, tuple)) and len(item) >= 2:
+            key, val = item[0], item[1]
+        else:
+            continue
+        key, val = as_text(key).strip(), as_text(val)
+        if key or val.strip():
+            pairs.append((key, val))
+    return pairs
+
+
+def attributes_text(pairs: list[tuple[str, str]], style: str) -> str:
+    if style == "natural_language":
+        return " ".join(f"{k} is {v.strip()}." for k, v in pairs)
+    return ", ".join(f"{k}={v.strip()}" for k, v in pairs)
+
+
+def field_values(settings: ProjectSettings, example: Example) -> dict[str, str]:
+    """Each field as the text the template receives (attribute rows rendered in the prompt style)."""
+    values: dict[str, str] = {}
+    raw = example.fields if isinstance(example.fields, dict) else {}
+    for spec in settings.fields:
+        value = raw.get(spec.name)
+        if spec.widget == "pairs":
+            values[spec.name] = attributes_text(pairs_of(value), settings.prompt_style)
+        elif spec.widget == "turns":
+            values[spec.name] = "\n".join(f"{k}: {v}" for k, v in pairs_of(value))
+        else:
+            values[spec.name] = as_text(value)
+    return values
+
+
+def output_text(settings: ProjectSettings, output: Any) -> str:
+    """The output as the annotator meant it: a label's text, free text, or entity lines."""
+    if settings.output_widget == "label":
+        label = settings.label_for(output)
+        return label.completion.strip() if label else as_text(output).strip()
+    if settings.output_widget == "list":
+        items = output if isinstance(output, list) else as_text(output).split("\n")
+        return "\n".join(s for s in (as_text(i).strip() for i in items) if s)
+    return as_text(output).strip()
+
+
+def _completion(settings: ProjectSettings, text: str) -> str:
+    return (" " if settings.leading_space else "") + text + settings.stop
+
+
+def _classification_or_generation(settings: ProjectSettings, example: Example) -> Canonical:
+    values = field_values(settings, example)
+    body = fill_template(settings.template, values)
+    if settings.output_widget == "agent_turns":
+        return _support_chat(settings, example, body)
+    prompt = body + settings.separator
+    if settings.output_widget == "label":
+        label = settings.label_for(example.output)
+        answer = output_text(settings, example.output)
+        completion = label.completion if label else ""
+    else:
+        answer = output_text(settings, example.output)
+        completion = _completion(settings, answer) if answer else ""
+    row = Row(
+        prompt=prompt,
+        completion=completion,
+        user_text=body,
+        output_text=answer,
+        prompt_end=settings.separator,
+        separator_scope=body,
+    )
+    conversation = Conversation(
+        messages=({"role": "user", "content": body}, {"role": "assistant", "content": answer})
+    )
+    return Canonical(rows=(row,), conversation=conversation, input_key=prompt, output_key=completion)
+
+
+def _support_chat(settings: ProjectSettings, example: Example, header_body: str) -> Canonical:
+    asker, answerer = settings.speakers
+    header = header_body + settings.separator
+    turns = [(_speaker(settings, k), v.strip()) for k, v in pairs_of(example.fields.get("turns"))]
+    rows, dialog = [], []
+    for speaker, text in turns:
+        if speaker == answerer:
+            prompt = header + "".join(line + "\n" for line in dialog) + f"{answerer}:"
+            rows.append(
+                Row(
+                    prompt=prompt,
+                    completion=(" " if settings.leading_space else "") + text + settings.stop,
+                    user_text=prompt[: -len(f"{answerer}:")],
+                    output_text=text,
+                    prompt_end=f"{answerer}:",
+                    separator_scope=header_body + "\n" + "\n".join(t for _, t in turns),
+                )
+            )
+        dialog.append(f"{speaker}: {text}")
+    messages: list[dict[str, Any]] = [{"role": "system", "content": header_body}]
+    messages += [{"role": "assistant" if s == answerer else "user", "content": t} for s, t in turns]
+    return Canonical(
+        rows=tuple(rows),
+        conversation=Conversation(messages=tuple(messages)),
+        input_key=json.dumps([header_body, turns[:-1]], ensure_ascii=False),
+        output_key=turns[-1][1] if turns else "",
+    )
+
+
+def _speaker(settings: ProjectSettings, role: str) -> str:
+    asker, answerer = settings.speakers
+    lowered = role.strip().lower()
+    if lowered in (answerer.lower(), "assistant", "agent"):
+        return answerer
+    if lowered in (asker.lower(), "user", "customer"):
+        return asker
+    return role.strip()
+
+
+def chat_turns(value: Any) -> list[dict[str, Any]]:
+    """Chat turns as messages; keeps what the user gave (roles, weight) so rules can judge it."""
+    messages = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict):
+            message = {k: v for k, v in item.items() if v is not None}
+        elif isinstance(item, (list, tuple)) and len(item) >= 2:
+            message = {"role": as_text(item[0]), "content": as_text(item[1])}
+            if len(item) >= 3 and item[2] is not None:
+                message["weight"] = item[2]
+        else:
+            continue
+        messages.append(message)
+    return messages
+
+
+def _chat(settings: ProjectSettings, example: Example) -> Canonical:
+    system = as_text(example.fields.get("system")).strip() if isinstance(example.fields, dict) else ""
+    messages = ([{"role": "system", "content": system}] if system else []) + chat_turns(example.output)
+    last_assistant = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+    if last_assistant is None:
+        input_part, output_part = messages, []
+    else:
+        input_part, output_part = messages[:last_assistant], [messages[last_assistant]]
+    return Canonical(
+        conversation=Conversation(messages=tuple(messages)),
+        input_key=json.dumps(input_part, ensure_ascii=False, sort_keys=True),
+        output_key=json.dumps(output_part, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _preference(settings: ProjectSettings, example: Example) -> Canonical:
+    fields = example.fields if isinstance(example.fields, dict) else {}
+    system = as_text(fields.get("system")).strip()
+    messages = ([{"role": "system", "content": system}] if system else []) + chat_turns(fields.get("turns"))
+    output = example.output if isinstance(example.output, dict) else {}
+    preferred = as_text(output.get("preferred")).strip()
+    rejected = as_text(output.get("non_preferred")).strip()
+    return Canonical(
+        conversation=Conversation(messages=tuple(messages), preferred=preferred, non_preferred=rejected),
+        input_key=json.dumps(messages, ensure_ascii=False, sort_keys=True),
+        output_key=json.dumps([preferred, rejected], ensure_ascii=False),
+    )
+
+
+_CANONICAL = {
+    "classification": _classification_or_generation,
+    "generation": _classification_or_generation,
+    "chat": _chat,
+    "preference": _preference,
+}
+
+
+def canonical(settings: ProjectSettings, example: Example) -> Canonical:
+    return _CANONICAL[settings.kind](settings, example)
+
+
+def render(
+    settings: ProjectSettings,
+    example: Example,
+    profile: str | None = None,
+    models: ModelTable | None = None,
+) -> Rendered:
+    """The exported record(s) of one example for `profile`, with token counts for the target model."""
+    profile_key = profile or default_profile(settings.kind)
+    chosen = PROFILES[profile_key]
+    model = (models or load_model_table()).get(settings.target_model)
+    form = canonical(settings, example)
+    return Rendered(
+        profile=profile_key,
+        encoding=model.counting_encoding,
+        approximate=model.approximate,
+        canonical=form,
+        records=chosen.build(form, model.counting_encoding) if settings.kind in chosen.kinds else (),
+    )

@@ -1,0 +1,6 @@
+"""The rule catalogue (codes, levels, thresholds, sources) and the per-example checks.
+
+Importing this package registers every rule; `registry.RULES` then lists them all.
+"""
+
+from app.core.rules import catalogue, example_rules  # noqa: F401  (registration side effects)

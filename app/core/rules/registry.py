@@ -1,0 +1,100 @@
+"""Rule metadata and findings: the registry is RULES.md in code.
+
+Every rule has a stable code, a level, the kinds it applies to, a threshold and a source. A
+per-example check is a small function registered with `@example_rule(code)`; it receives an
+`ExampleContext` and yields `Finding`s. Dataset and file rules are listed here for the help
+page and implemented where their aggregates live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.models import ModelInfo
+from app.core.profiles import Profile
+from app.core.records import Rendered
+from app.core.tasks import Example, ProjectSettings
+
+LEVELS = ("info", "warning", "error")
+LEVEL_RANK = {"": 0, "ok": 0, "info": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    level: str
+    kinds: tuple[str, ...]  # short kinds: cls, gen, chat, pref (or all four)
+    scope: str  # "example", "file" or "dataset"
+    threshold: str
+    source: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: str
+    field: str  # the form field or record part concerned ("text", "label", "messages[2]", "")
+    message: str  # what is wrong and what to do
+    record: int | None = None  # 0-based index of the exported record, when one example gives several
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "level": self.level, "field": self.field, "message": self.message, "record": self.record}
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    """Other examples of the project sharing this one's hashes (one indexed lookup on save/lint)."""
+
+    duplicates: tuple[int, ...] = ()  # same input and output
+    conflicts: tuple[int, ...] = ()  # same input, different output
+
+
+@dataclass(frozen=True)
+class ExampleContext:
+    settings: ProjectSettings
+    example: Example
+    rendered: Rendered
+    model: ModelInfo
+    profile: Profile
+    neighbors: Neighbors = field(default_factory=Neighbors)
+
+    @property
+    def kind(self) -> str:
+        return self.settings.short_kind
+
+    def finding(self, code: str, field: str, message: str, record: int | None = None, level: str | None = None) -> Finding:
+        return Finding(code, level or RULES[code].level, field, message, record)
+
+
+ALL = ("cls", "gen", "chat", "pref")
+RULES: dict[str, RuleSpec] = {}
+EXAMPLE_CHECKS: list[tuple[RuleSpec, Callable[[ExampleContext], Iterable[Finding]]]] = []
+
+
+def define(code: str, level: str, kinds: tuple[str, ...], scope: str, threshold: str, source: str, summary: str) -> RuleSpec:
+    spec = RuleSpec(code, level, kinds, scope, threshold, source, summary)
+    RULES[code] = spec
+    return spec
+
+
+def example_rule(code: str) -> Callable[[Callable[[ExampleContext], Iterable[Finding]]], Callable[[ExampleContext], Iterable[Finding]]]:
+    """Register a per-example check for the rule `code` (already defined with `define`)."""
+
+    def register(fn: Callable[[ExampleContext], Iterable[Finding]]) -> Callable[[ExampleContext], Iterable[Finding]]:
+        EXAMPLE_CHECKS.append((RULES[code], fn))
+        return fn
+
+    return register
+
+
+def run_example_rules(ctx: ExampleContext) -> Iterator[Finding]:
+    for spec, check in EXAMPLE_CHECKS:
+        if ctx.kind in spec.kinds:
+            yield from check(ctx)
+
+
+def worst_level(findings: Iterable[Finding]) -> str:
+    return max((f.level for f in findings), key=lambda lvl: LEVEL_RANK[lvl], default="ok")

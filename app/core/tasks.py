@@ -1,0 +1,127 @@
+"""Project settings and example values as plain data: what a task type is made of.
+
+A task type is data, not a code path: input fields (with widget and limits), a prompt template,
+a separator, a stop sequence, a label set, a target model and a prompt style. Presets
+(`app.core.presets`) are ready-made `ProjectSettings`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+KINDS = ("classification", "generation", "chat", "preference")
+SHORT_KIND = {"classification": "cls", "generation": "gen", "chat": "chat", "preference": "pref"}
+
+# Widgets a field can use; each has a form partial in templates/examples/widgets/.
+WIDGETS = ("text", "textarea", "pairs", "turns")
+# How the output is edited: a label picker, free text, a list of items, chat turns, a pair.
+OUTPUT_WIDGETS = ("label", "text", "list", "agent_turns", "chat", "pair")
+PROMPT_STYLES = ("template", "key_value", "natural_language")
+
+DEFAULT_MAX_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    widget: str = "textarea"
+    required: bool = True
+    max_chars: int = DEFAULT_MAX_CHARS
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    completion: str  # exactly what is exported, leading space included (" positive", " 4")
+    hotkey: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    kind: str
+    preset: str = "custom"
+    fields: tuple[FieldSpec, ...] = ()
+    template: str = ""
+    separator: str = ""
+    stop: str = ""
+    labels: tuple[Label, ...] = ()
+    target_model: str = "gpt-4.1-mini"
+    prompt_style: str = "template"
+    output_widget: str = "text"
+    leading_space: bool = True
+    output_max_chars: int = DEFAULT_MAX_CHARS
+    # Support-chatbot speakers: who asks, who answers (the answerer's turns are exported).
+    speakers: tuple[str, str] = ("Customer", "Agent")
+
+    @property
+    def short_kind(self) -> str:
+        return SHORT_KIND[self.kind]
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def label_for(self, value: Any) -> Label | None:
+        """The label named `value`, or else the one whose completion text is `value` (" 4" / "4")."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        for label in self.labels:
+            if label.name == value:
+                return label
+        for label in self.labels:
+            if label.completion.strip() == value.strip():
+                return label
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProjectSettings:
+        data = dict(data)
+        data["fields"] = tuple(FieldSpec(**f) for f in data.get("fields", ()))
+        data["labels"] = tuple(Label(**lab) for lab in data.get("labels", ()))
+        if "speakers" in data:
+            data["speakers"] = tuple(data["speakers"])
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_changes(self, **changes: Any) -> ProjectSettings:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Example:
+    """What an annotator typed: field values and the output (label, text, list, turns, pair)."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    output: Any = None
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def template_placeholders(template: str) -> list[str]:
+    return [m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)]
+
+
+def fill_template(template: str, values: dict[str, Any]) -> str:
+    """Replace `{name}` with the field's text; `{{` and `}}` are literal braces.
+
+    No attribute access or format specs (unlike str.format), so an owner-written template
+    can never reach into Python objects.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        value = values.get(match.group(1), "")
+        return value if isinstance(value, str) else ("" if value is None else str(value))
+
+    return _PLACEHOLDER.sub(substitute, template)

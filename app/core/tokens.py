@@ -1,0 +1,78 @@
+"""Token counting with the real tiktoken encodings.
+
+Special tokens inside user text (`<|endoftext|>`) are counted as ordinary text, never raised
+on; `special_tokens_in` finds them for the `special-token` rule. Chat counting follows the
+OpenAI cookbook recipe (3 per message, +1 for a name, +3 reply priming), which the cookbook
+itself calls approximate.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import tiktoken
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+
+@lru_cache(maxsize=8)
+def encoding(name: str) -> tiktoken.Encoding:
+    return tiktoken.get_encoding(name)
+
+
+def encode(text: str, encoding_name: str) -> list[int]:
+    return encoding(encoding_name).encode(text, allowed_special=set(), disallowed_special=())
+
+
+@lru_cache(maxsize=4096)
+def _count_cached(text: str, encoding_name: str) -> int:
+    return len(encode(text, encoding_name))
+
+
+def count(text: str, encoding_name: str) -> int:
+    """Number of tokens of `text`; short strings (labels, roles) are memoised."""
+    if len(text) <= 64:
+        return _count_cached(text, encoding_name)
+    return len(encode(text, encoding_name))
+
+
+def token_strings(text: str, encoding_name: str) -> list[str]:
+    """The text of each token, for messages such as `" very positive"` -> `[" very", " positive"]`."""
+    enc = encoding(encoding_name)
+    return [enc.decode([t]) for t in encode(text, encoding_name)]
+
+
+def special_tokens_in(text: str, encoding_name: str) -> list[str]:
+    """The encoding's special tokens that occur in `text`, in order of first appearance."""
+    if "<|" not in text:
+        return []
+    found = [(text.find(tok), tok) for tok in encoding(encoding_name).special_tokens_set if tok in text]
+    return [tok for _, tok in sorted(found)]
+
+
+def message_value_text(value: Any) -> str | None:
+    """The string a chat message value is counted as: strings as is, lists/dicts as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return None  # numbers and booleans (weight) are not encoded
+
+
+def count_message(message: dict[str, Any], encoding_name: str) -> int:
+    total = TOKENS_PER_MESSAGE
+    for key, value in message.items():
+        text = message_value_text(value)
+        if text is not None:
+            total += count(text, encoding_name)
+        if key == "name":
+            total += TOKENS_PER_NAME
+    return total
+
+
+def count_messages(messages: list[dict[str, Any]], encoding_name: str) -> int:
+    return sum(count_message(m, encoding_name) for m in messages) + REPLY_PRIMING
