@@ -1,0 +1,47 @@
+"""Settings from the environment (prefix `TUNELAB_`), read once per app; never at import time.
+
+Every field here is listed in the README's settings table (tests/test_readme.py checks it).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.core.models import DEFAULT_MODELS_FILE
+from app.tokenizer_files import DEFAULT_CACHE_DIR
+
+DEV_SECRET = "dev-only-insecure-secret-key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUNELAB_", extra="ignore")
+
+    database_url: str = Field("sqlite:///./data/tunelab.db", description="SQLAlchemy URL of the database.")
+    secret_key: str = Field(DEV_SECRET, description="Signs session and CSRF cookies; required outside dev mode.")
+    dev_mode: bool = Field(False, description="Allows the built-in development secret key.")
+    cookie_secure: bool = Field(False, description="Send cookies over HTTPS only (set behind TLS).")
+    session_max_age: int = Field(14 * 24 * 3600, description="Seconds a sign-in lasts.")
+    models_file: Path = Field(DEFAULT_MODELS_FILE, description="The dated model table (limits, prices, tokenizers).")
+    tokenizer_dir: Path = Field(DEFAULT_CACHE_DIR, description="Where the offline tiktoken files live.")
+    page_size: int = Field(50, description="Examples per page in the examples list.")
+
+    @model_validator(mode="after")
+    def refuse_default_secret(self) -> Settings:
+        if self.secret_key == DEV_SECRET and not self.dev_mode:
+            raise ValueError(
+                "TUNELAB_SECRET_KEY is not set: set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+                "or set TUNELAB_DEV_MODE=1 on a development machine."
+            )
+        if len(self.secret_key) < 16:
+            raise ValueError("TUNELAB_SECRET_KEY is too short: use at least 16 characters.")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

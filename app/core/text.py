@@ -1,0 +1,44 @@
+"""Small text helpers shared by forms and the live panel: escapes and visible whitespace."""
+
+from __future__ import annotations
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def escape_controls(text: str) -> str:
+    """`"\\n\\n###\\n\\n"` as a one-line string a user can read and edit in a text input."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def unescape_controls(text: str) -> str:
+    """Inverse of `escape_controls`: `\\n`, `\\t`, `\\r` and `\\\\` become the characters."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "ntr\\":
+            out.append({"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}[text[i + 1]])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def visible_segments(text: str) -> list[tuple[str, str]]:
+    """Split text into ("text", s) and ("ws", marker) pieces so spaces, tabs and newlines show.
+
+    A space becomes "·", a tab "→", a newline "↵" followed by a real line break.
+    """
+    pieces: list[tuple[str, str]] = []
+    buffer: list[str] = []
+    for ch in text:
+        if ch in " \t\n\r":
+            if buffer:
+                pieces.append(("text", "".join(buffer)))
+                buffer = []
+            pieces.append(("ws", {" ": "·", "\t": "→", "\n": "↵\n", "\r": "␍"}[ch]))
+        else:
+            buffer.append(ch)
+    if buffer:
+        pieces.append(("text", "".join(buffer)))
+    return pieces

@@ -1,0 +1,37 @@
+"""create_app(settings) -> the ASGI app: checks tokenizer files, builds the engine, mounts routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.config import Settings, get_settings
+from app.core.models import load_model_table
+from app.storage.db import make_engine
+from app.tokenizer_files import activate
+from app.web import errors, routes
+from app.web.security import SecurityHeadersMiddleware, csrf_failed, skip_csrf
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    activate(settings.tokenizer_dir)  # refuses to start with a clear message if files are missing/wrong
+    app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.models = load_model_table(settings.models_file)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    routes.register(app)
+    errors.register(app)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",
+                       max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
+    app.add_middleware(asgi_csrf, signing_secret=settings.secret_key, always_protect={"/login", "/setup"},
+                       skip_if_scope=skip_csrf, cookie_secure=settings.cookie_secure, send_csrf_failed=csrf_failed)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

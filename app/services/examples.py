@@ -1,0 +1,177 @@
+"""Examples: live lint, save with an optimistic version check, delete, list, re-check.
+
+Every path goes through `core.evaluate`, so what the panel shows is what is stored and exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.evaluate import Evaluation, evaluate
+from app.core.models import ModelTable
+from app.core.rules.registry import Neighbors
+from app.core.tasks import Example as ExampleValues
+from app.core.tasks import ProjectSettings
+from app.services.errors import Invalid, NotFound, Stale
+from app.storage import examples as store
+from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
+
+
+def _settings(project: Project) -> ProjectSettings:
+    return ProjectSettings.from_dict(project.settings)
+
+
+def _neighbor_finder(session: Session, project_id: int, example_id: int | None):
+    def find(input_hash: str, content_hash: str) -> Neighbors:
+        rows = store.neighbors(session, project_id, input_hash, example_id)
+        return Neighbors(
+            duplicates=tuple(i for i, h in rows if h == content_hash),
+            conflicts=tuple(i for i, h in rows if h != content_hash),
+        )
+
+    return find
+
+
+def values_of(example: Example) -> ExampleValues:
+    return ExampleValues(fields=example.fields, output=example.output)
+
+
+def lint(
+    session: Session,
+    project: Project,
+    values: ExampleValues,
+    models: ModelTable,
+    example_id: int | None = None,
+    profile: str | None = None,
+) -> Evaluation:
+    """What the live panel shows: render + count + rules, plus one indexed hash lookup."""
+    return evaluate(
+        _settings(project),
+        values,
+        profile or project.export_profile,
+        find_neighbors=_neighbor_finder(session, project.id, example_id),
+        models=models,
+    )
+
+
+def get_example(session: Session, project: Project, example_id: int) -> Example:
+    example = store.get_example(session, project.id, example_id)
+    if example is None:
+        raise NotFound(f"example {example_id} does not exist in this project")
+    return example
+
+
+def _snapshot(example: Example) -> dict[str, Any]:
+    return {"fields": example.fields, "output": example.output, "status": example.status}
+
+
+def _apply(example: Example, values: ExampleValues, evaluation: Evaluation, settings: ProjectSettings) -> None:
+    example.fields = values.fields
+    example.output = values.output
+    label = settings.label_for(values.output) if settings.kind == "classification" else None
+    example.label = label.name if label else None
+    _cache(example, evaluation)
+
+
+def _cache(example: Example, evaluation: Evaluation) -> None:
+    example.token_count = evaluation.rendered.tokens
+    example.worst_level = evaluation.level
+    example.codes = evaluation.codes
+    example.input_hash = evaluation.input_hash
+    example.content_hash = evaluation.content_hash
+
+
+@dataclass(frozen=True)
+class Saved:
+    example: Example
+    evaluation: Evaluation
+    created: bool
+
+
+def save(
+    session: Session,
+    project: Project,
+    user: User,
+    values: ExampleValues,
+    models: ModelTable,
+    example_id: int | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    """Create or update one example. Refused (nothing stored) on field errors or error-level
+    findings; a stale `expected_version` raises Stale with both versions."""
+    settings = _settings(project)
+    current = get_example(session, project, example_id) if example_id is not None else None
+    evaluation = lint(session, project, values, models, example_id)
+    if current is not None and expected_version is not None and current.version != expected_version:
+        raise Stale(current=current, mine=evaluation)
+    if not evaluation.can_save:
+        errors = {e.field: e.message for e in evaluation.field_errors}
+        for finding in evaluation.errors:
+            errors.setdefault(finding.field or "output", finding.message)
+        raise Invalid(errors, evaluation)
+    now = utcnow()
+    if current is None:
+        example = Example(project_id=project.id, created_by=user.id, updated_by=user.id, created_at=now, updated_at=now,
+                          input_hash="", content_hash="")
+        _apply(example, values, evaluation, settings)
+        session.add(example)
+        session.flush()
+        before = None
+    else:
+        example = current
+        before = _snapshot(example)
+        _apply(example, values, evaluation, settings)
+        example.version += 1
+        example.updated_by = user.id
+        example.updated_at = now
+        session.add(example)
+        session.flush()
+    session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
+                                before=before, after=_snapshot(example)))
+    session.commit()
+    return Saved(example=example, evaluation=evaluation, created=current is None)
+
+
+def delete(session: Session, project: Project, user: User, example_id: int, expected_version: int | None = None) -> None:
+    example = get_example(session, project, example_id)
+    if expected_version is not None and example.version != expected_version:
+        raise Stale(current=example, mine=None)
+    session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
+                                before=_snapshot(example), after=None))
+    session.delete(example)
+    session.commit()
+
+
+def list_examples(session: Session, project: Project, *, level: str | None = None, label: str | None = None,
+                  before_id: int | None = None, limit: int = 50) -> list[Example]:
+    return store.list_examples(session, project.id, level=level or None, label=label or None,
+                               before_id=before_id, limit=limit)
+
+
+def level_counts(session: Session, project: Project) -> dict[str, int]:
+    return store.count_by_level(session, project.id)
+
+
+def neighbours_in_list(session: Session, project: Project, example_id: int) -> tuple[int | None, int | None]:
+    """(older id, newer id) for previous / next navigation."""
+    return (store.adjacent_id(session, project.id, example_id, newer=False),
+            store.adjacent_id(session, project.id, example_id, newer=True))
+
+
+def recheck_project(session: Session, project: Project, models: ModelTable) -> int:
+    """Re-evaluate every example after a settings change (cached counts, levels, hashes)."""
+    settings = _settings(project)
+    checked = 0
+    for example in store.iter_for_export(session, project.id, None):
+        evaluation = evaluate(settings, values_of(example), project.export_profile,
+                              find_neighbors=_neighbor_finder(session, project.id, example.id), models=models)
+        _apply(example, values_of(example), evaluation, settings)
+        session.add(example)
+        checked += 1
+        if checked % 500 == 0:
+            session.flush()
+    session.commit()
+    return checked

@@ -1,0 +1,167 @@
+"""Projects: create from a preset, read settings, change settings (re-checking every example)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from app.core.models import ModelTable
+from app.core.presets import PRESETS_BY_KEY, get_preset
+from app.core.profiles import PROFILES, default_profile
+from app.core.tasks import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
+from app.services import examples as example_service
+from app.services.errors import Invalid, NotFound
+from app.storage import projects as store
+from app.storage.tables import Project, User, utcnow
+
+NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
+def settings_of(project: Project) -> ProjectSettings:
+    return ProjectSettings.from_dict(project.settings)
+
+
+def list_projects(session: Session) -> list[tuple[Project, int]]:
+    return store.list_projects(session)
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = store.get_project(session, project_id)
+    if project is None:
+        raise NotFound(f"project {project_id} does not exist")
+    return project
+
+
+def create_project(session: Session, user: User, name: str, preset_key: str) -> Project:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Name the project."
+    elif len(name.strip()) > 200:
+        errors["name"] = "Use at most 200 characters."
+    if preset_key not in PRESETS_BY_KEY:
+        errors["preset"] = "Pick one of the task types."
+    if errors:
+        raise Invalid(errors)
+    preset = get_preset(preset_key)
+    project = Project(
+        name=name.strip(),
+        kind=preset.settings.kind,
+        preset=preset.key,
+        settings=preset.settings.to_dict(),
+        export_profile=default_profile(preset.settings.kind),
+        created_by=user.id,
+    )
+    store.add_project(session, project)
+    session.commit()
+    return project
+
+
+@dataclass
+class SettingsForm:
+    """What the settings page posts, already unescaped (`\\n` typed as two characters is a newline)."""
+
+    name: str
+    target_model: str
+    separator: str
+    stop: str
+    leading_space: bool
+    guidelines: str
+    export_profile: str
+    prompt_style: str = "template"
+    labels: list[tuple[str, str, str]] = field(default_factory=list)  # (name, completion, hotkey)
+    kind: str | None = None  # custom projects only
+    template: str | None = None  # custom projects only
+    fields: list[tuple[str, str, str, bool]] | None = None  # custom: (name, label, widget, required)
+
+
+def _labels(rows: list[tuple[str, str, str]], errors: dict[str, str]) -> tuple[Label, ...]:
+    labels, names, keys = [], set(), set()
+    for name, completion, hotkey in rows:
+        name, hotkey = name.strip(), hotkey.strip()
+        if not name and not completion.strip():
+            continue
+        if not name:
+            errors["labels"] = f"Every label needs a name (completion {completion!r} has none)."
+        elif name in names:
+            errors["labels"] = f"Label {name!r} appears twice."
+        if not completion.strip():
+            completion = " " + name
+        if len(hotkey) > 1:
+            errors["labels"] = f"Hotkey {hotkey!r} of {name!r} must be one key."
+        elif hotkey and hotkey in keys:
+            errors["labels"] = f"Hotkey {hotkey!r} is used by two labels."
+        names.add(name)
+        keys.add(hotkey)
+        labels.append(Label(name=name, completion=completion, hotkey=hotkey))
+    return tuple(labels)
+
+
+def _custom_fields(rows: list[tuple[str, str, str, bool]], errors: dict[str, str]) -> tuple[FieldSpec, ...]:
+    specs, seen = [], set()
+    for name, label, widget, required in rows:
+        name = name.strip()
+        if not name:
+            continue
+        if not NAME_RE.match(name):
+            errors["fields"] = f"Field name {name!r}: use lowercase letters, digits and _ (start with a letter)."
+        elif name in seen:
+            errors["fields"] = f"Field {name!r} appears twice."
+        seen.add(name)
+        specs.append(FieldSpec(name, label.strip() or name, widget if widget in ("text", "textarea") else "textarea", required))
+    if not specs:
+        errors["fields"] = "Define at least one input field."
+    return tuple(specs)
+
+
+def update_settings(session: Session, project: Project, form: SettingsForm, models: ModelTable) -> Project:
+    """Validate and store new settings; nothing changes if any value is refused."""
+    current = settings_of(project)
+    errors: dict[str, str] = {}
+    if not form.name.strip():
+        errors["name"] = "Name the project."
+    if form.target_model not in models.names:
+        errors["target_model"] = f"Pick a model from the table ({', '.join(models.names)})."
+    if form.export_profile not in PROFILES or current.kind not in PROFILES[form.export_profile].kinds:
+        errors["export_profile"] = "This profile cannot write this task type."
+    if form.prompt_style not in PROMPT_STYLES:
+        errors["prompt_style"] = "Unknown prompt style."
+    changes: dict = {
+        "target_model": form.target_model,
+        "separator": form.separator,
+        "stop": form.stop,
+        "leading_space": form.leading_space,
+        "prompt_style": form.prompt_style,
+    }
+    kind = current.kind
+    if current.preset == "custom":
+        kind = form.kind if form.kind in ("classification", "generation") else current.kind
+        fields = _custom_fields(form.fields or [], errors)
+        template = form.template or ""
+        unknown = [p for p in template_placeholders(template) if p not in {f.name for f in fields}]
+        if unknown:
+            errors["template"] = f"The template uses {', '.join('{' + u + '}' for u in unknown)}, which is not a field."
+        elif not template.strip():
+            errors["template"] = "Write the prompt template, e.g. {input}."
+        changes.update(kind=kind, fields=fields, template=template, output_widget="label" if kind == "classification" else "text")
+    if kind == "classification":
+        labels = _labels(form.labels, errors)
+        if not labels and "labels" not in errors:
+            errors["labels"] = "A classification project needs at least one label."
+        changes["labels"] = labels
+    if errors:
+        raise Invalid(errors)
+    assert kind in KINDS
+    updated = current.with_changes(**changes)
+    project.name = form.name.strip()[:200]
+    project.kind = kind
+    project.settings = updated.to_dict()
+    project.export_profile = form.export_profile if kind in PROFILES[form.export_profile].kinds else default_profile(kind)
+    project.guidelines = form.guidelines
+    project.updated_at = utcnow()
+    project.version += 1
+    session.add(project)
+    session.commit()
+    example_service.recheck_project(session, project, models)
+    return project

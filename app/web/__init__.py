@@ -1,0 +1,1 @@
+"""Web layer: FastAPI routes, templates, htmx fragments, the JSON API and auth."""

@@ -1,0 +1,80 @@
+"""Project list, creation from a preset, and project settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.core.presets import PRESETS
+from app.core.profiles import profiles_for
+from app.core.tasks import PROMPT_STYLES
+from app.services import accounts
+from app.services import projects as project_service
+from app.services.errors import Invalid
+from app.storage.tables import Project, User
+from app.web.deps import FormDep, ModelsDep, SessionDep, allowed, current_user, project_for
+from app.web.forms import settings_form
+from app.web.templating import render
+
+router = APIRouter()
+Text = Annotated[str, Form()]
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep) -> Response:
+    if accounts.needs_first_admin(session):
+        return RedirectResponse("/setup", status_code=303)
+    current_user(request, session)
+    return render(request, "projects/index.html", {"projects": project_service.list_projects(session)})
+
+
+@router.get("/projects/new")
+def new_project_page(request: Request, user: Annotated[User, Depends(allowed("create_project"))], preset: str = "") -> Response:
+    return render(request, "projects/new.html", {"presets": PRESETS, "errors": {}, "values": {"preset": preset}})
+
+
+@router.post("/projects")
+def create_project(request: Request, session: SessionDep, user: Annotated[User, Depends(allowed("create_project"))],
+                   name: Text = "", preset: Text = "") -> Response:
+    try:
+        project = project_service.create_project(session, user, name, preset)
+    except Invalid as exc:
+        return render(request, "projects/new.html",
+                      {"presets": PRESETS, "errors": exc.errors, "values": {"name": name, "preset": preset}}, status_code=422)
+    return RedirectResponse(f"/projects/{project.id}/examples/new", status_code=303)
+
+
+@router.get("/projects/{project_id}")
+def project_home(project: Annotated[Project, Depends(project_for("view"))]) -> Response:
+    return RedirectResponse(f"/projects/{project.id}/examples", status_code=303)
+
+
+def _settings_context(project: Project, models, errors=None, saved=False) -> dict:
+    return {
+        "project": project,
+        "settings": project_service.settings_of(project),
+        "models": models,
+        "profiles": profiles_for(project.kind),
+        "prompt_styles": PROMPT_STYLES,
+        "errors": errors or {},
+        "saved": saved,
+    }
+
+
+@router.get("/projects/{project_id}/settings")
+def settings_page(request: Request, project: Annotated[Project, Depends(project_for("configure"))], models: ModelsDep) -> Response:
+    return render(request, "projects/settings.html", _settings_context(project, models))
+
+
+@router.post("/projects/{project_id}/settings")
+def save_settings(request: Request, session: SessionDep, form: FormDep, models: ModelsDep,
+                  project: Annotated[Project, Depends(project_for("configure"))]) -> Response:
+    try:
+        project_service.update_settings(session, project, settings_form(form), models)
+    except Invalid as exc:
+        session.rollback()
+        session.refresh(project)
+        return render(request, "projects/settings.html", _settings_context(project, models, exc.errors), status_code=422)
+    return render(request, "projects/settings.html", _settings_context(project, models, saved=True))

@@ -1,0 +1,71 @@
+"""The one Jinja environment (autoescape on; blocks render as htmx fragments) and its filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from starlette.responses import Response
+
+from app.core.profiles import profiles_for
+from app.core.text import escape_controls, visible_segments
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+
+# html=False: raw HTML in guidelines is shown as text; markdown-it also refuses javascript: links.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text or ""))
+
+
+def visible(text: str) -> Markup:
+    """Text with spaces, tabs and newlines made visible (each marker in a span)."""
+    from markupsafe import escape
+
+    out = []
+    for kind, piece in visible_segments(text or ""):
+        if kind == "ws":
+            mark = piece.rstrip("\n")
+            out.append(f'<span class="ws">{escape(mark)}</span>' + ("\n" if piece.endswith("\n") else ""))
+        else:
+            out.append(str(escape(piece)))
+    return Markup("".join(out))
+
+
+def csrf_token(request: Request) -> str:
+    getter = request.scope.get("csrftoken")
+    return getter() if callable(getter) else ""
+
+
+templates.env.filters["markdown"] = markdown
+templates.env.filters["visible"] = visible
+templates.env.filters["escape_controls"] = escape_controls
+templates.env.globals["csrf_token"] = csrf_token
+templates.env.globals["HTMX_FILE"] = HTMX_FILE
+templates.env.globals["profiles_for_kind"] = profiles_for
+
+
+def render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A full page, or with `block` just that block (the htmx fragment). Always `Vary: HX-Request`."""
+    ctx = {"request": request, "user": getattr(request.state, "user", None), **context}
+    if block:
+        response = templates.TemplateResponse(request, name, ctx, block_name=block, status_code=status_code)
+    else:
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
