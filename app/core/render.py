@@ -108,7 +108,8 @@ def _classification_or_generation(settings: ProjectSettings, example: Example) -
 def _support_chat(settings: ProjectSettings, example: Example, header_body: str) -> Canonical:
     asker, answerer = settings.speakers
     header = header_body + settings.separator
-    turns = [(_speaker(settings, k), v.strip()) for k, v in pairs_of(example.fields.get("turns"))]
+    fields = example.fields if isinstance(example.fields, dict) else {}
+    turns = [(_speaker(settings, k), v.strip()) for k, v in pairs_of(fields.get("turns"))]
     rows, dialog = [], []
     for speaker, text in turns:
         if speaker == answerer:

@@ -66,6 +66,8 @@ class ProjectSettings:
 
     def label_for(self, value: Any) -> Label | None:
         """The label named `value`, or else the one whose completion text is `value` (" 4" / "4")."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # an imported class number: 4 means the label exported as " 4"
         if not isinstance(value, str) or not value.strip():
             return None
         for label in self.labels:

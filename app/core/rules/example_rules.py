@@ -1,48 +1,316 @@
-"""Per-example checks: each takes an ExampleContext and yields Findings (see RULES.md)."""
+"""Per-example checks for every kind and for prompt/completion rows (see RULES.md).
+
+Each check takes an ExampleContext and yields Findings; chat and preference checks live in
+`chat_rules`. Checks never raise on odd values (numbers, lists, missing keys) and never
+re-tokenize big strings: records already carry their token counts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.core.render import pairs_of
+from app.core import tokens
+from app.core.render import as_text, pairs_of
+from app.core.rules.helpers import (
+    LONG_EXAMPLE_CHARS,
+    SUGGESTED_SEPARATOR,
+    SUGGESTED_STOP,
+    UPPERCASE_MIN_LETTERS,
+    output_is_empty,
+    text_rows,
+    capitalized,
+    case_counts,
+    field_containing,
+    field_dict,
+    field_label,
+    form_texts,
+    ids_text,
+    longest_field,
+    row_field,
+    row_record,
+    show,
+)
 from app.core.rules.registry import ExampleContext, Finding, example_rule
 
 
+# Every kind -------------------------------------------------------------------------------
+
 @example_rule("input-empty")
 def input_empty(ctx: ExampleContext) -> Iterator[Finding]:
-    fields = ctx.example.fields if isinstance(ctx.example.fields, dict) else {}
+    fields = field_dict(ctx)
     for spec in ctx.settings.fields:
         if not spec.required:
             continue
         value = fields.get(spec.name)
-        empty = not pairs_of(value) if spec.widget in ("pairs", "turns") else not (isinstance(value, str) and value.strip())
+        empty = not pairs_of(value) if spec.widget in ("pairs", "turns") else not as_text(value).strip()
         if empty:
             yield ctx.finding("input-empty", spec.name, f"{spec.label} is required: fill it in.")
 
 
 @example_rule("output-empty")
 def output_empty(ctx: ExampleContext) -> Iterator[Finding]:
-    if ctx.settings.output_widget == "label":
-        if ctx.example.output in (None, ""):
-            yield ctx.finding("output-empty", "output", "Pick a label (click it or press its key).")
-        return
     form = ctx.rendered.canonical
+    if ctx.settings.output_widget == "label":
+        if output_is_empty(ctx.example.output):
+            yield ctx.finding("output-empty", "output", "No label is chosen: pick a label (click it or press its key).")
+        return
     if ctx.settings.output_widget == "agent_turns":
+        answerer = ctx.settings.speakers[1]
         if not form.rows:
-            yield ctx.finding("output-empty", "turns", f"Add at least one {ctx.settings.speakers[1]} turn: each one becomes a training row.")
+            yield ctx.finding("output-empty", "turns", f"The conversation has no {answerer} turn: add at least one (each becomes a training row).")
+        for index, row in enumerate(form.rows):
+            if not row.output_text:
+                yield ctx.finding("output-empty", "turns", f"{answerer} turn {index + 1} is empty: write the reply or delete the turn.", row_record(ctx, index))
         return
     if ctx.settings.kind == "preference":
+        raw = ctx.example.output.get("preferred") if isinstance(ctx.example.output, dict) else None
+        if raw is not None and not isinstance(raw, str):
+            return  # pref-not-text says it
         if not (form.conversation and form.conversation.preferred):
-            yield ctx.finding("output-empty", "preferred", "Write the preferred reply.")
+            yield ctx.finding("output-empty", "preferred", "The preferred reply is empty: write the reply the model should prefer.")
         return
     if not any(row.output_text for row in form.rows):
-        yield ctx.finding("output-empty", "output", "Write the output: the completion the model should learn.")
+        yield ctx.finding("output-empty", "output", "The output is empty: write the completion the model should learn.")
 
+
+@example_rule("too-long")
+def too_long(ctx: ExampleContext) -> Iterator[Finding]:
+    model, records = ctx.model, ctx.rendered.records
+    over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > model.limit]
+    if not over:
+        return
+    level = "error" if model.rejects_over_limit else "warning"
+    name = longest_field(ctx)
+    approx = f" (approximate, counted with {model.counting_encoding})" if model.approximate else ""
+    if model.rejects_over_limit:
+        effect = f"{model.provider} rejects over-limit examples, so the training job would fail"
+    else:
+        effect = "OpenAI truncates it from the end, so the end (the output) is never learned"
+    for index, count in over:
+        yield ctx.finding(
+            "too-long", name,
+            f"This example is {count:,} tokens{approx}, over the {model.limit:,}-token limit of {model.name} "
+            f"by {count - model.limit:,}: {effect}. Shorten {field_label(ctx, name)} or split the example.",
+            index if len(records) > 1 else None, level,
+        )
+
+
+@example_rule("uppercase-heavy")
+def uppercase_heavy(ctx: ExampleContext) -> Iterator[Finding]:
+    for name, text in form_texts(ctx):
+        if len(text) < UPPERCASE_MIN_LETTERS:
+            continue
+        upper, lower = case_counts(text)
+        if upper + lower >= UPPERCASE_MIN_LETTERS and upper * 2 > lower:
+            yield ctx.finding(
+                "uppercase-heavy", name,
+                f"{capitalized(field_label(ctx, name))} is mostly uppercase ({upper} of {upper + lower} letters): "
+                "write it in normal case unless uppercase matters, since the model learns the casing too.",
+            )
+
+
+@example_rule("special-token")
+def special_token(ctx: ExampleContext) -> Iterator[Finding]:
+    encoding = ctx.model.counting_encoding
+    texts: list[str] = [part.text for record in ctx.rendered.records for part in record.parts]
+    form = ctx.rendered.canonical
+    if not ctx.rendered.records:
+        texts += [text for row in form.rows for text in (row.prompt, row.completion)]
+    if form.conversation is not None:
+        for message in form.conversation.messages:
+            if isinstance(message, dict):
+                texts += [t for t in map(tokens.message_value_text, message.values()) if t]
+        texts += [form.conversation.preferred or "", form.conversation.non_preferred or ""]
+    found: list[str] = []
+    for text in texts:
+        if "<|" in text:
+            found += [tok for tok in tokens.special_tokens_in(text, encoding) if tok not in found]
+    for token in found:
+        name = field_containing(ctx, token, "template")
+        yield ctx.finding(
+            "special-token", name,
+            f"{capitalized(field_label(ctx, name))} contains {token}, a special token of {encoding}: providers reject "
+            "files with special tokens. Remove it or write it differently (e.g. with a space after '<').",
+        )
+
+
+@example_rule("duplicate")
+def duplicate(ctx: ExampleContext) -> Iterator[Finding]:
+    ids = ctx.neighbors.duplicates
+    if ids:
+        yield ctx.finding(
+            "duplicate", "",
+            f"Same input and output as example {ids_text(ids)}: delete one of them "
+            "(a duplicate counts twice in training and can leak into the validation split).",
+        )
+
+
+@example_rule("conflict")
+def conflict(ctx: ExampleContext) -> Iterator[Finding]:
+    ids = ctx.neighbors.conflicts
+    if not ids:
+        return
+    what = "label" if ctx.settings.output_widget == "label" else "output"
+    yield ctx.finding(
+        "conflict", row_field(ctx),
+        f"Same input as example {ids_text(ids)} but a different {what}: decide which {what} is right and "
+        "fix the other one (contradicting examples are label noise).",
+    )
+
+
+# Classification -----------------------------------------------------------------------------
 
 @example_rule("label-unknown")
 def label_unknown(ctx: ExampleContext) -> Iterator[Finding]:
     value = ctx.example.output
-    if value in (None, "") or ctx.settings.label_for(value) is not None:
+    if output_is_empty(value) or ctx.settings.label_for(value) is not None:
         return
     known = ", ".join(f"{lab.name!r}" for lab in ctx.settings.labels) or "none defined"
-    yield ctx.finding("label-unknown", "output", f"{value!r} is not a label of this project ({known}): pick one of them or add it in the project settings.")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    yield ctx.finding("label-unknown", "output", f"{shown} is not a label of this project ({known}): pick one of them or add it in the project settings.")
+
+
+@example_rule("label-multi-token")
+def label_multi_token(ctx: ExampleContext) -> Iterator[Finding]:
+    label = ctx.settings.label_for(ctx.example.output)
+    if label is None or not label.completion:
+        return
+    encoding = ctx.model.counting_encoding
+    count = tokens.count(label.completion, encoding)
+    if count <= 1:
+        return
+    pieces = ", ".join(show(t) for t in tokens.token_strings(label.completion, encoding))
+    yield ctx.finding(
+        "label-multi-token", "output",
+        f"The label {label.name!r} is exported as {show(label.completion)}, which is {count} tokens [{pieces}] in "
+        f"{encoding}; a classifier answers with one token (max_tokens=1, logprobs). {_single_token_advice(encoding)}",
+    )
+
+
+def _single_token_advice(encoding: str) -> str:
+    """What to do, checked against the encoding: " 1" is one token in older encodings, two in cl100k/o200k."""
+    advice = 'Pick a label that is a single token (a common word with its leading space usually is, e.g. " positive")'
+    if tokens.count(" 1", encoding) == 1:
+        return advice + ' or map it to a number such as " 1" in the project settings.'
+    return advice + f' in the project settings; numbers with a leading space, like " 1", are 2 tokens in {encoding}.'
+
+
+# Prompt/completion rows (classification and generation) -----------------------------------
+
+@example_rule("separator-missing")
+def separator_missing(ctx: ExampleContext) -> Iterator[Finding]:
+    if not ctx.profile.text_pairs:
+        return
+    for index, row in enumerate(ctx.rendered.canonical.rows):
+        if not row.prompt_end:
+            yield ctx.finding(
+                "separator-missing", "separator",
+                "This project has no separator, so the model cannot tell where the prompt ends: set one in the "
+                f"project settings (e.g. {show(SUGGESTED_SEPARATOR)} or {show(' ->')}); it is added to every prompt.",
+            )
+            return
+        if not row.prompt.endswith(row.prompt_end):
+            yield ctx.finding(
+                "separator-missing", "separator",
+                f"The prompt does not end with the separator {show(row.prompt_end)}: every prompt must end with it "
+                "so the model knows where the completion starts. Check the prompt template.",
+                row_record(ctx, index),
+            )
+
+
+@example_rule("separator-inside")
+def separator_inside(ctx: ExampleContext) -> Iterator[Finding]:
+    separator = ctx.settings.separator
+    if not ctx.profile.text_pairs or not separator:
+        return
+    scopes = {row.separator_scope for row in ctx.rendered.canonical.rows}
+    if any(separator in scope for scope in scopes):
+        name = field_containing(ctx, separator, "template")
+        yield ctx.finding(
+            "separator-inside", name,
+            f"The separator {show(separator)} also occurs inside {field_label(ctx, name)}, so the model cannot tell "
+            "where the prompt ends: remove it from the text, or choose a separator that never occurs in inputs "
+            f"(e.g. {show(SUGGESTED_SEPARATOR)}).",
+        )
+
+
+@example_rule("no-leading-space")
+def no_leading_space(ctx: ExampleContext) -> Iterator[Finding]:
+    if ctx.settings.output_widget == "label":
+        fix = 'Start the label\'s completion with a space in the project settings (" positive").'
+    else:
+        fix = "Turn on the leading space in the project settings."
+    for index, row in text_rows(ctx):
+        if not row.completion[0].isspace():
+            yield ctx.finding(
+                "no-leading-space", row_field(ctx),
+                f"The completion {show(row.completion[:30])} does not start with a space: tokenization works best "
+                f"with one. {fix}",
+                row_record(ctx, index),
+            )
+
+
+@example_rule("long-example")
+def long_example(ctx: ExampleContext) -> Iterator[Finding]:
+    for index, row in enumerate(ctx.rendered.canonical.rows):
+        size = len(row.prompt) + len(row.completion)
+        if size > LONG_EXAMPLE_CHARS:
+            name = longest_field(ctx)
+            yield ctx.finding(
+                "long-example", name,
+                f"Prompt and completion are {size:,} characters (over {LONG_EXAMPLE_CHARS:,}): long examples cost "
+                f"more and may exceed the model limit. Shorten {field_label(ctx, name)} if the task allows.",
+                row_record(ctx, index),
+            )
+
+
+# Generation -------------------------------------------------------------------------------
+
+@example_rule("stop-missing")
+def stop_missing(ctx: ExampleContext) -> Iterator[Finding]:
+    stop = ctx.settings.stop
+    for index, row in text_rows(ctx):
+        if not stop:
+            yield ctx.finding(
+                "stop-missing", "stop",
+                "This project has no stop sequence, so the model will not know where the completion ends: set one "
+                f"such as {show(SUGGESTED_STOP)} in the project settings (it is added to every completion).",
+            )
+            return
+        if not row.completion.endswith(stop):
+            yield ctx.finding(
+                "stop-missing", row_field(ctx),
+                f"The completion does not end with the stop sequence {show(stop)}: end every completion with it "
+                "(the form adds it for you; check imported text).",
+                row_record(ctx, index),
+            )
+
+
+@example_rule("stop-inside")
+def stop_inside(ctx: ExampleContext) -> Iterator[Finding]:
+    stop = ctx.settings.stop
+    if not stop:
+        return
+    for index, row in text_rows(ctx):
+        if stop in row.completion[: -len(stop)]:
+            yield ctx.finding(
+                "stop-inside", row_field(ctx),
+                f"The stop sequence {show(stop)} occurs inside the output, so generation would stop there: remove it "
+                "from the output, or choose a stop sequence that never occurs in outputs.",
+                row_record(ctx, index),
+            )
+
+
+@example_rule("attributes-natural-language")
+def attributes_natural_language(ctx: ExampleContext) -> Iterator[Finding]:
+    if ctx.settings.prompt_style != "key_value":
+        return
+    fields = field_dict(ctx)
+    for spec in ctx.settings.fields:
+        if spec.widget == "pairs" and pairs_of(fields.get(spec.name)):
+            yield ctx.finding(
+                "attributes-natural-language", spec.name,
+                f"{spec.label} are exported as key=value. OpenAI's legacy guide reports natural-language lists "
+                '("Item is a handbag. Color is army green.") work better: try the natural-language prompt style '
+                "in the project settings and compare.",
+            )
