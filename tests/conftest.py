@@ -1,5 +1,193 @@
-"""Shared test set-up: the real tokenizer files, built offline at setup, are activated for every test."""
+"""Shared test set-up.
 
+- The real tokenizer files, built offline at setup, are activated for every test (at import, before
+  anything loads tiktoken).
+- `database_url`: a FRESH, migrated database per test, on SQLite always and on PostgreSQL when
+  TUNELAB_TEST_POSTGRES_URL is set. Alembic runs once per session into a template (a SQLite file, a
+  PostgreSQL template database); each test gets a copy (a file copy, `CREATE DATABASE … TEMPLATE`),
+  which takes milliseconds.
+- `empty_database_url`: a fresh database with no tables at all (for the migration tests).
+- `alembic_config(url)`: the project's Alembic config for a URL.
+- `engine` / `session`: the app's engine (app.storage.db.make_engine) and a SQLModel session on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from app.storage.db import make_engine
 from app.tokenizer_files import activate
 
 activate()
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ENV = "TUNELAB_TEST_POSTGRES_URL"
+POSTGRES_SKIP_REASON = f"{POSTGRES_ENV} is not set: PostgreSQL tests skipped (CI sets it)"
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=POSTGRES_SKIP_REASON),
+    ),
+]
+
+_database_numbers = itertools.count(1)
+
+
+def make_alembic_config(url: str) -> Config:
+    """The project's alembic.ini, pointed at `url` (migrations/env.py reads sqlalchemy.url)."""
+    cfg = Config(str(REPO_ROOT / "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolation
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    command.upgrade(make_alembic_config(url), revision)
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db-template") / "template.db"
+    migrate(_sqlite_url(path))
+    # Fold the WAL back into the main file so a plain file copy carries everything.
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return path
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgres_base_url() -> URL:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    return make_url(url)
+
+
+def _url_string(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+class _PostgresAdmin:
+    """Runs CREATE/DROP DATABASE through the configured database, in AUTOCOMMIT."""
+
+    def __init__(self, base_url: URL) -> None:
+        self.base_url = base_url
+        self.engine: Engine = create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def url_for(self, name: str) -> str:
+        return _url_string(self.base_url.set(database=name))
+
+    def create(self, name: str, template: str | None = None) -> str:
+        self.drop(name)
+        sql = f'CREATE DATABASE "{name}"'
+        if template:
+            sql += f' TEMPLATE "{template}"'
+        with self.engine.connect() as conn:
+            conn.execute(text(sql))
+        return self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_admin() -> Iterator[_PostgresAdmin]:
+    admin = _PostgresAdmin(_postgres_base_url())
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(_postgres_admin: _PostgresAdmin) -> Iterator[str]:
+    name = f"tunelab_tmpl_{os.getpid()}"
+    url = _postgres_admin.create(name)
+    try:
+        migrate(url)  # env.py disposes its engine: no connection is left to block TEMPLATE copies
+        yield name
+    finally:
+        _postgres_admin.drop(name)
+
+
+@pytest.fixture
+def _postgres_database(_postgres_admin: _PostgresAdmin) -> Iterator[Callable[..., str]]:
+    """Creates per-test databases on demand and drops them (WITH (FORCE)) after the test."""
+    created: list[str] = []
+
+    def create(template: str | None = None) -> str:
+        name = f"tunelab_t_{os.getpid()}_{next(_database_numbers)}"
+        created.append(name)
+        return _postgres_admin.create(name, template)
+
+    yield create
+    for name in created:
+        _postgres_admin.drop(name)
+
+
+# --- the fixtures tests use -------------------------------------------------------------------
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLAlchemy URL of a fresh database, migrated to head, for this test only."""
+    if request.param == "sqlite":
+        path = tmp_path / "tunelab.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        return _sqlite_url(path)
+    template = request.getfixturevalue("_postgres_template")
+    return request.getfixturevalue("_postgres_database")(template)
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLAlchemy URL of a fresh database with no tables (not migrated), for this test only."""
+    if request.param == "sqlite":
+        return _sqlite_url(tmp_path / "empty.db")
+    return request.getfixturevalue("_postgres_database")()
+
+
+@pytest.fixture
+def alembic_config() -> Callable[[str], Config]:
+    """`alembic_config(url)`: the project's alembic.ini pointed at `url`, for alembic.command calls."""
+    return make_alembic_config
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session

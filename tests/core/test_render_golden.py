@@ -11,7 +11,8 @@ from app.core.render import render
 from app.core.tasks import Example
 
 GOLDEN = Path(__file__).resolve().parents[3] / "shared" / "seed" / "golden-lines.jsonl"
-CASES = [json.loads(line) for line in GOLDEN.read_text().splitlines() if line.strip()]
+CASES = [json.loads(line) for line in GOLDEN.read_text().splitlines() if line.strip()] if GOLDEN.exists() else []
+pytestmark = pytest.mark.skipif(not GOLDEN.exists(), reason=f"{GOLDEN} not found: the seed lives beside the project in shared/")
 
 
 def expected_lines(case):
