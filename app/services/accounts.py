@@ -13,8 +13,8 @@ from app.services.errors import Invalid
 from app.storage import accounts as store
 from app.storage.tables import ApiToken, User, utcnow
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
+hasher = PasswordHasher()
+_DUMMY_HASH = hasher.hash("timing-equaliser")
 MIN_PASSWORD = 10
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
@@ -23,7 +23,7 @@ def needs_first_admin(session: Session) -> bool:
     return store.count_users(session) == 0
 
 
-def _check_new_account(username: str, password: str) -> dict[str, str]:
+def check_new_account(username: str, password: str) -> dict[str, str]:
     errors = {}
     name = username.strip().lower()
     if not name:
@@ -39,13 +39,13 @@ def create_first_admin(session: Session, username: str, password: str, display_n
     """Create the first account (an admin); refused once any account exists."""
     if not needs_first_admin(session):
         raise Invalid({"username": "An admin already exists: sign in instead."})
-    errors = _check_new_account(username, password)
+    errors = check_new_account(username, password)
     if errors:
         raise Invalid(errors)
     user = User(
         username=username.strip().lower(),
         display_name=display_name.strip() or username.strip(),
-        password_hash=_hasher.hash(password),
+        password_hash=hasher.hash(password),
         is_admin=True,
     )
     store.add_user(session, user)
@@ -56,29 +56,34 @@ def create_first_admin(session: Session, username: str, password: str, display_n
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = store.get_user_by_username(session, username.strip().lower())
     if user is None or not user.is_active:
-        _verify(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
         return None
-    if not _verify(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
         session.add(user)
         session.commit()
     return user
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def active_user(session: Session, user_id: int | None) -> User | None:
+def active_user(session: Session, user_id: int | None, epoch: int | None = None) -> User | None:
+    """The active user of a sign-in; `epoch` must match (a password change ends older sign-ins)."""
     if user_id is None:
         return None
     user = store.get_user(session, user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if epoch is not None and epoch != user.session_epoch:
+        return None
+    return user
 
 
 def _token_hash(token: str) -> str:

@@ -15,7 +15,9 @@ from app.core.models import ModelTable
 from app.core.rules.registry import Neighbors
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
-from app.services.errors import Invalid, NotFound, Stale
+from app.services.errors import Forbidden, Invalid, NotFound, Stale
+from app.services.permissions import allows, may_edit_example, may_see_example, require
+from app.storage import counters
 from app.storage import examples as store
 from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
 
@@ -91,6 +93,22 @@ class Saved:
     created: bool
 
 
+MAX_WORK_SECONDS = 4 * 3600  # longer than this the form was left open, not worked on
+
+
+def move_status(session: Session, example: Example, new: str) -> None:
+    """Change an example's state and the project's state counters together."""
+    counters.move_state(session, example.project_id, example.status, new)
+    example.status = new
+
+
+def visible_example(session: Session, project: Project, user: User, role: str | None, example_id: int) -> Example:
+    example = get_example(session, project, example_id)
+    if not may_see_example(role, user, example):
+        raise Forbidden(f"Example #{example_id} is not yours: annotators see their own and assigned examples.")
+    return example
+
+
 def save(
     session: Session,
     project: Project,
@@ -99,11 +117,17 @@ def save(
     models: ModelTable,
     example_id: int | None = None,
     expected_version: int | None = None,
+    role: str | None = "owner",
+    work_seconds: int | None = None,
 ) -> Saved:
     """Create or update one example. Refused (nothing stored) on field errors or error-level
-    findings; a stale `expected_version` raises Stale with both versions."""
+    findings; a stale `expected_version` raises Stale with both versions. Editing an approved
+    example sends it back to review (submitted)."""
+    require(role, "annotate", project)
     settings = _settings(project)
-    current = get_example(session, project, example_id) if example_id is not None else None
+    current = visible_example(session, project, user, role, example_id) if example_id is not None else None
+    if current is not None and not may_edit_example(role, user, current):
+        raise Forbidden(f"You may not edit example #{current.id} ({current.status.replace('_', ' ')}).")
     evaluation = lint(session, project, values, models, example_id)
     if current is not None and expected_version is not None and current.version != expected_version:
         raise Stale(current=current, mine=evaluation)
@@ -113,20 +137,35 @@ def save(
             errors.setdefault(finding.field or "output", finding.message)
         raise Invalid(errors, evaluation)
     now = utcnow()
+    seconds = work_seconds if work_seconds is not None and 0 <= work_seconds <= MAX_WORK_SECONDS else None
     if current is None:
         example = Example(project_id=project.id, created_by=user.id, updated_by=user.id, created_at=now, updated_at=now,
-                          input_hash="", content_hash="")
+                          input_hash="", content_hash="", work_seconds=seconds)
         _apply(example, values, evaluation, settings)
         session.add(example)
         session.flush()
+        counters.bump_state(session, project.id, example.status, +1)
+        counters.bump_member(session, project.id, user.id, "written")
+        counters.add_work_time(session, project.id, user.id, seconds)
         before = None
     else:
         example = current
         before = _snapshot(example)
         _apply(example, values, evaluation, settings)
+        if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
+            example.needs_output = False
+            example.created_by = user.id
+            example.work_seconds = seconds
+            counters.bump_member(session, project.id, user.id, "written")
+            counters.add_work_time(session, project.id, user.id, seconds)
+        if example.status == "approved":
+            move_status(session, example, "submitted")
+            example.submitted_at = now
         example.version += 1
         example.updated_by = user.id
         example.updated_at = now
+        example.lease_user_id = None
+        example.lease_until = None
         session.add(example)
         session.flush()
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
@@ -135,20 +174,33 @@ def save(
     return Saved(example=example, evaluation=evaluation, created=current is None)
 
 
-def delete(session: Session, project: Project, user: User, example_id: int, expected_version: int | None = None) -> None:
-    example = get_example(session, project, example_id)
+def delete(session: Session, project: Project, user: User, example_id: int, expected_version: int | None = None,
+           role: str | None = "owner") -> None:
+    example = visible_example(session, project, user, role, example_id)
+    if not (allows(role, "delete_any") or (allows(role, "annotate") and example.created_by == user.id
+                                           and example.status != "approved")):
+        raise Forbidden(f"You may not delete example #{example.id}.")
     if expected_version is not None and example.version != expected_version:
         raise Stale(current=example, mine=None)
+    counters.bump_state(session, project.id, example.status, -1)
     session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
                                 before=_snapshot(example), after=None))
     session.delete(example)
     session.commit()
 
 
+def export_lines(project: Project, example: Example, models: ModelTable) -> list[str]:
+    """The lines `example` exports with the project's profile (shown beside a stale edit)."""
+    return evaluate(_settings(project), values_of(example), project.export_profile, models=models).lines
+
+
 def list_examples(session: Session, project: Project, *, level: str | None = None, label: str | None = None,
-                  before_id: int | None = None, limit: int = 50) -> list[Example]:
-    return store.list_examples(session, project.id, level=level or None, label=label or None,
-                               before_id=before_id, limit=limit)
+                  status: str | None = None, before_id: int | None = None, limit: int = 50,
+                  user: User | None = None, role: str | None = "owner") -> list[Example]:
+    """A page of examples, newest first; annotators see only their own and assigned ones."""
+    only_user = None if allows(role, "view_all") else (user.id if user else -1)
+    return store.list_examples(session, project.id, level=level or None, label=label or None, status=status or None,
+                               before_id=before_id, limit=limit, only_user=only_user)
 
 
 def level_counts(session: Session, project: Project) -> dict[str, int]:

@@ -17,6 +17,7 @@ from app.core.evaluate import evaluate
 from app.core.models import ModelTable
 from app.core.profiles import PROFILES
 from app.core.tasks import ProjectSettings
+from app.services import audit
 from app.services.errors import Invalid
 from app.storage import examples as store
 from app.storage.db import session_scope
@@ -24,13 +25,14 @@ from app.storage.tables import ExportSnapshot, Project, User
 from app.services.examples import values_of
 
 STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
+DEFAULT_STATUSES = ("approved",)
 
 
 @dataclass(frozen=True)
 class ExportRequest:
     profile: str
     include_errors: bool = False
-    statuses: tuple[str, ...] | None = None  # None: every state (review arrives in a later issue)
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
 
 
 def check_request(project: Project, request: ExportRequest) -> None:
@@ -40,6 +42,13 @@ def check_request(project: Project, request: ExportRequest) -> None:
         raise Invalid({"profile": f"Profile {request.profile!r} cannot write a {project.kind} project; use {usable}."})
     if request.statuses and not set(request.statuses) <= set(STATUSES):
         raise Invalid({"statuses": f"Unknown state; states are {', '.join(STATUSES)}."})
+
+
+def record_start(session, project: Project, user: User, request: ExportRequest) -> None:
+    """Note the export in the project's audit log (the snapshot row is written when the stream ends)."""
+    audit.record(session, project, user, "export", {"profile": request.profile, "statuses": list(request.statuses),
+                                                    "include_errors": request.include_errors})
+    session.commit()
 
 
 def filename(project: Project, request: ExportRequest) -> str:
@@ -77,10 +86,7 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
         session.add(ExportSnapshot(
             project_id=project.id, profile=request.profile, rows=rows, examples=examples, skipped=skipped,
             sha256=digest.hexdigest(), complete=True, created_by=user.id,
-            filters={"include_errors": request.include_errors, "statuses": list(request.statuses or [])},
+            filters={"include_errors": request.include_errors, "statuses": list(request.statuses)},
         ))
 
 
-def error_count(engine: Engine, project: Project) -> int:
-    with session_scope(engine) as session:
-        return store.count_by_level(session, project.id).get("error", 0)

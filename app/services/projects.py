@@ -11,10 +11,12 @@ from app.core.models import ModelTable
 from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
 from app.core.tasks import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
+from app.services import audit
 from app.services import examples as example_service
 from app.services.errors import Invalid, NotFound
 from app.storage import projects as store
-from app.storage.tables import Project, User, utcnow
+from app.storage import team
+from app.storage.tables import Membership, Project, User, utcnow
 
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
 
@@ -23,8 +25,13 @@ def settings_of(project: Project) -> ProjectSettings:
     return ProjectSettings.from_dict(project.settings)
 
 
-def list_projects(session: Session) -> list[tuple[Project, int]]:
-    return store.list_projects(session)
+def list_projects(session: Session, user: User) -> list[tuple[Project, int, str]]:
+    """(project, examples, your role) for the projects `user` belongs to (all of them for an admin)."""
+    return store.list_projects(session, None if user.is_admin else user.id)
+
+
+def members(session: Session, project: Project) -> list[tuple[Membership, User]]:
+    return team.memberships(session, project.id)
 
 
 def get_project(session: Session, project_id: int) -> Project:
@@ -54,6 +61,8 @@ def create_project(session: Session, user: User, name: str, preset_key: str) -> 
         created_by=user.id,
     )
     store.add_project(session, project)
+    session.add(Membership(project_id=project.id, user_id=user.id, role="owner"))
+    audit.record(session, project, user, "project_created", {"preset": preset.key})
     session.commit()
     return project
 
@@ -115,7 +124,7 @@ def _custom_fields(rows: list[tuple[str, str, str, bool]], errors: dict[str, str
     return tuple(specs)
 
 
-def update_settings(session: Session, project: Project, form: SettingsForm, models: ModelTable) -> Project:
+def update_settings(session: Session, project: Project, user: User, form: SettingsForm, models: ModelTable) -> Project:
     """Validate and store new settings; nothing changes if any value is refused."""
     current = settings_of(project)
     errors: dict[str, str] = {}
@@ -162,6 +171,7 @@ def update_settings(session: Session, project: Project, form: SettingsForm, mode
     project.updated_at = utcnow()
     project.version += 1
     session.add(project)
+    audit.record(session, project, user, "settings_changed", {"version": project.version})
     session.commit()
     example_service.recheck_project(session, project, models)
     return project

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app.storage.tables import Example, ExampleRevision
@@ -36,8 +36,12 @@ def list_examples(
     status: str | None = None,
     before_id: int | None = None,
     limit: int = 50,
+    only_user: int | None = None,
 ) -> list[Example]:
     query = select(Example).where(Example.project_id == project_id)
+    if only_user is not None:
+        query = query.where(or_(Example.created_by == only_user, Example.assignee_id == only_user,
+                                Example.lease_user_id == only_user))
     if level:
         query = query.where(Example.worst_level == level)
     if label:

@@ -5,19 +5,21 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.storage.tables import Example, Project
+from app.storage.tables import Membership, Project, StateCount
 
 
-def list_projects(session: Session) -> list[tuple[Project, int]]:
-    counts = (
-        select(Example.project_id, func.count().label("n")).group_by(Example.project_id).subquery()
-    )
-    rows = session.exec(
-        select(Project, func.coalesce(counts.c.n, 0))
-        .join(counts, counts.c.project_id == Project.id, isouter=True)
-        .order_by(Project.id.desc())
-    )
-    return [(project, int(n)) for project, n in rows]
+def list_projects(session: Session, member_id: int | None) -> list[tuple[Project, int, str]]:
+    """Projects with their example count (from the state counters) and the member's role.
+
+    `member_id=None` lists every project (an admin's view, role "owner")."""
+    counts = select(StateCount.project_id, func.sum(StateCount.n).label("n")).group_by(StateCount.project_id).subquery()
+    query = select(Project, func.coalesce(counts.c.n, 0)).join(counts, counts.c.project_id == Project.id, isouter=True)
+    if member_id is None:
+        rows = session.exec(query.order_by(Project.id.desc()))
+        return [(project, int(n), "owner") for project, n in rows]
+    rows = session.exec(query.add_columns(Membership.role).join(Membership, Membership.project_id == Project.id)
+                        .where(Membership.user_id == member_id).order_by(Project.id.desc()))
+    return [(project, int(n), role) for project, n, role in rows]
 
 
 def get_project(session: Session, project_id: int) -> Project | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -30,6 +30,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_admin: bool = False
     is_active: bool = True
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # bumped on password change/reset and deactivation: old sign-ins end
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -58,6 +59,16 @@ class Project(SQLModel, table=True):
     version: int = 1
 
 
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    role: str = Field(max_length=20)  # owner | reviewer | annotator | viewer
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Example(SQLModel, table=True):
     __tablename__ = "example"
     __table_args__ = (
@@ -65,6 +76,9 @@ class Example(SQLModel, table=True):
         Index("ix_example_project_input_hash", "project_id", "input_hash"),
         Index("ix_example_project_content_hash", "project_id", "content_hash"),
         Index("ix_example_project_level", "project_id", "worst_level"),
+        Index("ix_example_project_status_id", "project_id", "status", "id"),
+        Index("ix_example_project_assignee_status", "project_id", "assignee_id", "status"),
+        Index("ix_example_project_author_id", "project_id", "created_by", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")
@@ -82,6 +96,82 @@ class Example(SQLModel, table=True):
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    needs_output: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # an item added to be labelled: it waits in the annotators' queue
+    assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
+    lease_user_id: int | None = None  # who "next" handed it to, until lease_until
+    lease_until: datetime | None = None
+    labels_wanted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # N-way double labelling: independent annotations asked for
+    submitted_at: datetime | None = None
+    reviewed_by: int | None = Field(default=None, foreign_key="user_account.id")
+    reviewed_at: datetime | None = None
+    work_seconds: int | None = None  # time from opening the form to the first save
+
+
+class Annotation(SQLModel, table=True):
+    """One annotator's independent label of a double-labelled example (for agreement)."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (UniqueConstraint("example_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    example_id: int = Field(foreign_key="example.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id")
+    label: str | None = Field(default=None, max_length=200)
+    output: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    __tablename__ = "comment"
+    id: int | None = Field(default=None, primary_key=True)
+    example_id: int = Field(index=True)  # no foreign key: the thread outlives a deleted example
+    user_id: int = Field(foreign_key="user_account.id")
+    action: str = Field(default="comment", max_length=20)  # comment | submit | approve | request_changes | reject
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_project_id_id", "project_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    action: str = Field(max_length=40)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class StateCount(SQLModel, table=True):
+    """Examples per project and state, kept in step on every change (no count(*) on page view)."""
+
+    __tablename__ = "state_count"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    status: str = Field(max_length=20, primary_key=True)
+    n: int = 0
+
+
+class MemberStat(SQLModel, table=True):
+    """Per project and member: what they wrote and reviewed, and how their work was judged."""
+
+    __tablename__ = "member_stat"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    written: int = 0
+    reviewed: int = 0  # review decisions this member made
+    approved: int = 0  # decisions on this member's examples
+    changes_requested: int = 0
+    rejected: int = 0
+
+
+class WorkTimeBucket(SQLModel, table=True):
+    """Histogram of seconds per example per member (log buckets), for the median without a scan."""
+
+    __tablename__ = "work_time_bucket"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    bucket: int = Field(primary_key=True)
+    n: int = 0
 
 
 class ExampleRevision(SQLModel, table=True):

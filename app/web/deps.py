@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +15,7 @@ from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Forbidden
 from app.storage.tables import Project, User
+from app.services import permissions
 
 
 async def read_form(request: Request) -> FormData:
@@ -50,7 +52,7 @@ def current_user(request: Request, session: SessionDep) -> User:
     if auth.lower().startswith("bearer "):
         user = accounts.user_for_token(session, auth[7:].strip())
     elif "session" in request.scope:
-        user = accounts.active_user(session, request.session.get("user_id"))
+        user = accounts.active_user(session, request.session.get("user_id"), request.session.get("epoch", 0))
     if user is None:
         raise SignInRequired()
     request.state.user = user
@@ -59,36 +61,32 @@ def current_user(request: Request, session: SessionDep) -> User:
 
 UserDep = Annotated[User, Depends(current_user)]
 
-# Actions a user may take; roles (a later issue) will refine `may()` and nothing else.
-ACTIONS = ("view", "annotate", "configure", "export", "create_project", "admin")
+@dataclass(frozen=True)
+class ProjectAccess:
+    """The project in the path, who is asking, and their role in it."""
 
-
-def may(user: User, action: str, project: Project | None = None) -> bool:
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    if action == "admin":
-        return user.is_admin
-    return user.is_active
+    project: Project
+    user: User
+    role: str
 
 
 def project_for(action: str):
-    """Dependency: the project in the path, if the signed-in user may do `action` on it."""
+    """Dependency: the project in the path, if the signed-in user's role allows `action` (403 otherwise)."""
 
-    def dependency(project_id: int, user: UserDep, session: SessionDep) -> Project:
+    def dependency(project_id: int, user: UserDep, session: SessionDep) -> ProjectAccess:
         project = project_service.get_project(session, project_id)
-        if not may(user, action, project):
-            raise Forbidden(f"You may not {action} in project {project.name!r}.")
-        return project
+        role = permissions.role_of(session, user, project)
+        permissions.require(role, action, project)
+        return ProjectAccess(project, user, role)
 
     return dependency
 
 
-def allowed(action: str):
-    """Dependency for actions outside a project (creating a project, admin pages)."""
+def admin_user(user: UserDep) -> User:
+    """Dependency for the user administration pages."""
+    if not user.is_admin:
+        raise Forbidden("Only an administrator may manage user accounts.")
+    return user
 
-    def dependency(user: UserDep) -> User:
-        if not may(user, action):
-            raise Forbidden(f"You may not {action.replace('_', ' ')}.")
-        return user
 
-    return dependency
+AdminDep = Annotated[User, Depends(admin_user)]

@@ -17,6 +17,12 @@ from app.core.text import unescape_controls
 from app.services.projects import SettingsForm
 
 
+def int_or_none(value: Any) -> int | None:
+    """A positive integer form/query value, or None (ids, versions, timestamps)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 def _lf(value: Any) -> str:
     """Browsers send textarea line breaks as CRLF; examples store LF, as they are exported."""
     return str(value).replace("\r\n", "\n")

@@ -11,7 +11,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.responses import Response
 
-from app.core.profiles import profiles_for
+from app.core.agreement import interpretation
+from app.core.profiles import jsonl_line, profiles_for
 from app.core.text import escape_controls, visible_segments
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,12 +46,26 @@ def csrf_token(request: Request) -> str:
     return getter() if callable(getter) else ""
 
 
+def duration(seconds: float | None) -> str:
+    """12 s, 3.4 min, 1.2 h; a dash for no data."""
+    if seconds is None:
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+templates.env.globals["duration"] = duration
+templates.env.globals["kappa_words"] = interpretation
 templates.env.filters["markdown"] = markdown
 templates.env.filters["visible"] = visible
 templates.env.filters["escape_controls"] = escape_controls
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["HTMX_FILE"] = HTMX_FILE
 templates.env.globals["profiles_for_kind"] = profiles_for
+templates.env.globals["jsonl_line"] = jsonl_line
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None,

@@ -54,29 +54,65 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  function toggleHelp() {
+    var help = document.getElementById("help");
+    if (help) help.hidden = !help.hidden;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-help]")) { event.preventDefault(); toggleHelp(); }
+    var all = event.target.closest("[data-check-all]");
+    if (all) {
+      var boxes = document.querySelectorAll("input[name=ids]");
+      for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+    }
+  });
+
+  function pressKeyed(key) {
+    var target = document.querySelector('[data-key="' + key + '"]');
+    if (!target) return false;
+    var focusSelector = target.getAttribute("data-focus-if-empty");
+    var box = focusSelector && document.querySelector(focusSelector);
+    if (box && !box.value.trim()) { box.focus(); return true; }
+    target.click();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     var form = document.getElementById("example-form");
-    if (!form) return;
+    var typing = isTyping(document.activeElement);
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-      var save = form.querySelector("[data-save-next]");
-      if (save) { event.preventDefault(); save.click(); }
+      var own = document.activeElement && document.activeElement.closest("form");
+      var inForm = own && own.querySelector("[data-ctrl-enter]");
+      var button = inForm || (form && form.querySelector(event.shiftKey ? "[data-save-submit]" : "[data-save-next]"));
+      if (button) { event.preventDefault(); button.click(); }
       return;
     }
-    if (event.key === "Escape" && isTyping(document.activeElement)) {
-      document.activeElement.blur();
+    if (event.key === "Escape") {
+      if (typing) { document.activeElement.blur(); return; }
+      var help = document.getElementById("help");
+      if (help && !help.hidden) help.hidden = true;
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(document.activeElement)) return;
-    var radios = form.querySelectorAll("input[data-hotkey]");
-    for (var i = 0; i < radios.length; i++) {
-      var key = radios[i].getAttribute("data-hotkey");
-      if (key && key.toLowerCase() === event.key.toLowerCase()) {
-        event.preventDefault();
-        radios[i].checked = true;
-        radios[i].dispatchEvent(new Event("change", { bubbles: true }));
-        return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing) return;
+    if (event.key === "?") { event.preventDefault(); toggleHelp(); return; }
+    if (form) {
+      var radios = form.querySelectorAll("input[data-hotkey]");
+      for (var i = 0; i < radios.length; i++) {
+        var key = radios[i].getAttribute("data-hotkey");
+        if (key && key.toLowerCase() === event.key.toLowerCase() && !radios[i].disabled) {
+          event.preventDefault();
+          radios[i].checked = true;
+          radios[i].dispatchEvent(new Event("change", { bubbles: true }));
+          return;
+        }
+      }
+      if (event.key === "s") {
+        var submit = form.querySelector("[data-save-submit]");
+        if (submit) { event.preventDefault(); submit.click(); return; }
       }
     }
+    if (event.key.length === 1 && pressKeyed(event.key)) { event.preventDefault(); return; }
     if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
       var link = document.querySelector(event.key === "ArrowLeft" ? "[data-nav=prev]" : "[data-nav=next]");
       if (link) window.location.href = link.href;

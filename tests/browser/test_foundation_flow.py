@@ -99,14 +99,15 @@ def test_first_admin_writes_labels_and_exports_one_example(live_server: str, pag
     page.keyboard.press("Control+Enter")
     expect(page.get_by_test_id("saved")).to_be_visible()
     expect(page.get_by_test_id("saved")).to_contain_text("Saved example #")
-    expect(page).to_have_url(re.compile(re.escape(base + project_path) + r"/examples/new\?saved=\d+$"))
+    expect(page).to_have_url(re.compile(re.escape(base + project_path) + r"/examples/new\?mode=annotate&saved=\d+$"))
     expect(page.locator("#f-text")).to_have_value("")
     expect(page.locator("input[name=output]:checked")).to_have_count(0)
 
     # --- export --------------------------------------------------------------------------------
     page.get_by_role("link", name="Export", exact=True).click()
     expect(page).to_have_url(base + project_path + "/export")
-    expect(page.get_by_text("1 example in this project.")).to_be_visible()
+    expect(page.get_by_text("1 example in this project")).to_be_visible()
+    page.get_by_label("draft (1)").check()  # not reviewed yet: approved-only is the default
     with page.expect_download() as download_info:
         page.get_by_test_id("download").click()
     download = download_info.value

@@ -55,7 +55,7 @@ def test_wrong_types_are_refused_not_crashed(api):
 def test_export_streams_the_same_lines(api):
     client, auth, project = api
     client.post(f"/api/v1/projects/{project}/examples", headers=auth, json={"fields": {"text": "hi"}, "output": "positive"})
-    exported = client.get(f"/api/v1/projects/{project}/export.jsonl", headers=auth)
+    exported = client.get(f"/api/v1/projects/{project}/export.jsonl?status=draft", headers=auth)
     assert exported.text == '{"prompt": "hi ->", "completion": " positive"}\n'
 
 

@@ -57,7 +57,7 @@ def test_golden_lines_come_out_of_the_export_button_byte_exact(web):
         for case in group:
             saved = web.post(f"/projects/{project}/examples", {**form_of(case), "after": "next"}, htmx=True)
             assert saved.status_code == 204, saved.text
-        download = web.get(f"/projects/{project}/export.jsonl?profile=openai-legacy")
+        download = web.get(f"/projects/{project}/export.jsonl?status=draft&profile=openai-legacy")
         assert download.status_code == 200
         assert "attachment" in download.headers["content-disposition"]
         expected = "".join(json.dumps(obj, ensure_ascii=False) + "\n" for case in group for obj in case["exported"])
@@ -71,7 +71,7 @@ def test_panel_shows_the_exact_line_the_export_writes(web):
     assert panel.status_code == 200 and "<html" not in panel.text and "HX-Request" in panel.headers["vary"]
     shown = html.unescape(re.search(r'data-testid="line">([^<]+)<', panel.text).group(1))
     web.post(f"/projects/{project}/examples", {**form, "after": "stay"}, htmx=True)
-    exported = web.get(f"/projects/{project}/export.jsonl").text
+    exported = web.get(f"/projects/{project}/export.jsonl?status=draft").text
     assert exported == shown + "\n"
 
 
@@ -110,10 +110,10 @@ def test_stale_edit_shows_both_versions_and_keeps_the_other_save(web):
     stale = web.post(f"/projects/{project}/examples/1", mine, htmx=True)
     assert stale.status_code == 409 and 'data-testid="stale"' in stale.text
     assert "Their edit -&gt;" in stale.text and "My edit -&gt;" in stale.text
-    assert "Their edit" in web.get(f"/projects/{project}/export.jsonl").text
+    assert "Their edit" in web.get(f"/projects/{project}/export.jsonl?status=draft").text
     overwrite = web.post(f"/projects/{project}/examples/1", {**mine, "version": "2"}, htmx=True)
     assert overwrite.status_code == 204
-    assert "My edit" in web.get(f"/projects/{project}/export.jsonl").text
+    assert "My edit" in web.get(f"/projects/{project}/export.jsonl?status=draft").text
 
 
 def test_examples_list_filters_by_level_and_label(web):
@@ -130,7 +130,7 @@ def test_delete_removes_the_example_from_list_and_export(web):
     project = web.create_project("sentiment")
     web.post(f"/projects/{project}/examples", {"f.text": "to delete", "output": "positive"}, htmx=True)
     assert web.post(f"/projects/{project}/examples/1/delete", {"version": "1"}).status_code == 303
-    assert web.get(f"/projects/{project}/export.jsonl").text == ""
+    assert web.get(f"/projects/{project}/export.jsonl?status=draft").text == ""
     assert web.get(f"/projects/{project}/examples/1").status_code == 404
 
 
@@ -143,20 +143,20 @@ def test_export_leaves_out_examples_with_errors_unless_asked(web):
                 "prompt_style": "template", "label.name": ["positive"], "label.completion": [" positive"],
                 "label.hotkey": ["1"]}
     assert web.post(f"/projects/{project}/settings", settings).status_code == 200
-    assert web.get(f"/projects/{project}/export.jsonl").text.count("\n") == 1
+    assert web.get(f"/projects/{project}/export.jsonl?status=draft").text.count("\n") == 1
     assert "1 with an error" in web.get(f"/projects/{project}/export").text
-    everything = web.get(f"/projects/{project}/export.jsonl?include_errors=true").text
+    everything = web.get(f"/projects/{project}/export.jsonl?status=draft&include_errors=true").text
     assert everything.count("\n") == 2
 
 
 def test_chat_profile_maps_prompt_and_completion_to_messages(web):
     project = web.create_project("ad_from_wikipedia")
     web.post(f"/projects/{project}/examples", {"f.name": "Phone", "f.description": "A phone.", "output": "Buy it!"}, htmx=True)
-    line = json.loads(web.get(f"/projects/{project}/export.jsonl?profile=openai-chat").text)
+    line = json.loads(web.get(f"/projects/{project}/export.jsonl?status=draft&profile=openai-chat").text)
     assert line == {"messages": [{"role": "user", "content": "Phone\nA phone."}, {"role": "assistant", "content": "Buy it!"}]}
 
 
 def test_export_profile_that_cannot_write_the_kind_is_refused(web):
     project = web.create_project("sentiment")
-    response = web.get(f"/projects/{project}/export.jsonl?profile=openai-preference")
+    response = web.get(f"/projects/{project}/export.jsonl?status=draft&profile=openai-preference")
     assert response.status_code == 422 and "cannot write" in response.text

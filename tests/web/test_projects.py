@@ -53,7 +53,7 @@ def test_separator_typed_with_escapes_is_stored_as_newlines(web):
     project = web.create_project("sentiment", name="Tweets")
     web.post(f"/projects/{project}/settings", {**SETTINGS, "separator": "\\n\\n###\\n\\n"})
     web.post(f"/projects/{project}/examples", {"f.text": "hello", "output": "positive"}, htmx=True)
-    assert web.get(f"/projects/{project}/export.jsonl").text == '{"prompt": "hello\\n\\n###\\n\\n", "completion": " positive"}\n'
+    assert web.get(f"/projects/{project}/export.jsonl?status=draft").text == '{"prompt": "hello\\n\\n###\\n\\n", "completion": " positive"}\n'
 
 
 def test_guidelines_markdown_is_rendered_without_raw_html(web):
@@ -71,7 +71,7 @@ def test_custom_project_uses_the_owners_fields_and_template(web):
             "field.required": ["yes", "no"]}
     assert web.post(f"/projects/{project}/settings", form).status_code == 200
     web.post(f"/projects/{project}/examples", {"f.question": "Why?", "f.tone": "dry", "output": "Because."}, htmx=True)
-    assert web.get(f"/projects/{project}/export.jsonl").text == (
+    assert web.get(f"/projects/{project}/export.jsonl?status=draft").text == (
         '{"prompt": "Q: Why?\\nTone: dry\\n\\n###\\n\\n", "completion": " Because. END"}\n')
     unknown = {**form, "template": "{question} {missing}"}
     response = web.post(f"/projects/{project}/settings", unknown)

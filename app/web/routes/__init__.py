@@ -2,9 +2,9 @@
 
 from fastapi import FastAPI
 
-from app.web.routes import api, auth, examples, exports, health, projects
+from app.web.routes import api, auth, examples, exports, health, projects, review, team
 
 
 def register(app: FastAPI) -> None:
-    for module in (health, auth, projects, examples, exports, api):
+    for module in (health, auth, projects, examples, review, team, exports, api):
         app.include_router(module.router)

@@ -11,16 +11,21 @@ from pydantic import BaseModel
 from app.core.evaluate import Evaluation
 from app.core.rules.registry import RULES
 from app.core.tasks import Example as ExampleValues
+from app.services import agreement as agreement_service
+from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
 from app.services import projects as project_service
+from app.services import review as review_service
 from app.storage.tables import Example, Project
-from app.web.deps import ModelsDep, SessionDep, UserDep, project_for
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, project_for
 from app.web.routes.exports import download
 
 router = APIRouter(prefix="/api/v1")
-Viewable = Annotated[Project, Depends(project_for("view"))]
-Annotatable = Annotated[Project, Depends(project_for("annotate"))]
-Exportable = Annotated[Project, Depends(project_for("export"))]
+Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
+Annotatable = Annotated[ProjectAccess, Depends(project_for("annotate"))]
+Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
+Reviewable = Annotated[ProjectAccess, Depends(project_for("review"))]
+ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 
 class ExampleIn(BaseModel):
@@ -38,7 +43,8 @@ def _project(project: Project) -> dict[str, Any]:
 def _example(example: Example) -> dict[str, Any]:
     return {"id": example.id, "fields": example.fields, "output": example.output, "label": example.label,
             "status": example.status, "version": example.version, "token_count": example.token_count,
-            "worst_level": example.worst_level, "codes": example.codes,
+            "worst_level": example.worst_level, "codes": example.codes, "assignee_id": example.assignee_id,
+            "created_by": example.created_by,
             "updated_at": example.updated_at.isoformat()}
 
 
@@ -64,48 +70,85 @@ def rules(user: UserDep) -> list[dict[str, Any]]:
 
 @router.get("/projects")
 def projects(session: SessionDep, user: UserDep) -> list[dict[str, Any]]:
-    return [_project(p) | {"examples": n} for p, n in project_service.list_projects(session)]
+    return [_project(p) | {"examples": n, "role": role} for p, n, role in project_service.list_projects(session, user)]
 
 
 @router.get("/projects/{project_id}")
-def project(project: Viewable) -> dict[str, Any]:
-    return _project(project)
+def project(access: Viewable) -> dict[str, Any]:
+    return _project(access.project) | {"role": access.role}
 
 
 @router.get("/projects/{project_id}/examples")
-def examples(session: SessionDep, project: Viewable, level: str = "", label: str = "", before: int | None = None,
-             limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    rows = example_service.list_examples(session, project, level=level or None, label=label or None,
-                                         before_id=before, limit=limit)
+def examples(session: SessionDep, access: Viewable, level: str = "", label: str = "", status: str = "",
+             before: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    rows = example_service.list_examples(session, access.project, level=level or None, label=label or None,
+                                         status=status or None, before_id=before, limit=limit, user=access.user,
+                                         role=access.role)
     return {"examples": [_example(e) for e in rows], "next_before": rows[-1].id if len(rows) == limit else None}
 
 
 @router.get("/projects/{project_id}/examples/{example_id}")
-def example(session: SessionDep, project: Viewable, example_id: int) -> dict[str, Any]:
-    return _example(example_service.get_example(session, project, example_id))
+def example(session: SessionDep, access: Viewable, example_id: int) -> dict[str, Any]:
+    return _example(example_service.visible_example(session, access.project, access.user, access.role, example_id))
 
 
 @router.post("/projects/{project_id}/lint")
-def lint(session: SessionDep, project: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
-    ev = example_service.lint(session, project, ExampleValues(body.fields, body.output), models, profile=body.profile)
+def lint(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
+    ev = example_service.lint(session, access.project, ExampleValues(body.fields, body.output), models,
+                              profile=body.profile)
     return _evaluation(ev)
 
 
 @router.post("/projects/{project_id}/examples", status_code=201)
-def create(session: SessionDep, project: Annotatable, user: UserDep, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
-    saved = example_service.save(session, project, user, ExampleValues(body.fields, body.output), models)
+def create(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
+    saved = example_service.save(session, access.project, access.user, ExampleValues(body.fields, body.output),
+                                 models, role=access.role)
     return _example(saved.example) | {"evaluation": _evaluation(saved.evaluation)}
 
 
 @router.put("/projects/{project_id}/examples/{example_id}")
-def update(session: SessionDep, project: Annotatable, user: UserDep, models: ModelsDep, body: ExampleIn,
+def update(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn,
            example_id: int) -> dict[str, Any]:
-    saved = example_service.save(session, project, user, ExampleValues(body.fields, body.output), models,
-                                 example_id, body.version)
+    saved = example_service.save(session, access.project, access.user, ExampleValues(body.fields, body.output),
+                                 models, example_id, body.version, role=access.role)
     return _example(saved.example) | {"evaluation": _evaluation(saved.evaluation)}
 
 
+@router.post("/projects/{project_id}/examples/{example_id}/submit")
+def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_id: int) -> dict[str, Any]:
+    return _example(review_service.submit(session, access.project, access.user, access.role, example_id, models))
+
+
+class ReviewIn(BaseModel):
+    action: str
+    comment: str = ""
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/review")
+def review(session: SessionDep, access: Reviewable, example_id: int, body: ReviewIn) -> dict[str, Any]:
+    decision = review_service.decide(session, access.project, access.user, access.role, example_id, body.action,
+                                     body.comment)
+    return _example(decision.example)
+
+
+@router.get("/projects/{project_id}/team")
+def team(session: SessionDep, access: ViewAll) -> dict[str, Any]:
+    board = dashboard_service.dashboard(session, access.project, access.role)
+    return {"states": board.states, "total": board.total,
+            "members": [vars(m) | {"approval_rate": m.approval_rate} for m in board.members]}
+
+
+@router.get("/projects/{project_id}/agreement")
+def agreement(session: SessionDep, access: ViewAll) -> dict[str, Any]:
+    report = agreement_service.report(session, access.project, access.role)
+    return {"items": report.items, "fleiss_kappa": report.fleiss, "fleiss_items": report.fleiss_items,
+            "pairs": [{"rater_a": report.rater_names.get(p.rater_a), "rater_b": report.rater_names.get(p.rater_b),
+                       "items": p.items, "observed_agreement": p.observed_agreement, "kappa": p.kappa}
+                      for p in report.pairs],
+            "disagreements": [{"example": d.example.id, "labels": d.labels} for d in report.disagreements]}
+
+
 @router.get("/projects/{project_id}/export.jsonl")
-def export(request: Request, project: Exportable, user: UserDep, models: ModelsDep, profile: str = "",
-           include_errors: bool = False) -> StreamingResponse:
-    return download(request, project, user, models, profile, include_errors)
+def export(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
+           include_errors: bool = False, status: Annotated[list[str], Query()] = []) -> StreamingResponse:  # noqa: B006
+    return download(request, session, access, models, profile, include_errors, status)

@@ -16,6 +16,12 @@ router = APIRouter()
 Text = Annotated[str, Form()]
 
 
+def sign_in(request: Request, user) -> None:
+    request.session.clear()
+    request.session["user_id"] = user.id
+    request.session["epoch"] = user.session_epoch
+
+
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
@@ -37,8 +43,7 @@ def setup(request: Request, session: SessionDep, username: Text = "", display_na
         user = accounts.create_first_admin(session, username, password, display_name)
     except Invalid as exc:
         return render(request, "auth/setup.html", {"errors": exc.errors, "values": values}, status_code=422)
-    request.session.clear()
-    request.session["user_id"] = user.id
+    sign_in(request, user)
     return RedirectResponse("/", status_code=303)
 
 
@@ -56,8 +61,7 @@ def login(request: Request, session: SessionDep, username: Text = "", password: 
         return render(request, "auth/login.html",
                       {"error": "Unknown username or wrong password.", "next": _safe_next(next), "username": username},
                       status_code=401)
-    request.session.clear()
-    request.session["user_id"] = user.id
+    sign_in(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

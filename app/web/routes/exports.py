@@ -8,32 +8,35 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from app.core.profiles import profiles_for
+from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
 from app.services import exports as export_service
-from app.storage.tables import Project
-from app.web.deps import ModelsDep, SessionDep, UserDep, project_for
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, project_for
 from app.web.templating import render
 
 router = APIRouter()
-Exportable = Annotated[Project, Depends(project_for("export"))]
+Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
 
 
 @router.get("/projects/{project_id}/export")
-def export_page(request: Request, session: SessionDep, project: Exportable) -> Response:
-    counts = example_service.level_counts(session, project)
+def export_page(request: Request, session: SessionDep, access: Exportable) -> Response:
+    board = dashboard_service.dashboard(session, access.project, access.role)
     return render(request, "exports/index.html", {
-        "project": project,
-        "profiles": profiles_for(project.kind),
-        "counts": counts,
-        "total": sum(counts.values()),
+        "project": access.project, "access": access, "profiles": profiles_for(access.project.kind),
+        "levels": example_service.level_counts(session, access.project), "states": board.states, "total": board.total,
+        "default_states": export_service.DEFAULT_STATUSES,
     })
 
 
-def download(request: Request, project: Project, user, models, profile: str, include_errors: bool) -> StreamingResponse:
-    export = export_service.ExportRequest(profile=profile or project.export_profile, include_errors=include_errors)
+def download(request: Request, session, access: ProjectAccess, models, profile: str, include_errors: bool,
+             statuses: list[str]) -> StreamingResponse:
+    project = access.project
+    export = export_service.ExportRequest(profile=profile or project.export_profile, include_errors=include_errors,
+                                          statuses=tuple(statuses) or export_service.DEFAULT_STATUSES)
     export_service.check_request(project, export)
+    export_service.record_start(session, project, access.user, export)
     return StreamingResponse(
-        export_service.stream_jsonl(request.app.state.engine, project, user, export, models),
+        export_service.stream_jsonl(request.app.state.engine, project, access.user, export, models),
         media_type="application/jsonl; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{export_service.filename(project, export)}"',
                  "Cache-Control": "no-store"},
@@ -41,6 +44,7 @@ def download(request: Request, project: Project, user, models, profile: str, inc
 
 
 @router.get("/projects/{project_id}/export.jsonl")
-def export_file(request: Request, project: Exportable, user: UserDep, models: ModelsDep,
-                profile: str = "", include_errors: Annotated[bool, Query()] = False) -> StreamingResponse:
-    return download(request, project, user, models, profile, include_errors)
+def export_file(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
+                include_errors: Annotated[bool, Query()] = False,
+                status: Annotated[list[str], Query()] = []) -> StreamingResponse:  # noqa: B006
+    return download(request, session, access, models, profile, include_errors, status)

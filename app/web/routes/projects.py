@@ -13,30 +13,31 @@ from app.core.tasks import PROMPT_STYLES
 from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Invalid
-from app.storage.tables import Project, User
-from app.web.deps import FormDep, ModelsDep, SessionDep, allowed, current_user, project_for
+from app.storage.tables import Project
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, current_user, project_for
 from app.web.forms import settings_form
 from app.web.templating import render
 
 router = APIRouter()
 Text = Annotated[str, Form()]
+Configurable = Annotated[ProjectAccess, Depends(project_for("configure"))]
 
 
 @router.get("/")
 def home(request: Request, session: SessionDep) -> Response:
     if accounts.needs_first_admin(session):
         return RedirectResponse("/setup", status_code=303)
-    current_user(request, session)
-    return render(request, "projects/index.html", {"projects": project_service.list_projects(session)})
+    user = current_user(request, session)
+    return render(request, "projects/index.html", {"projects": project_service.list_projects(session, user)})
 
 
 @router.get("/projects/new")
-def new_project_page(request: Request, user: Annotated[User, Depends(allowed("create_project"))], preset: str = "") -> Response:
+def new_project_page(request: Request, user: UserDep, preset: str = "") -> Response:
     return render(request, "projects/new.html", {"presets": PRESETS, "errors": {}, "values": {"preset": preset}})
 
 
 @router.post("/projects")
-def create_project(request: Request, session: SessionDep, user: Annotated[User, Depends(allowed("create_project"))],
+def create_project(request: Request, session: SessionDep, user: UserDep,
                    name: Text = "", preset: Text = "") -> Response:
     try:
         project = project_service.create_project(session, user, name, preset)
@@ -47,8 +48,8 @@ def create_project(request: Request, session: SessionDep, user: Annotated[User, 
 
 
 @router.get("/projects/{project_id}")
-def project_home(project: Annotated[Project, Depends(project_for("view"))]) -> Response:
-    return RedirectResponse(f"/projects/{project.id}/examples", status_code=303)
+def project_home(access: Annotated[ProjectAccess, Depends(project_for("view"))]) -> Response:
+    return RedirectResponse(f"/projects/{access.project.id}/examples", status_code=303)
 
 
 def _settings_context(project: Project, models, errors=None, saved=False) -> dict:
@@ -64,15 +65,16 @@ def _settings_context(project: Project, models, errors=None, saved=False) -> dic
 
 
 @router.get("/projects/{project_id}/settings")
-def settings_page(request: Request, project: Annotated[Project, Depends(project_for("configure"))], models: ModelsDep) -> Response:
-    return render(request, "projects/settings.html", _settings_context(project, models))
+def settings_page(request: Request, access: Configurable, models: ModelsDep) -> Response:
+    return render(request, "projects/settings.html", _settings_context(access.project, models))
 
 
 @router.post("/projects/{project_id}/settings")
 def save_settings(request: Request, session: SessionDep, form: FormDep, models: ModelsDep,
-                  project: Annotated[Project, Depends(project_for("configure"))]) -> Response:
+                  access: Configurable) -> Response:
+    project = access.project
     try:
-        project_service.update_settings(session, project, settings_form(form), models)
+        project_service.update_settings(session, project, access.user, settings_form(form), models)
     except Invalid as exc:
         session.rollback()
         session.refresh(project)

@@ -1,0 +1,180 @@
+"""The tunelab command line (`tunelab ...` or `python -m app ...`).
+
+    tunelab check FILE.jsonl [--model gpt-4.1-mini] [--format text|json] [--separator TEXT]
+                             [--stop TEXT] [--labels " a, b"] [--kind cls|gen]
+
+Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer files) cannot
+be read. `--format json` prints one JSON object (a contract, see `app.core.jsonl_check.write_json`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO
+
+from app.core.text import unescape_controls
+from app.tokenizer_files import TokenizerFilesError, activate
+
+LEVEL_ORDER = ("error", "warning", "info")
+MAX_LINES_SHOWN = 20
+# Core messages speak to the app's form; in a file report these parts say what to do in the file.
+FILE_WORDING = (
+    ("Turn on the leading space in the project settings.", "Start every completion with a space."),
+    ("Start the label's completion with a space in the project settings (\" positive\").",
+     "Start every completion with a space (\" positive\")."),
+    ("(the form adds it for you; check imported text)", "(set it with --stop)"),
+    ("Check the prompt template.", "Set the separator with --separator."),
+    ("is not a label of this project", "is not one of the labels given with --labels"),
+    ("pick one of them or add it in the project settings", "fix the completion or add it to --labels"),
+    (" in the project settings", ""),
+)
+
+
+def file_wording(message: str) -> str:
+    for old, new in FILE_WORDING:
+        message = message.replace(old, new)
+    return message
+
+
+def parse_labels(text: str | None) -> list[str] | None:
+    """`" positive, negative"` -> [" positive", " negative"]: each comma-separated item is a completion
+    exactly as written (the space after a comma is its leading space); `\\n` escapes are read."""
+    if text is None:
+        return None
+    return [unescape_controls(item) for item in text.split(",") if item != ""]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tunelab", description="tunelab command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check", help="check a JSONL fine-tuning file (prompt/completion, chat or preference)",
+        description="Check a JSONL fine-tuning file line by line and as a dataset, with the rules of the app.",
+    )
+    check.add_argument("file", help="the .jsonl file to check")
+    check.add_argument("--model", default="gpt-4.1-mini", help="target model: token limit, encoding, price (default gpt-4.1-mini)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default text)")
+    check.add_argument("--separator", help="prompt separator for prompt/completion files, \\n escapes allowed "
+                                           "(default: the suffix every prompt shares)")
+    check.add_argument("--stop", help="stop sequence for generation files, \\n escapes allowed "
+                                      "(default: the suffix every completion shares)")
+    check.add_argument("--labels", help='comma-separated class completions, e.g. " positive, negative" '
+                                        "(enables label-unknown; implies --kind cls)")
+    check.add_argument("--kind", choices=("cls", "gen"), help="task kind of a prompt/completion file "
+                                                              "(default: inferred, classification when distinct "
+                                                              "completions < examples / 3)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return check_command(args, sys.stdout, sys.stderr)
+    return 2  # pragma: no cover (argparse requires a command)
+
+
+def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    try:
+        activate()
+    except TokenizerFilesError as exc:
+        print(f"tunelab: {exc}", file=err)
+        return 2
+    from app.core.jsonl_check import check_file, write_json  # after activate(): tiktoken reads its files then
+
+    path = Path(args.file)
+    try:
+        result = check_file(
+            path, model=args.model, kind=args.kind, labels=parse_labels(args.labels),
+            separator=None if args.separator is None else unescape_controls(args.separator),
+            stop=None if args.stop is None else unescape_controls(args.stop),
+        )
+    except OSError as exc:
+        print(f"tunelab: cannot read {path}: {exc.strerror or exc}", file=err)
+        return 2
+    if args.format == "json":
+        write_json(result, out)
+    else:
+        write_text(result, path, out)
+    return result.exit_code
+
+
+# Text report ----------------------------------------------------------------------------------
+
+def _lines_text(first: list[int], total: int) -> str:
+    shown = ", ".join(map(str, first[:MAX_LINES_SHOWN]))
+    return shown + (f" and {total - len(first[:MAX_LINES_SHOWN]):,} more" if total > MAX_LINES_SHOWN else "")
+
+
+def _quoted(text: str) -> str:
+    from app.core.rules.helpers import show
+
+    return show(text)
+
+
+def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (CheckResult, imported late)
+    from app.core.file_format import FORMAT_TITLES
+    from app.core.rules.registry import LEVEL_RANK, RULES
+
+    info = result.model_info
+    w = out.write
+    title = FORMAT_TITLES.get(result.format, "no known format")
+    w(f"tunelab check {path}\n")
+    w(f"  format: {title}; {result.lines_read:,} lines, {result.examples:,} examples, {result.tokens:,} tokens "
+      f"({info.counting_encoding}{', approximate' if info.approximate else ''})\n")
+    price = f"${info.price_per_million:,.2f} per 1M training tokens" if info.price_per_million is not None else "no known price"
+    row = f" (table row {info.name})" if info.name != result.model else ""
+    w(f"  model: {result.model}{row}: {info.limit:,} tokens per example, {price}; {info.availability}\n")
+    if result.format == "legacy":
+        task = "classification" if result.kind == "cls" else "generation"
+        if result.task == "open":
+            task += " (open-ended: every prompt is empty)"
+        w(f"  kind: {task} ({'inferred; set it with --kind' if result.kind_inferred else 'given'})\n")
+        if result.separator:
+            how = "the suffix every prompt shares" if result.separator_inferred else "given"
+            w(f"  separator: {_quoted(result.separator)} ({how})\n")
+        else:
+            w("  separator: none (no suffix is shared by every prompt; set one with --separator)\n")
+        if result.kind == "gen":
+            if result.stop:
+                how = "the suffix every completion shares" if result.stop_inferred else "given"
+                w(f"  stop: {_quoted(result.stop)} ({how})\n")
+            else:
+                w("  stop: none (no suffix is shared by every completion; set one with --stop)\n")
+    elif result.format in ("chat", "preference"):
+        w('  messages: "turn N" is the N-th message after a leading system prompt (or the N-th message)\n')
+    w("\n")
+    summaries = sorted(result.summaries.values(),
+                       key=lambda s: (-LEVEL_RANK[s.level], s.first_lines[0] if s.first_lines else 0, s.code))
+    for s in summaries:
+        noun = "line" if s.lines == 1 else "lines"
+        w(f"{s.level:<8}{s.code} ({s.lines:,} {noun}): {_lines_text(s.first_lines, s.lines)}\n")
+        w(f"        {RULES[s.code].summary}\n")
+        if s.message:
+            w(f"        line {s.line}: {file_wording(s.message)}\n")
+    if result.findings_truncated:
+        w(f"(the full messages of the first {len(result.findings):,} findings were kept; every line is listed above)\n")
+    if result.dataset:
+        w("\nDataset\n")
+        for f in sorted(result.dataset, key=lambda f: -LEVEL_RANK[f.level]):
+            w(f"{f.level:<8}{f.code}: {f.message}\n")
+    w("\n")
+    est = result.estimate
+    if est is None:
+        w("Estimate: no examples, no estimate.\n")
+    else:
+        charged = est["billed_tokens"] * est["epochs"]
+        cost = f", about ${est['cost_usd']:,.2f}" if est["cost_usd"] is not None else " (no training price known)"
+        w(f"Estimate: {est['billed_tokens']:,} billed tokens × {est['epochs']} epochs = {charged:,} training tokens{cost}\n")
+    counts = result.level_counts
+    w(f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {_plural(counts['info'], 'info')} "
+      f"in {_plural(result.lines_with_findings, 'line')}\n")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,265 @@
+"""One JSONL line of a file made anywhere: its format, its file/line findings, and the core values
+(`ProjectSettings`, `Example`, `Canonical`) that let the per-example rules judge it like an example
+typed in the app.
+
+Formats are detected per line by their keys: legacy `{"prompt", "completion"}`, chat `{"messages"}`
+(+ optional `tools`, `parallel_tool_calls`, `functions`), OpenAI preference `{"input",
+"preferred_output", "non_preferred_output"}`. The structural checks here only say what the core rules
+cannot see (keys and types); everything about content is left to the core rules.
+
+How a line maps onto the app's example (so the messages name the same places as the form):
+- legacy: the prompt is the field "prompt" (the text before the separator), the completion is the
+  output; the row is the line's prompt and completion verbatim, with the file's separator and stop;
+- chat: a leading system message with text is the "system" field, every other message is a turn
+  ("turn 1" is the first message after the system prompt);
+- preference: the same for `input.messages`; the single message of each output is the reply.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.core.records import Canonical, Conversation, Row
+from app.core.rules.helpers import show
+from app.core.rules.registry import RULES, Finding
+from app.core.tasks import Example, FieldSpec, Label, ProjectSettings
+
+LEGACY, CHAT, PREFERENCE = "legacy", "chat", "preference"
+FORMAT_TITLES = {LEGACY: "prompt/completion (legacy)", CHAT: "chat messages", PREFERENCE: "preference pairs"}
+PROFILE_OF = {LEGACY: "openai-legacy", CHAT: "openai-chat", PREFERENCE: "openai-preference"}
+# A line belongs to a format when it has one of its marker keys (checked in this order).
+MARKERS = ((CHAT, ("messages",)), (LEGACY, ("prompt", "completion")),
+           (PREFERENCE, ("input", "preferred_output", "non_preferred_output")))
+TOP_KEYS = {
+    LEGACY: frozenset({"prompt", "completion"}),
+    CHAT: frozenset({"messages", "tools", "parallel_tool_calls", "functions"}),
+    PREFERENCE: frozenset({"input", "preferred_output", "non_preferred_output"}),
+}
+INPUT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls"})
+MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "function_call", "weight"})
+_PLAIN_KEYS = frozenset({"role", "content", "weight"})  # a message with only these needs no type check here
+TOOL_KEYS = ("tool_calls", "function_call")
+
+SYSTEM_FIELD = FieldSpec("system", "System prompt", widget="textarea", required=False)
+PROMPT_FIELD = FieldSpec("prompt", "the prompt", widget="textarea", required=False)
+TURNS_FIELD = FieldSpec("turns", "the input", widget="turns", required=False)
+
+
+def finding(code: str, field: str, message: str) -> Finding:
+    return Finding(code, RULES[code].level, field, message)
+
+
+def formats_of(obj: dict[str, Any]) -> list[str]:
+    return [fmt for fmt, keys in MARKERS if any(k in obj for k in keys)]
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _unrecognized(obj: dict[str, Any], allowed: frozenset[str], where: str, what: str, out: list[Finding]) -> None:
+    if obj.keys() <= allowed:
+        return
+    for key in obj:
+        if key not in allowed:
+            out.append(finding(
+                "unrecognized-key", f"{where}{key}",
+                f"The key {show(key)}{' in ' + where.rstrip('.') if where else ''} is not part of the {what}: remove it "
+                "(Together and Bedrock reject files with extra keys).",
+            ))
+
+
+# Legacy -----------------------------------------------------------------------------------
+
+def check_legacy(obj: dict[str, Any], out: list[Finding]) -> tuple[str, str] | None:
+    """(prompt, completion) if both are strings; problems are appended to `out`."""
+    _unrecognized(obj, TOP_KEYS[LEGACY], "", "prompt/completion format", out)
+    values = []
+    for key in ("prompt", "completion"):
+        if key not in obj:
+            out.append(finding("missing-key", key, f'The line has no "{key}": every line needs "prompt" and "completion".'))
+            continue
+        value = obj[key]
+        if not isinstance(value, str):
+            out.append(finding("wrong-type", key, f'"{key}" is {_type_name(value)}, not a string: write it as text.'))
+            continue
+        values.append(value)
+    return (values[0], values[1]) if len(values) == 2 else None
+
+
+# Chat -------------------------------------------------------------------------------------
+
+def _check_message(message: dict[str, Any], where: str, out: list[Finding]) -> None:
+    keys = message.keys()
+    if not keys <= MESSAGE_KEYS:
+        _unrecognized(message, MESSAGE_KEYS, f"{where}.", "message format (role, content, name, tool_calls, "
+                      "tool_call_id, function_call, weight)", out)
+    if "role" not in message:
+        out.append(finding("missing-key", f"{where}.role", f"{where} has no \"role\": add system, user, assistant or tool."))
+    content = message.get("content")
+    if "content" not in message and not any(message.get(k) for k in TOOL_KEYS):
+        out.append(finding("missing-key", f"{where}.content",
+                           f"{where} has no \"content\": add the text (only an assistant tool call may leave it out)."))
+    elif content is not None and not isinstance(content, str) and not _is_parts(content):
+        out.append(finding("wrong-type", f"{where}.content",
+                           f"{where}.content is {_type_name(content)}: write a string or a list of content parts."))
+    for key, kind, wanted in (("name", str, "a string"), ("tool_call_id", str, "a string"),
+                              ("tool_calls", list, "a list"), ("function_call", dict, "an object")):
+        if key in message and not isinstance(message[key], kind):
+            out.append(finding("wrong-type", f"{where}.{key}",
+                               f"{where}.{key} is {_type_name(message[key])}: it must be {wanted}."))
+
+
+def _is_parts(content: Any) -> bool:
+    return isinstance(content, list) and all(isinstance(p, dict) for p in content)
+
+
+def _check_messages(messages: Any, where: str, out: list[Finding]) -> list[dict[str, Any]] | None:
+    if not isinstance(messages, list):
+        out.append(finding("wrong-type", where, f"{where} is {_type_name(messages)}: it must be a list of messages."))
+        return None
+    if not messages:
+        out.append(finding("messages-empty", where, f"{where} is an empty list: add the conversation's messages."))
+        return None
+    ok = True
+    for index, message in enumerate(messages):
+        if type(message) is dict:
+            # Fast path: the usual {"role": str, "content": str} message needs no further look.
+            if message.keys() <= _PLAIN_KEYS and type(message.get("content")) is str and "role" in message:
+                continue
+            _check_message(message, f"{where}[{index}]", out)
+        else:
+            ok = False
+            out.append(finding("wrong-type", f"{where}[{index}]",
+                               f"{where}[{index}] is {_type_name(message)}: each message must be an object."))
+    return messages if ok else None
+
+
+def check_chat(obj: dict[str, Any], out: list[Finding]) -> list[dict[str, Any]] | None:
+    """The messages if the line can be judged as a conversation; problems are appended to `out`."""
+    if not obj.keys() <= TOP_KEYS[CHAT]:
+        _unrecognized(obj, TOP_KEYS[CHAT], "", "chat format (messages, tools, parallel_tool_calls, functions)", out)
+    _check_tools(obj, "", out)
+    if "functions" in obj and not isinstance(obj["functions"], list):
+        out.append(finding("wrong-type", "functions", f"functions is {_type_name(obj['functions'])}: it must be a list."))
+    return _check_messages(obj["messages"], "messages", out)
+
+
+def _check_tools(obj: dict[str, Any], where: str, out: list[Finding]) -> None:
+    if "tools" in obj and not isinstance(obj["tools"], list):
+        out.append(finding("wrong-type", f"{where}tools", f"{where}tools is {_type_name(obj['tools'])}: it must be a list."))
+    if "parallel_tool_calls" in obj and not isinstance(obj["parallel_tool_calls"], bool):
+        out.append(finding("wrong-type", f"{where}parallel_tool_calls",
+                           f"{where}parallel_tool_calls is {_type_name(obj['parallel_tool_calls'])}: it must be true or false."))
+
+
+# Preference -------------------------------------------------------------------------------
+
+def check_preference(obj: dict[str, Any], out: list[Finding]) -> tuple[list[dict[str, Any]], Any, Any] | None:
+    """(input messages, preferred reply, non-preferred reply) when the pair can be judged.
+
+    A reply is its text, or the raw content / message when it is not plain text (so the core's
+    pref-not-text rule names it). A wrong number of output messages or a non-assistant output is
+    `pref-shape`, reported here because the core sees one reply per side.
+    """
+    _unrecognized(obj, TOP_KEYS[PREFERENCE], "", "preference format (input, preferred_output, non_preferred_output)", out)
+    missing = [k for k in ("input", "preferred_output", "non_preferred_output") if k not in obj]
+    for key in missing:
+        out.append(finding("missing-key", key, f'The line has no "{key}": a preference pair needs "input", '
+                                               '"preferred_output" and "non_preferred_output".'))
+    if missing:
+        return None
+    source = obj["input"]
+    if not isinstance(source, dict):
+        out.append(finding("wrong-type", "input", f"input is {_type_name(source)}: it must be an object with \"messages\"."))
+        return None
+    _unrecognized(source, INPUT_KEYS, "input.", "preference input (messages, tools, parallel_tool_calls)", out)
+    _check_tools(source, "input.", out)
+    if "messages" not in source:
+        out.append(finding("missing-key", "input.messages", 'input has no "messages": add the conversation to answer.'))
+        return None
+    messages = _check_messages(source["messages"], "input.messages", out)
+    replies = [_reply(obj[key], key, out) for key in ("preferred_output", "non_preferred_output")]
+    if messages is None or any(r is _INVALID for r in replies):
+        return None
+    return messages, replies[0], replies[1]
+
+
+_INVALID = object()
+
+
+def _reply(value: Any, key: str, out: list[Finding]) -> Any:
+    if not isinstance(value, list):
+        out.append(finding("wrong-type", key, f"{key} is {_type_name(value)}: it must be a list with one assistant message."))
+        return _INVALID
+    if len(value) != 1:
+        out.append(finding("pref-shape", key, f"{key} holds {len(value)} messages: it must hold exactly one assistant "
+                                              "message (the reply)."))
+        if not value:
+            return ""
+    message = value[0]
+    if not isinstance(message, dict):
+        out.append(finding("wrong-type", f"{key}[0]", f"{key}[0] is {_type_name(message)}: it must be a message object."))
+        return _INVALID
+    _check_message(message, f"{key}[0]", out)
+    role = message.get("role")
+    if role != "assistant":
+        out.append(finding("pref-shape", f"{key}[0].role", f"{key}[0] has the role {show(role) if isinstance(role, str) else role!r}: "
+                                                           "the reply must be an assistant message."))
+    if any(message.get(k) for k in TOOL_KEYS):
+        return message  # not plain text: pref-not-text says it
+    content = message.get("content")
+    return "" if content is None else content
+
+
+# Adapters to the core -------------------------------------------------------------------------
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def chat_settings(model: str) -> ProjectSettings:
+    return ProjectSettings(kind="chat", fields=(SYSTEM_FIELD,), target_model=model, output_widget="chat")
+
+
+def preference_settings(model: str) -> ProjectSettings:
+    return ProjectSettings(kind="preference", fields=(SYSTEM_FIELD, TURNS_FIELD), target_model=model, output_widget="pair")
+
+
+def legacy_settings(kind: str, model: str, separator: str, stop: str, labels: tuple[Label, ...] = ()) -> ProjectSettings:
+    return ProjectSettings(kind="classification" if kind == "cls" else "generation", fields=(PROMPT_FIELD,),
+                           separator=separator, stop=stop if kind == "gen" else "", labels=labels,
+                           target_model=model, output_widget="text")
+
+
+def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    first = messages[0] if messages else None
+    if first is not None and first.get("role") == "system":
+        content = first.get("content")
+        if isinstance(content, str) and content.strip():
+            return {"system": content}, messages[1:]
+    return {}, messages
+
+
+def chat_example(messages: list[dict[str, Any]]) -> tuple[Example, Canonical]:
+    fields, turns = _split_system(messages)
+    return Example(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)))
+
+
+def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[Example, Canonical]:
+    fields, turns = _split_system(messages)
+    fields["turns"] = turns
+    conversation = Conversation(messages=tuple(messages), preferred=_as_text(preferred), non_preferred=_as_text(rejected))
+    return Example(fields, {"preferred": preferred, "non_preferred": rejected}), Canonical(conversation=conversation)
+
+
+def legacy_example(prompt: str, completion: str, separator: str, stop: str) -> tuple[Example, Canonical]:
+    """The line's prompt and completion verbatim as one row; body = the prompt without its separator,
+    output text = the completion without its leading space and stop."""
+    body = prompt[: len(prompt) - len(separator)] if separator and prompt.endswith(separator) else prompt
+    answer = completion[: len(completion) - len(stop)] if stop and completion.endswith(stop) else completion
+    row = Row(prompt=prompt, completion=completion, user_text=body, output_text=answer.strip(),
+              prompt_end=separator, separator_scope=body)
+    return Example({"prompt": body}, completion), Canonical(rows=(row,))

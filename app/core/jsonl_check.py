@@ -1,0 +1,605 @@
+"""`tunelab check`: a streaming checker for JSONL fine-tuning files made anywhere (the successor of
+OpenAI's retired `prepare_data`). `check_file(path)` / `check_stream(binary)` -> `CheckResult`.
+
+Reading. The file is read as bytes, line by line (never whole); line numbers are 1-based and a bad
+line never stops the check. A UTF-8 BOM at the start is `bom` (line 1 is then checked without it).
+Blank lines (empty or only whitespace): trailing blank lines at the very end are not reported for
+the last one (an editor's empty last line); every other blank line is `line-not-json` (providers
+parse each line as JSON, and an empty string is not JSON). Parsing follows `json.loads` (orjson is
+used as a fast path when installed; a line it rejects is re-read with `json`, so NaN is accepted
+exactly as without it).
+
+Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
+recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
+with none of the known keys is `missing-key`.
+
+The same rules as the app. Every line that parses into an example is turned into the core's
+`ProjectSettings` + `Example` + `Canonical`, rendered by the export profile (`PROFILES[...].build`, the
+one token-counting path) and judged by the registered per-example rules. `input-empty` never fires
+(empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset index and are
+reported on every copy. Per-line `separator-missing` / `stop-missing` are only raised when a
+separator / stop is known (given, or shared by all lines); otherwise the dataset rules
+`separator-inconsistent` / `stop-inconsistent` say it once.
+
+Passes. Chat and preference files: one pass. Legacy prompt/completion files: the per-line rules
+depend on the separator, the stop sequence and the task kind, which the legacy tool inferred from
+the whole file, so unless `--separator`, `--stop` (gen) and `--kind` are all given a cheap pre-pass
+reads the file first (JSON parse + common suffixes + distinct completions, no tokenizer), then the
+checking pass runs. A stream that cannot seek (a pipe) is first copied to a temporary file.
+Inferred like the legacy tool: separator = the suffix every prompt shares; stop (gen only) = the
+suffix every completion shares; kind = classification when distinct completions < examples / 3
+(`--labels` alone means classification); every prompt empty = open-ended generation.
+
+Memory stays flat in the number of lines: the dataset aggregates are bounded (`app.core.dataset`),
+duplicates use a compact 24-bytes-per-line index, per-line codes are kept as (line, bit mask) pairs
+only for lines with a finding (12 bytes each), and full findings are kept for the first
+`KEEP_FINDINGS` only; per code, the text report needs only a count, the first 20 lines and one message.
+
+Speed. The chat rules that read only a conversation's shape (roles, empty or not, weights, tool
+calls; `SHAPE_RULES`) give the same findings for every line of the same shape, so their findings are
+memoised per shape; every other rule runs on every line. tests/core/test_jsonl_check.py checks that
+the memo gives exactly what `run_example_rules` gives.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import shutil
+import tempfile
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from app.core import rules as _rules  # noqa: F401  (registers every rule)
+from app.core.dataset import DatasetFinding, DatasetStats, dataset_findings, estimate
+from app.core.file_format import (
+    CHAT,
+    LEGACY,
+    PREFERENCE,
+    PROFILE_OF,
+    TOP_KEYS,
+    chat_example,
+    chat_settings,
+    check_chat,
+    check_legacy,
+    check_preference,
+    finding,
+    formats_of,
+    legacy_example,
+    legacy_settings,
+    preference_example,
+    preference_settings,
+)
+from app.core.models import ModelInfo, ModelTable, load_model_table
+from app.core.profiles import PROFILES
+from app.core.records import Rendered
+from app.core.rules.helpers import show
+from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleContext, Finding
+from app.core.tasks import Label, ProjectSettings
+
+try:  # optional fast path; the result never depends on it
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = None
+
+BOM = b"\xef\xbb\xbf"
+KEEP_FINDINGS = 10_000
+MAX_LINES_SHOWN = 20
+MEMO_CAP = 4_096
+SETTINGS_CAP = 1_000
+DEFAULT_MODEL = "gpt-4.1-mini"
+LINE_CODES = tuple(sorted(code for code, spec in RULES.items() if spec.scope in ("example", "file")))
+CODE_BIT = {code: 1 << i for i, code in enumerate(LINE_CODES)}
+SHORT_KIND = {CHAT: "chat", PREFERENCE: "pref"}
+# Chat rules that read only the conversation's shape (see `chat_shape`); their findings are memoised.
+SHAPE_RULES = frozenset({
+    "chat-no-assistant", "chat-bad-role", "chat-function-role", "chat-empty-message", "chat-weight-invalid",
+    "chat-last-not-assistant", "chat-roles-not-alternating", "chat-no-user", "chat-no-system",
+})
+FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass
+class CodeSummary:
+    """One per-line code over the file: worst level, lines with it, the first lines, a sample message."""
+
+    code: str
+    level: str
+    lines: int = 0
+    first_lines: list[int] = field(default_factory=list)
+    line: int = 0  # the line of the sample message
+    message: str = ""
+
+
+@dataclass
+class CheckResult:
+    format: str | None  # "legacy", "chat", "preference"; None when no line has a known format
+    model: str  # the name asked for
+    model_info: ModelInfo
+    kind: str | None  # short kind the rules ran for: cls, gen, chat, pref
+    task: str | None  # the legacy tool's inference (cls, gen, open) for prompt/completion files
+    separator: str | None
+    stop: str | None
+    separator_inferred: bool
+    stop_inferred: bool
+    kind_inferred: bool
+    lines_read: int
+    examples: int
+    tokens: int  # every counted token (both replies of a pair), before the per-example cap
+    summaries: dict[str, CodeSummary]
+    dataset: list[DatasetFinding]
+    estimate: dict[str, Any] | None
+    findings: list[tuple[int, Finding]]  # the first KEEP_FINDINGS per-line findings, by line
+    findings_truncated: bool
+    level_counts: dict[str, int]  # (line, code) pairs and dataset findings per level
+    lines_with_findings: int
+    _lines: array = field(repr=False, default_factory=lambda: array("Q"))
+    _masks: array = field(repr=False, default_factory=lambda: array("Q"))
+    _duplicates: list[int] = field(repr=False, default_factory=list)
+    _conflicts: list[int] = field(repr=False, default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.level_counts["error"] else 0
+
+    @property
+    def dataset_codes(self) -> list[str]:
+        """Every dataset code that fired (infos included), in catalogue order."""
+        fired = {f.code for f in self.dataset}
+        return [code for code in RULES if code in fired]
+
+    def line_codes(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, sorted codes) for every line with a finding of any level, in line order."""
+        dup, conf = CODE_BIT["duplicate"], CODE_BIT["conflict"]
+        merged = heapq.merge(zip(self._lines, self._masks), ((n, dup) for n in self._duplicates),
+                             ((n, conf) for n in self._conflicts))
+        current, mask = 0, 0
+        for line, bits in merged:
+            if line != current:
+                if mask:
+                    yield current, _codes(mask)
+                current, mask = line, 0
+            mask |= bits
+        if mask:
+            yield current, _codes(mask)
+
+    def codes_of(self, line: int) -> list[str]:
+        return next((codes for n, codes in self.line_codes() if n == line), [])
+
+
+_DECODED: dict[int, list[str]] = {}
+
+
+def _codes(mask: int) -> list[str]:
+    codes = _DECODED.get(mask)
+    if codes is None:
+        codes = _DECODED[mask] = [code for code in LINE_CODES if mask & CODE_BIT[code]]
+    return codes
+
+
+# Entry points -------------------------------------------------------------------------------
+
+def check_file(path: str | Path, **options: Any) -> CheckResult:
+    """Check a file; OSError (missing, a directory, no permission) propagates to the caller."""
+    with open(path, "rb", buffering=1 << 20) as stream:
+        return check_stream(stream, **options)
+
+
+def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: str | None = None,
+                 stop: str | None = None, labels: list[str] | None = None, kind: str | None = None,
+                 models: ModelTable | None = None) -> CheckResult:
+    """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "cls" or "gen"
+    for prompt/completion files (inferred when None)."""
+    if kind not in (None, "cls", "gen"):
+        raise ValueError(f"kind must be cls or gen, not {kind!r}")
+    if not stream.seekable():
+        spool = tempfile.TemporaryFile()
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        stream = spool
+    stream.seek(0)
+    plan = _survey(stream, separator, stop, labels, kind)
+    stream.seek(0)
+    checker = _Checker(plan, model, (models or load_model_table()).get(model))
+    number = 0
+    for number, raw in enumerate(stream, 1):
+        checker.feed(number, raw)
+    return checker.finish(number)
+
+
+# The plan: format, and for legacy files the separator, stop and kind ----------------------------
+
+@dataclass
+class _Plan:
+    format: str | None
+    kind: str | None = None
+    task: str | None = None
+    separator: str = ""
+    stop: str = ""
+    separator_inferred: bool = False
+    stop_inferred: bool = False
+    kind_inferred: bool = False
+    labels: tuple[str, ...] = ()
+
+
+def _parse_quietly(raw: bytes) -> Any:
+    if raw[:3] == BOM:
+        raw = raw[3:]
+    try:
+        return (_fast_loads or json.loads)(raw)
+    except ValueError:
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except ValueError:
+            return None
+
+
+def _survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: list[str] | None,
+            kind: str | None) -> _Plan:
+    """Find the file's format; for legacy files infer what was not given (the pre-pass)."""
+    fmt = None
+    for raw in stream:
+        obj = _parse_quietly(raw)
+        if type(obj) is dict and (found := formats_of(obj)):
+            fmt = found[0]
+            break
+    if fmt != LEGACY:
+        return _Plan(fmt, SHORT_KIND.get(fmt or ""))
+    if kind is None and labels:
+        kind = "cls"
+    pre = None
+    if separator is None or kind is None or (stop is None and kind != "cls"):
+        pre = DatasetStats()
+        stream.seek(0)
+        for raw in stream:
+            obj = _parse_quietly(raw)
+            if type(obj) is dict and LEGACY in formats_of(obj):
+                prompt, completion = obj.get("prompt"), obj.get("completion")
+                if isinstance(prompt, str) and isinstance(completion, str):
+                    pre.add(None, prompts=(prompt,), completions=(completion,))
+    task = pre.inferred_task() if pre is not None else None
+    plan = _Plan(LEGACY, kind or ("cls" if task == "cls" else "gen"), task, kind_inferred=kind is None,
+                 labels=tuple(labels or ()))
+    kind = plan.kind
+    if separator is not None:
+        plan.separator = separator
+    elif pre is not None and pre.prompts.count >= 2 and not pre.prompts.all_same:
+        plan.separator, plan.separator_inferred = pre.prompts.suffix, True
+    if kind == "gen":
+        if stop is not None:
+            plan.stop = stop
+        elif pre is not None and pre.completions.count >= 2 and not pre.completions.all_same:
+            plan.stop, plan.stop_inferred = pre.completions.suffix, True
+    return plan
+
+
+# The checking pass ---------------------------------------------------------------------------
+
+class _Checker:
+    def __init__(self, plan: _Plan, model_name: str, model: ModelInfo) -> None:
+        self.plan, self.model_name, self.model = plan, model_name, model
+        self.format = plan.format
+        self.format_line = 0
+        self.encoding, self.approximate = model.counting_encoding, model.approximate
+        self.stats = DatasetStats(compact_index=True)
+        self.pending_blank = 0
+        self.memo: dict[tuple, list[Finding]] = {}
+        self.summaries: dict[str, CodeSummary] = {}
+        self.kept: list[tuple[int, Finding]] = []
+        self.truncated = False
+        self.level_counts = {"error": 0, "warning": 0, "info": 0}
+        self.lines, self.masks = array("Q"), array("Q")
+        kind = plan.kind or "chat"
+        checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.kinds and spec.code not in FROM_INDEX]
+        memoise = kind == "chat"
+        self.shape_checks = [check for spec, check in checks if memoise and spec.code in SHAPE_RULES]
+        self.line_checks = [check for spec, check in checks if not (memoise and spec.code in SHAPE_RULES)]
+        self.settings_cache: dict[str, ProjectSettings] = {}
+        self.declared = tuple(Label(name=c.strip() or c, completion=c) for c in plan.labels)
+        self.chat_settings = chat_settings(model_name)
+        self.preference_settings = preference_settings(model_name)
+        self.gen_settings = legacy_settings("gen", model_name, plan.separator, plan.stop)
+
+    # Per line ---------------------------------------------------------------------------------
+
+    def feed(self, number: int, raw: bytes) -> None:
+        found: list[Finding] = []
+        if number == 1 and raw[:3] == BOM:
+            found.append(finding("bom", "", "The file starts with a UTF-8 byte-order mark, which OpenAI and Together read "
+                                            "as part of line 1: save the file as UTF-8 without BOM (only Azure wants one)."))
+            raw = raw[3:]
+        if not raw or raw.isspace():
+            self._flush_blank()
+            self.pending_blank = number
+            if found:
+                self._record(number, found)
+            return
+        if self.pending_blank:
+            self._flush_blank()
+        obj = self._parse(raw, found)
+        if type(obj) is not dict:
+            if obj is not _BAD:
+                found.append(finding("line-not-object", "", f"The line is JSON {_json_kind(obj)}, not an object: each line "
+                                                            "must be one JSON object (one example)."))
+            self._record(number, found)
+            return
+        fmt = self._format(number, obj, found)
+        if fmt == CHAT:
+            messages = check_chat(obj, found)
+            if messages is not None:
+                self._chat(number, messages, found)
+        elif fmt == LEGACY:
+            pair = check_legacy(obj, found)
+            if pair is not None:
+                self._legacy(number, pair[0], pair[1], found)
+        elif fmt == PREFERENCE:
+            parsed = check_preference(obj, found)
+            if parsed is not None:
+                self._preference(number, *parsed, found)
+        if found:
+            self._record(number, found)
+
+    def _flush_blank(self) -> None:
+        if self.pending_blank:
+            self._record(self.pending_blank, [finding("line-not-json", "", "The line is empty: delete it (only an empty "
+                                                                           "last line is ignored).")])
+            self.pending_blank = 0
+
+    def _parse(self, raw: bytes, found: list[Finding]) -> Any:
+        if _fast_loads is not None:
+            try:
+                return _fast_loads(raw)
+            except ValueError:
+                pass
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            found.append(finding("not-utf8", "", f"The line is not valid UTF-8 (byte {exc.start + 1} is "
+                                                 f"{raw[exc.start:exc.start + 1]!r}): save the file as UTF-8."))
+            return _BAD
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
+                                                      "each line must be one complete JSON object."))
+            return _BAD
+
+    def _format(self, number: int, obj: dict[str, Any], found: list[Finding]) -> str | None:
+        if self.format == CHAT and "messages" in obj and obj.keys() <= TOP_KEYS[CHAT]:
+            fmt = CHAT
+        else:
+            formats = formats_of(obj)
+            if not formats:
+                keys = ", ".join(show(k) for k in list(obj)[:5]) or "no keys"
+                found.append(finding("missing-key", "", f"The line has none of the keys of a known format ({keys}): write "
+                                                        '"prompt" and "completion", or "messages", or "input", '
+                                                        '"preferred_output" and "non_preferred_output".'))
+                return None
+            fmt = self.format if self.format in formats else formats[0]
+        if fmt != self.format:  # the survey set the file's format from its first recognized line
+            found.append(finding("mixed-formats", "", f"This line is in the {_TITLES[fmt]} format but the file is in the "
+                                                      f"{_TITLES[self.format]} format (from line {self.format_line}): "
+                                                      "keep one format per file."))
+            return None
+        if not self.format_line:
+            self.format_line = number
+        return fmt
+
+    def _run(self, settings: ProjectSettings, example: Any, canonical: Any, profile: str) -> tuple[Rendered, ExampleContext]:
+        chosen = PROFILES[profile]
+        rendered = Rendered(profile, self.encoding, self.approximate, canonical, chosen.build(canonical, self.encoding))
+        return rendered, ExampleContext(settings, example, rendered, self.model, chosen)
+
+    def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
+        example, canonical = chat_example(messages)
+        rendered, ctx = self._run(self.chat_settings, example, canonical, "openai-chat")
+        key = chat_shape("system" in example.fields, messages)
+        shaped = self.memo.get(key) if key is not None else None
+        if shaped is None:
+            shaped = [f for check in self.shape_checks for f in check(ctx)]
+            if key is not None and len(self.memo) < MEMO_CAP:
+                self.memo[key] = shaped
+        found += shaped
+        for check in self.line_checks:
+            found += check(ctx)
+        keys = [_message_key(m) for m in messages]
+        last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+        input_hash = hash(tuple(keys if last is None else keys[:last]))
+        self._add(number, rendered, input_hash=input_hash,
+                  content_hash=hash((input_hash, keys[last] if last is not None else None)))
+
+    def _legacy(self, number: int, prompt: str, completion: str, found: list[Finding]) -> None:
+        plan = self.plan
+        example, canonical = legacy_example(prompt, completion, plan.separator, plan.stop)
+        settings = self._cls_settings(completion) if plan.kind == "cls" else self.gen_settings
+        rendered, ctx = self._run(settings, example, canonical, "openai-legacy")
+        for check in self.line_checks:
+            for f in check(ctx):
+                # With no known separator / stop, the core says "this project has none" on every
+                # line; for a file the dataset rules say it once.
+                if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
+                    continue
+                found.append(f)
+        self._add(number, rendered, prompts=(prompt,), completions=(completion,),
+                  label=completion if plan.kind == "cls" else None,
+                  input_hash=hash(prompt), content_hash=hash((prompt, completion)))
+
+    def _cls_settings(self, completion: str) -> ProjectSettings:
+        """Labels for one completion: the declared ones (the matching label exported as the line has
+        it, so label-multi-token counts the real text), or the completion itself when none are."""
+        settings = self.settings_cache.get(completion)
+        if settings is not None:
+            return settings
+        plan = self.plan
+        if self.declared:
+            matched = legacy_settings("cls", self.model_name, plan.separator, "", self.declared).label_for(completion)
+            labels = tuple(Label(lab.name, completion) if lab is matched else lab for lab in self.declared)
+        else:
+            labels = (Label(name=completion.strip() or completion, completion=completion),)
+        settings = legacy_settings("cls", self.model_name, plan.separator, "", labels)
+        if len(self.settings_cache) < SETTINGS_CAP:
+            self.settings_cache[completion] = settings
+        return settings
+
+    def _preference(self, number: int, messages: list[dict[str, Any]], preferred: Any, rejected: Any,
+                    found: list[Finding]) -> None:
+        example, canonical = preference_example(messages, preferred, rejected)
+        rendered, ctx = self._run(self.preference_settings, example, canonical, "openai-preference")
+        for check in self.line_checks:
+            found += check(ctx)
+        input_hash = hash(tuple(_message_key(m) for m in messages))
+        conversation = canonical.conversation
+        self._add(number, rendered, input_hash=input_hash,
+                  content_hash=hash((input_hash, conversation.preferred, conversation.non_preferred)))
+
+    def _add(self, number: int, rendered: Rendered, **facts: Any) -> None:
+        records = rendered.records
+        self.stats.add(number, tokens=[r.tokens for r in records], billed=[r.billed_tokens for r in records], **facts)
+
+    def _record(self, number: int, found: list[Finding]) -> None:
+        mask = 0
+        for f in found:
+            bit = CODE_BIT[f.code]
+            if mask & bit:
+                continue
+            mask |= bit
+            self._summarise(f, number)
+        self.lines.append(number)
+        self.masks.append(mask)
+        room = KEEP_FINDINGS - len(self.kept)
+        if room < len(found):
+            self.truncated = True
+        self.kept += [(number, f) for f in found[:max(room, 0)]]
+
+    def _summarise(self, f: Finding, number: int) -> None:
+        summary = self.summaries.get(f.code)
+        if summary is None:
+            summary = self.summaries[f.code] = CodeSummary(f.code, f.level, line=number, message=f.message)
+        elif LEVEL_RANK[f.level] > LEVEL_RANK[summary.level]:
+            summary.level = f.level
+        summary.lines += 1
+        if len(summary.first_lines) < MAX_LINES_SHOWN:
+            summary.first_lines.append(number)
+        self.level_counts[f.level] += 1
+
+    # The end ----------------------------------------------------------------------------------
+
+    def finish(self, lines_read: int) -> CheckResult:
+        # A blank last line is ignored (self.pending_blank is dropped).
+        stats, plan = self.stats, self.plan
+        groups = stats.groups()
+        duplicates = self._from_groups("duplicate", groups.duplicates,
+                                       "Line {line} has the same input and output as {others}: delete the copies (a "
+                                       "duplicate counts twice in training and can leak into the validation split).")
+        what = "completion" if self.format == LEGACY else "reply"
+        conflicts = self._from_groups("conflict", groups.conflicts,
+                                      f"Line {{line}} has the same input as {{others}}, but their {what}s differ: decide "
+                                      f"which {what} is right and make them agree (contradicting examples are label noise).")
+        self.kept.sort(key=lambda item: item[0])
+        kind = plan.kind
+        labels = plan.labels if kind == "cls" else ()
+        found = dataset_findings(stats, kind or "chat", self.model, labels=labels, ref_noun="lines", groups=groups)
+        for f in found:
+            self.level_counts[f.level] += 1
+        result = CheckResult(
+            format=self.format, model=self.model_name, model_info=self.model, kind=kind if self.format else None,
+            task=plan.task, separator=plan.separator if self.format == LEGACY else None,
+            stop=plan.stop if self.format == LEGACY and kind == "gen" else None,
+            separator_inferred=plan.separator_inferred, stop_inferred=plan.stop_inferred,
+            kind_inferred=plan.kind_inferred, lines_read=lines_read, examples=stats.examples, tokens=stats.billed_tokens,
+            summaries=self.summaries, dataset=found, estimate=estimate(stats, self.model),
+            findings=self.kept, findings_truncated=self.truncated, level_counts=self.level_counts,
+            lines_with_findings=0, _lines=self.lines, _masks=self.masks,
+            _duplicates=duplicates, _conflicts=conflicts,
+        )
+        result.lines_with_findings = sum(1 for _ in result.line_codes())
+        return result
+
+    def _from_groups(self, code: str, groups: tuple[tuple[Any, ...], ...], template: str) -> list[int]:
+        """Every line of every group gets `code`; messages are built only for the findings kept."""
+        if not groups:
+            return []
+
+        def message(line: int, group: tuple[Any, ...]) -> Finding:
+            others = [n for n in group if n != line]
+            shown = ", ".join(map(str, others[:MAX_LINES_SHOWN])) + (
+                f" and {len(others) - MAX_LINES_SHOWN} more" if len(others) > MAX_LINES_SHOWN else "")
+            return finding(code, "", template.format(line=line, others=("line " if len(others) == 1 else "lines ") + shown))
+
+        for group in groups:
+            for line in group:
+                if len(self.kept) >= KEEP_FINDINGS:
+                    self.truncated = True
+                    break
+                self.kept.append((line, message(line, group)))
+        lines = sorted({line for group in groups for line in group})
+        sample = message(groups[0][0], groups[0])  # groups are sorted: groups[0][0] is the first line
+        for line in lines:
+            self._summarise(sample, line)
+        return lines
+
+
+_BAD = object()
+_TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
+                                                                            "non_preferred_output)"}
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _message_key(message: dict[str, Any]) -> Any:
+    """A hashable stand-in for a message, independent of key order."""
+    try:
+        return frozenset(message.items())
+    except TypeError:  # list / dict values (tool_calls, content parts)
+        return json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
+    """Everything the SHAPE_RULES read of a conversation: per message the role, whether the content is
+    empty (and its type), whether it has tool calls, and its weight; None when a value is unusual
+    (then every rule runs on the line)."""
+    shape: list[Any] = [has_system_field]
+    for message in messages:
+        role = message.get("role")
+        content = message.get("content")
+        if type(role) not in _SCALARS:
+            return None
+        if content is None:
+            state: Any = None
+        elif type(content) is str:
+            state = bool(content.strip())
+        elif type(content) in (list, dict):
+            state = (type(content), bool(content))
+        else:
+            return None
+        if "weight" in message:
+            weight = message["weight"]
+            if type(weight) not in _SCALARS:
+                return None
+            weighted: Any = (type(weight), weight)
+        else:
+            weighted = ()
+        shape.append((type(role), role, state, bool(message.get("tool_calls")), bool(message.get("function_call")),
+                      weighted))
+    return tuple(shape)
+
+
+# JSON report (the `tunelab check --format json` contract) ---------------------------------------
+
+def write_json(result: CheckResult, out: IO[str]) -> None:
+    """Stream the report: exactly what json.dumps of the whole object would print, never built whole."""
+    head = {"format": result.format or "unknown", "model": result.model, "examples": result.examples,
+            "tokens": result.tokens}
+    out.write(json.dumps(head)[:-1] + ', "lines": [')
+    first = True
+    for line, codes in result.line_codes():
+        out.write(('{"line": %d, "codes": %s}' if first else ', {"line": %d, "codes": %s}') % (line, json.dumps(codes)))
+        first = False
+    out.write('], "dataset": ' + json.dumps(result.dataset_codes) + ', "estimate": ' + json.dumps(result.estimate) + "}\n")

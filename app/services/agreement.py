@@ -1,0 +1,109 @@
+"""Double labelling and agreement: independent labels, Cohen's and Fleiss' kappa, adjudication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.core import agreement as kappa
+from app.core.models import ModelTable
+from app.core.tasks import Example as ExampleValues
+from app.core.tasks import ProjectSettings
+from app.services import audit
+from app.services.errors import Forbidden, Invalid
+from app.services.examples import get_example, move_status, save
+from app.services.permissions import require
+from app.storage import counters, team
+from app.storage.tables import Annotation, Comment, Example, Project, User, utcnow
+
+
+def annotate(session: Session, project: Project, user: User, role: str | None, example_id: int, label: str) -> Annotation:
+    """One annotator's independent label for a double-labelled example."""
+    require(role, "annotate", project)
+    example = get_example(session, project, example_id)
+    if example.labels_wanted <= 0:
+        raise Invalid({"output": "This example was not picked for double labelling."})
+    if example.created_by == user.id:
+        raise Forbidden("You wrote this example: its second label must come from someone else.")
+    chosen = ProjectSettings.from_dict(project.settings).label_for(label)
+    if chosen is None:
+        raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})
+    existing = session.exec(select(Annotation).where(Annotation.example_id == example.id,
+                                                     Annotation.user_id == user.id)).first()
+    if existing is None and team.annotation_count(session, example.id) >= example.labels_wanted:
+        raise Invalid({"output": "This example already has all the labels asked for."})
+    annotation = existing or Annotation(project_id=project.id, example_id=example.id, user_id=user.id)
+    annotation.label = chosen.name
+    annotation.output = chosen.name
+    session.add(annotation)
+    session.commit()
+    return annotation
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    example: Example
+    labels: dict[str, str]  # rater name -> label
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    pairs: list[kappa.PairAgreement]
+    fleiss: float | None
+    fleiss_items: int
+    items: int
+    disagreements: list[Disagreement]
+    rater_names: dict[int, str]
+
+
+def report(session: Session, project: Project, role: str | None) -> AgreementReport:
+    require(role, "view_all", project)
+    notes = team.annotations_of(session, project.id)
+    example_ids = sorted({a.example_id for a in notes})
+    examples = {e.id: e for e in session.exec(select(Example).where(Example.id.in_(example_ids)))} if example_ids else {}
+    ratings: dict[int, dict[int, str]] = {}
+    for example_id, example in examples.items():
+        if example.created_by is not None and example.label:
+            ratings.setdefault(example_id, {})[example.created_by] = example.label
+    for note in notes:
+        if note.example_id in examples and note.label:
+            ratings.setdefault(note.example_id, {})[note.user_id] = note.label
+    rated = {k: v for k, v in ratings.items() if len(v) >= 2}
+    raters = sorted({r for v in rated.values() for r in v})
+    names = {m.user_id: (u.display_name or u.username) for m, u in team.memberships(session, project.id)}
+    names.update({r: names.get(r, f"user {r}") for r in raters})
+    fleiss, used = kappa.fleiss_for_project(rated) if rated else (None, 0)
+    return AgreementReport(
+        pairs=kappa.pairwise_cohen(rated),
+        fleiss=fleiss,
+        fleiss_items=used,
+        items=len(rated),
+        disagreements=[Disagreement(examples[i], {names[r]: lab for r, lab in rated[i].items()})
+                       for i in kappa.disagreements(rated)],
+        rater_names=names,
+    )
+
+
+def adjudicate(session: Session, project: Project, user: User, role: str | None, example_id: int, label: str,
+               models: ModelTable) -> Example:
+    """A reviewer picks the final label of a disagreement; the example is saved with it and approved."""
+    require(role, "review", project)
+    example = get_example(session, project, example_id)
+    chosen = ProjectSettings.from_dict(project.settings).label_for(label)
+    if chosen is None:
+        raise Invalid({"output": f"{label!r} is not a label of this project."})
+    saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id, role=role)
+    example = saved.example
+    if example.status != "approved":
+        move_status(session, example, "approved")
+        counters.bump_member(session, project.id, user.id, "reviewed")
+        counters.bump_member(session, project.id, example.created_by, "approved")
+    example.reviewed_by = user.id
+    example.reviewed_at = utcnow()
+    session.add(example)
+    session.add(Comment(example_id=example.id, user_id=user.id, action="approve",
+                        body=f"Adjudicated: final label {chosen.name!r}."))
+    audit.record(session, project, user, "adjudicated", {"example": example.id, "label": chosen.name})
+    session.commit()
+    return example

@@ -1,0 +1,120 @@
+"""People: accounts (admins create, deactivate, reset; everyone changes their own password)
+and project memberships with roles."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.services import audit
+from app.services.accounts import MIN_PASSWORD, check_new_account, hasher, verify_password
+from app.services.errors import Invalid, NotFound
+from app.services.permissions import ROLES, require
+from app.storage import accounts as account_store
+from app.storage import team
+from app.storage.tables import Membership, Project, User
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.username)))
+
+
+def create_user(session: Session, admin: User, username: str, password: str, display_name: str = "",
+                is_admin: bool = False) -> User:
+    errors = check_new_account(username, password)
+    if not errors and account_store.get_user_by_username(session, username.strip().lower()):
+        errors["username"] = f"{username.strip().lower()!r} is taken."
+    if errors:
+        raise Invalid(errors)
+    user = User(username=username.strip().lower(), display_name=display_name.strip() or username.strip(),
+                password_hash=hasher.hash(password), is_admin=is_admin)
+    account_store.add_user(session, user)
+    audit.record(session, None, admin, "user_created", {"user": user.username, "admin": is_admin})
+    session.commit()
+    return user
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = account_store.get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+def set_active(session: Session, admin: User, user_id: int, active: bool) -> User:
+    user = _user(session, user_id)
+    if user.id == admin.id and not active:
+        raise Invalid({"user": "You cannot deactivate yourself."})
+    user.is_active = active
+    user.session_epoch += 1  # ends every sign-in of a deactivated account
+    session.add(user)
+    audit.record(session, None, admin, "user_activated" if active else "user_deactivated", {"user": user.username})
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, admin: User, user_id: int, new_password: str) -> User:
+    if len(new_password) < MIN_PASSWORD:
+        raise Invalid({"password": f"Use at least {MIN_PASSWORD} characters."})
+    user = _user(session, user_id)
+    user.password_hash = hasher.hash(new_password)
+    user.session_epoch += 1
+    session.add(user)
+    audit.record(session, None, admin, "password_reset", {"user": user.username})
+    session.commit()
+    return user
+
+
+def change_own_password(session: Session, user: User, current: str, new: str, again: str) -> User:
+    errors = {}
+    if not verify_password(user.password_hash, current):
+        errors["current"] = "That is not your current password."
+    if len(new) < MIN_PASSWORD:
+        errors["new"] = f"Use at least {MIN_PASSWORD} characters."
+    elif new != again:
+        errors["again"] = "The two new passwords differ."
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = hasher.hash(new)
+    user.session_epoch += 1  # other browsers are signed out; the caller re-signs this one in
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_member(session: Session, project: Project, owner: User, role_of_owner: str | None, username: str,
+               role: str) -> Membership:
+    """Add a member or change their role."""
+    require(role_of_owner, "members", project)
+    if role not in ROLES:
+        raise Invalid({"role": f"Pick a role: {', '.join(ROLES)}."})
+    user = account_store.get_user_by_username(session, username.strip().lower())
+    if user is None or not user.is_active:
+        raise Invalid({"username": f"No active account {username.strip()!r}: an admin creates accounts first."})
+    membership = team.membership(session, project.id, user.id)
+    if membership is not None and membership.role == "owner" and role != "owner" and _owner_count(session, project) == 1:
+        raise Invalid({"role": "A project keeps at least one owner."})
+    before = membership.role if membership else None
+    membership = membership or Membership(project_id=project.id, user_id=user.id, role=role)
+    membership.role = role
+    session.add(membership)
+    audit.record(session, project, owner, "member_role" if before else "member_added",
+                 {"user": user.username, "role": role, "before": before})
+    session.commit()
+    return membership
+
+
+def remove_member(session: Session, project: Project, owner: User, role_of_owner: str | None, user_id: int) -> None:
+    require(role_of_owner, "members", project)
+    membership = team.membership(session, project.id, user_id)
+    if membership is None:
+        raise NotFound("not a member")
+    if membership.role == "owner" and _owner_count(session, project) == 1:
+        raise Invalid({"role": "A project keeps at least one owner."})
+    user = account_store.get_user(session, user_id)
+    session.delete(membership)
+    audit.record(session, project, owner, "member_removed", {"user": user.username if user else user_id})
+    session.commit()
+
+
+def _owner_count(session: Session, project: Project) -> int:
+    return sum(1 for m, _ in team.memberships(session, project.id) if m.role == "owner")

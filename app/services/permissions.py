@@ -1,0 +1,71 @@
+"""Who may do what: roles per project, the one table every route (HTML and JSON) consults.
+
+    owner      settings, members, assignment, export, and everything a reviewer may do
+    reviewer   approve / request changes / reject, edit any example, delete
+    annotator  write and label; sees only their own, assigned and handed-out examples
+    viewer     read only
+
+A site admin acts as owner of every project. Anyone signed in may create a project (and owns it).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.services.errors import Forbidden
+from app.storage.tables import Example, Membership, Project, User
+
+ROLES = ("owner", "reviewer", "annotator", "viewer")
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "view": ("owner", "reviewer", "annotator", "viewer"),
+    "view_all": ("owner", "reviewer", "viewer"),  # every example, not only one's own
+    "annotate": ("owner", "reviewer", "annotator"),
+    "comment": ("owner", "reviewer", "annotator"),
+    "edit_any": ("owner", "reviewer"),
+    "review": ("owner", "reviewer"),
+    "review_own": ("owner",),  # approve one's own example (a one-person project)
+    "delete_any": ("owner", "reviewer"),
+    "configure": ("owner",),
+    "members": ("owner",),
+    "assign": ("owner",),
+    "export": ("owner",),
+}
+ACTION_WORDS = {
+    "view": "view this project", "view_all": "see every example", "annotate": "write examples here",
+    "comment": "comment here", "edit_any": "edit other people's examples", "review": "review examples",
+    "review_own": "review your own example", "delete_any": "delete other people's examples",
+    "configure": "change the settings", "members": "manage members", "assign": "assign examples",
+    "export": "export this project",
+}
+
+
+def role_of(session: Session, user: User, project: Project) -> str | None:
+    if user.is_admin:
+        return "owner"
+    return session.exec(
+        select(Membership.role).where(Membership.project_id == project.id, Membership.user_id == user.id)
+    ).first()
+
+
+def allows(role: str | None, action: str) -> bool:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return role is not None and role in ACTIONS[action]
+
+
+def require(role: str | None, action: str, project: Project) -> None:
+    if not allows(role, action):
+        who = f"as {role}" if role else "as you are not a member"
+        raise Forbidden(f"You may not {ACTION_WORDS[action]} in project {project.name!r} {who}.")
+
+
+def may_see_example(role: str | None, user: User, example: Example) -> bool:
+    if allows(role, "view_all"):
+        return True
+    return allows(role, "view") and user.id in (example.created_by, example.assignee_id, example.lease_user_id)
+
+
+def may_edit_example(role: str | None, user: User, example: Example) -> bool:
+    if allows(role, "edit_any"):
+        return True
+    return allows(role, "annotate") and may_see_example(role, user, example) and example.status != "approved"

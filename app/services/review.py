@@ -1,0 +1,135 @@
+"""Review workflow: draft → submitted → approved | changes_requested | rejected, with comments.
+
+changes_requested goes back to the author; editing an approved example returns it to
+submitted (examples.save does that). Every transition moves the state counters and the
+members' counters in the same transaction, and leaves a comment in the example's thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.core.evaluate import evaluate
+from app.core.models import ModelTable
+from app.core.tasks import ProjectSettings
+from app.services import audit
+from app.services.errors import Forbidden, Invalid
+from app.services.examples import Saved, get_example, move_status, save, values_of
+from app.services.permissions import allows, may_edit_example, require
+from app.storage import counters
+from app.storage.tables import Comment, Example, Project, User, utcnow
+
+DECISIONS = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
+STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
+MAX_COMMENT = 10_000
+
+
+def add_comment(session: Session, project: Project, user: User, role: str | None, example_id: int, body: str,
+                action: str = "comment") -> Comment:
+    require(role, "comment", project)
+    example = get_example(session, project, example_id)
+    if action == "comment" and not body.strip():
+        raise Invalid({"body": "Write a comment first."})
+    if len(body) > MAX_COMMENT:
+        raise Invalid({"body": f"Comments are limited to {MAX_COMMENT:,} characters."})
+    comment = Comment(example_id=example.id, user_id=user.id, action=action, body=body.strip())
+    session.add(comment)
+    session.commit()
+    return comment
+
+
+def submit(session: Session, project: Project, user: User, role: str | None, example_id: int,
+           models: ModelTable) -> Example:
+    require(role, "annotate", project)
+    example = get_example(session, project, example_id)
+    if not may_edit_example(role, user, example):
+        raise Forbidden("You may only submit your own or assigned examples.")
+    if example.status not in ("draft", "changes_requested"):
+        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}; only drafts and "
+                                 "examples sent back for changes can be submitted."})
+    evaluation = evaluate(ProjectSettings.from_dict(project.settings), values_of(example), project.export_profile,
+                          models=models)
+    if evaluation.errors or example.needs_output:
+        raise Invalid({"status": "Fix the errors first: " + "; ".join(f.message for f in evaluation.errors)
+                                 if evaluation.errors else "Label the example before submitting it."})
+    move_status(session, example, "submitted")
+    example.submitted_at = utcnow()
+    session.add(example)
+    session.add(Comment(example_id=example.id, user_id=user.id, action="submit", body=""))
+    session.commit()
+    return example
+
+
+def save_and_submit(session: Session, project: Project, user: User, values, models: ModelTable,
+                    example_id: int | None = None, expected_version: int | None = None, role: str | None = None,
+                    work_seconds: int | None = None) -> Saved:
+    """Save, then submit for review in one step (the "Submit" button and its key)."""
+    saved = save(session, project, user, values, models, example_id, expected_version, role=role,
+                 work_seconds=work_seconds)
+    if saved.example.status in ("draft", "changes_requested"):
+        submit(session, project, user, role, saved.example.id, models)
+    return saved
+
+
+@dataclass(frozen=True)
+class Decision:
+    example: Example
+    status: str
+
+
+def decide(session: Session, project: Project, user: User, role: str | None, example_id: int, action: str,
+           comment: str = "") -> Decision:
+    """Approve, request changes (a comment is required) or reject one submitted example."""
+    require(role, "review", project)
+    if action not in DECISIONS:
+        raise Invalid({"action": f"Unknown review action {action!r}."})
+    example = get_example(session, project, example_id)
+    _check_reviewable(role, user, example)
+    if action == "request_changes" and not comment.strip():
+        raise Invalid({"body": "Say what to change: the comment goes back to the author."})
+    _apply_decision(session, user, example, action, comment)
+    session.commit()
+    return Decision(example, example.status)
+
+
+def _check_reviewable(role: str | None, user: User, example: Example) -> None:
+    if example.status != "submitted":
+        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}, not submitted."})
+    if example.created_by == user.id and not allows(role, "review_own"):
+        raise Forbidden("Reviewers do not review their own examples: someone else must.")
+
+
+def _apply_decision(session: Session, user: User, example: Example, action: str, comment: str) -> None:
+    new = DECISIONS[action]
+    move_status(session, example, new)
+    example.reviewed_by = user.id
+    example.reviewed_at = utcnow()
+    example.lease_user_id = None
+    example.lease_until = None
+    session.add(example)
+    session.add(Comment(example_id=example.id, user_id=user.id, action=action, body=comment.strip()))
+    counters.bump_member(session, example.project_id, user.id, "reviewed")
+    counters.bump_member(session, example.project_id, example.created_by, new)
+
+
+def bulk_decide(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
+                action: str, comment: str = "") -> dict[str, int]:
+    """Approve or reject many submitted examples; the ones that cannot be (not submitted, own) are skipped."""
+    require(role, "review", project)
+    if action not in ("approve", "reject"):
+        raise Invalid({"action": "Bulk review can approve or reject."})
+    done = skipped = 0
+    rows = session.exec(select(Example).where(Example.project_id == project.id, Example.id.in_(example_ids[:5000])))
+    for example in rows:
+        try:
+            _check_reviewable(role, user, example)
+        except (Invalid, Forbidden):
+            skipped += 1
+            continue
+        _apply_decision(session, user, example, action, comment)
+        done += 1
+    audit.record(session, project, user, f"bulk_{action}", {"examples": done, "skipped": skipped})
+    session.commit()
+    return {"done": done, "skipped": skipped + max(0, len(example_ids) - done - skipped)}

@@ -1,0 +1,82 @@
+"""Counters kept in step with every example change, so dashboards never count rows on page view.
+
+Increments are upserts (`INSERT … ON CONFLICT DO UPDATE SET n = n + k`) on SQLite and
+PostgreSQL alike, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from app.storage.tables import MemberStat, StateCount, WorkTimeBucket
+
+MEMBER_FIELDS = ("written", "reviewed", "approved", "changes_requested", "rejected")
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def bump_state(session: Session, project_id: int, status: str, delta: int) -> None:
+    table = StateCount.__table__
+    stmt = _insert(session)(table).values(project_id=project_id, status=status, n=delta)
+    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "status"], set_={"n": table.c.n + delta}))
+
+
+def move_state(session: Session, project_id: int, old: str | None, new: str | None) -> None:
+    if old == new:
+        return
+    if old:
+        bump_state(session, project_id, old, -1)
+    if new:
+        bump_state(session, project_id, new, +1)
+
+
+def bump_member(session: Session, project_id: int, user_id: int | None, field: str, delta: int = 1) -> None:
+    if user_id is None:
+        return
+    assert field in MEMBER_FIELDS
+    table = MemberStat.__table__
+    values = {f: 0 for f in MEMBER_FIELDS} | {field: delta}
+    stmt = _insert(session)(table).values(project_id=project_id, user_id=user_id, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "user_id"],
+                                               set_={field: table.c[field] + delta}))
+
+
+def time_bucket(seconds: int) -> int:
+    """Log buckets: 0 for < 2 s, then one bucket per factor of √2 (≈ 41% wide)."""
+    return 0 if seconds < 2 else int(2 * math.log2(seconds))
+
+
+def bucket_middle(bucket: int) -> float:
+    return 1.0 if bucket == 0 else 2 ** ((bucket + 0.5) / 2)
+
+
+def add_work_time(session: Session, project_id: int, user_id: int | None, seconds: int | None) -> None:
+    if user_id is None or seconds is None or seconds < 0:
+        return
+    table = WorkTimeBucket.__table__
+    bucket = time_bucket(seconds)
+    stmt = _insert(session)(table).values(project_id=project_id, user_id=user_id, bucket=bucket, n=1)
+    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "user_id", "bucket"],
+                                               set_={"n": table.c.n + 1}))
+
+
+def state_counts(session: Session, project_id: int) -> dict[str, int]:
+    rows = session.exec(select(StateCount.status, StateCount.n).where(StateCount.project_id == project_id))
+    return {status: int(n) for status, n in rows if n}
+
+
+def member_stats(session: Session, project_id: int) -> list[MemberStat]:
+    return list(session.exec(select(MemberStat).where(MemberStat.project_id == project_id)))
+
+
+def work_time_histograms(session: Session, project_id: int) -> dict[int, dict[int, int]]:
+    rows = session.exec(select(WorkTimeBucket).where(WorkTimeBucket.project_id == project_id))
+    out: dict[int, dict[int, int]] = {}
+    for row in rows:
+        out.setdefault(row.user_id, {})[row.bucket] = row.n
+    return out

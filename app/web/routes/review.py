@@ -1,0 +1,125 @@
+"""Review and queues: next, submit, approve / request changes / reject, comments, bulk actions,
+assignment, double labelling and adjudication."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.services import agreement as agreement_service
+from app.services import queue as queue_service
+from app.services import review as review_service
+from app.services.errors import Invalid
+from app.services.examples import get_example
+from app.services.projects import settings_of
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
+from app.web.forms import int_or_none
+from app.web.templating import is_htmx, render
+
+router = APIRouter()
+Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
+Annotatable = Annotated[ProjectAccess, Depends(project_for("annotate"))]
+Commentable = Annotated[ProjectAccess, Depends(project_for("comment"))]
+Reviewable = Annotated[ProjectAccess, Depends(project_for("review"))]
+Assignable = Annotated[ProjectAccess, Depends(project_for("assign"))]
+ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
+
+
+def _go(request: Request, target: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Location": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _ids(form) -> list[int]:
+    return [int(v) for v in form.getlist("ids") if str(v).isdigit()]
+
+
+@router.get("/projects/{project_id}/next")
+def next_example(request: Request, session: SessionDep, access: Annotatable, saved: int | None = None,
+                 mode: str = "") -> Response:
+    """Hand out the next piece of work: review mode for reviewers, else the annotation queue."""
+    project = access.project
+    if mode == "review":
+        found = queue_service.next_for_reviewer(session, project, access.user, access.role)
+        target = (f"/projects/{project.id}/examples/{found}?mode=review" if found
+                  else f"/projects/{project.id}/examples?status=submitted&queue=empty")
+    else:
+        kind, found = queue_service.next_for_annotator(session, project, access.user, access.role)
+        target = {"edit": f"/projects/{project.id}/examples/{found}?mode=annotate",
+                  "annotate": f"/projects/{project.id}/examples/{found}/annotate?mode=annotate",
+                  "new": f"/projects/{project.id}/examples/new?mode=annotate"}[kind]
+    return RedirectResponse(target + (f"&saved={saved}" if saved else ""), status_code=303)
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/submit")
+def submit(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, example_id: int) -> Response:
+    review_service.submit(session, access.project, access.user, access.role, example_id, models)
+    return _go(request, f"/projects/{access.project.id}/next?saved={example_id}")
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/review")
+def decide(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: int) -> Response:
+    action, body = str(form.get("action", "")), str(form.get("body", ""))
+    review_service.decide(session, access.project, access.user, access.role, example_id, action, body)
+    return _go(request, f"/projects/{access.project.id}/next?mode=review&saved={example_id}")
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/comments")
+def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: int) -> Response:
+    review_service.add_comment(session, access.project, access.user, access.role, example_id, str(form.get("body", "")))
+    return _go(request, f"/projects/{access.project.id}/examples/{example_id}#thread")
+
+
+@router.post("/projects/{project_id}/bulk")
+def bulk(request: Request, session: SessionDep, access: Viewable, form: FormDep) -> Response:
+    """Bulk actions from the examples list: approve, reject, assign, round-robin, double-label."""
+    project, action, ids = access.project, str(form.get("action", "")), _ids(form)
+    if not ids:
+        raise Invalid({"ids": "Tick at least one example."})
+    if action in ("approve", "reject"):
+        result = review_service.bulk_decide(session, project, access.user, access.role, ids, action)
+        message = f"{result['done']} {action}d, {result['skipped']} skipped"
+    elif action == "assign":
+        count = queue_service.assign(session, project, access.user, access.role, ids, int_or_none(form.get("assignee")))
+        message = f"{count} assigned"
+    elif action == "round_robin":
+        dealt = queue_service.assign_round_robin(session, project, access.user, access.role, ids)
+        message = f"{sum(dealt.values())} dealt to {len(dealt)} members"
+    elif action == "double_label":
+        count = queue_service.request_double_labels(session, project, access.user, access.role, ids,
+                                                    int_or_none(form.get("ways")) or 2, int_or_none(form.get("sample")))
+        message = f"{count} sent for independent labels"
+    else:
+        raise Invalid({"action": f"Unknown bulk action {action!r}."})
+    return _go(request, f"/projects/{project.id}/examples?done={message}")
+
+
+@router.get("/projects/{project_id}/examples/{example_id}/annotate")
+def annotate_page(request: Request, session: SessionDep, access: Annotatable, example_id: int) -> Response:
+    example = get_example(session, access.project, example_id)
+    return render(request, "review/annotate.html", {"project": access.project, "access": access, "example": example,
+                                                     "settings": settings_of(access.project), "errors": {}})
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/annotate")
+def annotate(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: int) -> Response:
+    agreement_service.annotate(session, access.project, access.user, access.role, example_id, str(form.get("output", "")))
+    return _go(request, f"/projects/{access.project.id}/next?saved={example_id}")
+
+
+@router.get("/projects/{project_id}/agreement")
+def agreement_page(request: Request, session: SessionDep, access: ViewAll) -> Response:
+    report = agreement_service.report(session, access.project, access.role)
+    return render(request, "review/agreement.html", {"project": access.project, "access": access, "report": report,
+                                                      "settings": settings_of(access.project)})
+
+
+@router.post("/projects/{project_id}/examples/{example_id}/adjudicate")
+def adjudicate(request: Request, session: SessionDep, access: Reviewable, models: ModelsDep, form: FormDep,
+               example_id: int) -> Response:
+    agreement_service.adjudicate(session, access.project, access.user, access.role, example_id,
+                                 str(form.get("label", "")), models)
+    return _go(request, f"/projects/{access.project.id}/agreement")
