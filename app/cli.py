@@ -70,9 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "check":
+    try:
         return check_command(args, sys.stdout, sys.stderr)
-    return 2  # pragma: no cover (argparse requires a command)
+    except BrokenPipeError:  # `tunelab check big.jsonl | head`
+        sys.stdout = None  # type: ignore[assignment]  (nothing more to flush)
+        return 1
 
 
 def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -114,6 +116,7 @@ def _quoted(text: str) -> str:
 
 
 def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (CheckResult, imported late)
+    from app.core.dataset import dollars
     from app.core.file_format import FORMAT_TITLES
     from app.core.rules.registry import LEVEL_RANK, RULES
 
@@ -145,6 +148,8 @@ def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (Chec
     elif result.format in ("chat", "preference"):
         w('  messages: "turn N" is the N-th message after a leading system prompt (or the N-th message)\n')
     w("\n")
+    if not result.summaries:
+        w("No line has a finding.\n")
     summaries = sorted(result.summaries.values(),
                        key=lambda s: (-LEVEL_RANK[s.level], s.first_lines[0] if s.first_lines else 0, s.code))
     for s in summaries:
@@ -165,8 +170,9 @@ def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (Chec
         w("Estimate: no examples, no estimate.\n")
     else:
         charged = est["billed_tokens"] * est["epochs"]
-        cost = f", about ${est['cost_usd']:,.2f}" if est["cost_usd"] is not None else " (no training price known)"
-        w(f"Estimate: {est['billed_tokens']:,} billed tokens × {est['epochs']} epochs = {charged:,} training tokens{cost}\n")
+        cost = f", about {dollars(est['cost_usd'])}" if est["cost_usd"] is not None else " (no training price known)"
+        epochs = _plural(est["epochs"], "epoch")
+        w(f"Estimate: {est['billed_tokens']:,} billed tokens × {epochs} = {charged:,} training tokens{cost}\n")
     counts = result.level_counts
     w(f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {_plural(counts['info'], 'info')} "
       f"in {_plural(result.lines_with_findings, 'line')}\n")

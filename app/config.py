@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     models_file: Path = Field(DEFAULT_MODELS_FILE, description="The dated model table (limits, prices, tokenizers).")
     tokenizer_dir: Path = Field(DEFAULT_CACHE_DIR, description="Where the offline tiktoken files live.")
     page_size: int = Field(50, description="Examples per page in the examples list.")
+    max_concurrent_requests: int = Field(32, ge=1, description="Requests handled at once; more wait in line.")
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> Settings:

@@ -14,7 +14,7 @@ from app.core.models import load_model_table
 from app.storage.db import make_engine
 from app.tokenizer_files import activate
 from app.web import errors, routes
-from app.web.security import SecurityHeadersMiddleware, csrf_failed, skip_csrf
+from app.web.security import ConcurrencyLimitMiddleware, SecurityHeadersMiddleware, csrf_failed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
+    # Requests with "Authorization: Bearer" (the JSON API's scripts) skip the check inside asgi-csrf;
+    # a browser session calling /api/v1 must send the token like any page.
     app.add_middleware(asgi_csrf, signing_secret=settings.secret_key, always_protect={"/login", "/setup"},
-                       skip_if_scope=skip_csrf, cookie_secure=settings.cookie_secure, send_csrf_failed=csrf_failed)
+                       cookie_secure=settings.cookie_secure, send_csrf_failed=csrf_failed)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     return app

@@ -8,6 +8,8 @@
   which takes milliseconds.
 - `empty_database_url`: a fresh database with no tables at all (for the migration tests).
 - `alembic_config(url)`: the project's Alembic config for a URL.
+- `live_server`: a real uvicorn subprocess (`--factory app.main:create_app`) on a free port, on the
+  test's fresh database and a random secret key; yields its base URL once /healthz answers.
 - `engine` / `session`: the app's engine (app.storage.db.make_engine) and a SQLModel session on it.
 """
 
@@ -15,6 +17,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -191,3 +200,80 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
+
+
+# --- a real server -------------------------------------------------------------------------
+
+STARTUP_TIMEOUT = 20.0  # seconds for /healthz to answer
+# Inherited TUNELAB_* settings that would change how the test server behaves are dropped (e.g. a
+# developer's TUNELAB_COOKIE_SECURE=1 would break sign-in over plain http); these two only say where
+# the offline data files live, so they are kept.
+KEEP_SETTINGS = {"TUNELAB_TOKENIZER_DIR", "TUNELAB_MODELS_FILE"}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_output(log_dir: Path) -> str:
+    parts = []
+    for name in ("stdout", "stderr"):
+        path = log_dir / f"uvicorn.{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        parts.append(f"--- uvicorn {name} ---\n{text.strip() or '(empty)'}")
+    return "\n".join(parts)
+
+
+def _wait_until_healthy(proc: subprocess.Popen, base_url: str, log_dir: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with code {proc.returncode} before /healthz answered\n"
+                               f"{_server_output(log_dir)}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last_error = repr(exc)
+        time.sleep(0.05)
+    raise RuntimeError(f"uvicorn did not answer GET {base_url}/healthz within {STARTUP_TIMEOUT:.0f} s "
+                       f"(last error: {last_error})\n{_server_output(log_dir)}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real uvicorn serving the app on a fresh, migrated database (each engine)."""
+    work = tmp_path_factory.mktemp("live-server")
+    url = database_url
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNELAB_") or k in KEEP_SETTINGS}
+    env["TUNELAB_DATABASE_URL"] = url
+    env["TUNELAB_SECRET_KEY"] = secrets.token_urlsafe(32)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
+           "--host", "127.0.0.1", "--port", str(port)]
+    # Output goes to files (not pipes nobody reads, which could fill up and block the server).
+    with open(work / "uvicorn.stdout.log", "wb") as out, open(work / "uvicorn.stderr.log", "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    try:
+        _wait_until_healthy(proc, base_url, work)
+        yield base_url
+    finally:
+        _stop(proc)

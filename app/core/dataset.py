@@ -500,6 +500,10 @@ def estimate(stats: DatasetStats, model: ModelInfo) -> dict[str, Any] | None:
     return {"billed_tokens": billed, "epochs": epochs, "cost_usd": cost}
 
 
+def dollars(amount: float) -> str:
+    return f"${amount:,.4f}" if 0 < amount < 0.01 else f"${amount:,.2f}"
+
+
 # Findings -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -567,13 +571,13 @@ def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_
     if result is not None:
         charged = result["billed_tokens"] * result["epochs"]
         price = model.price_per_million
-        cost = (f"about ${result['cost_usd']:,.2f} at ${price:,.2f} per 1M training tokens" if price is not None
+        cost = (f"about {dollars(result['cost_usd'])} at ${price:,.2f} per 1M training tokens" if price is not None
                 else f"no training price is known for {model.name}")
         capped = stats.billed_tokens - result["billed_tokens"]
         cap_note = f" ({capped:,} over-limit tokens not billed)" if capped else ""
         add("estimate",
             f"{n:,} examples, {stats.billed_tokens:,} tokens, {result['billed_tokens']:,} billed per epoch{cap_note} "
-            f"× {result['epochs']} epochs (the default for {n:,} examples) = {charged:,} training tokens: {cost} "
+            f"× {result['epochs']} epoch{'s' if result['epochs'] != 1 else ''} (the default for {n:,} examples) = {charged:,} training tokens: {cost} "
             f"({model.name}). Validation examples are not billed.",
             examples=n, tokens=stats.billed_tokens, billed_tokens=result["billed_tokens"], epochs=result["epochs"],
             charged_tokens=charged, cost_usd=result["cost_usd"], model=model.name)

@@ -424,9 +424,11 @@ class _Checker:
                 if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
                     continue
                 found.append(f)
+        content_hash = hash((prompt, completion))
         self._add(number, rendered, prompts=(prompt,), completions=(completion,),
                   label=completion if plan.kind == "cls" else None,
-                  input_hash=hash(prompt), content_hash=hash((prompt, completion)))
+                  # An empty prompt (open-ended generation) is no shared input: duplicates only, no conflicts.
+                  input_hash=hash(prompt) if prompt else content_hash, content_hash=content_hash)
 
     def _cls_settings(self, completion: str) -> ProjectSettings:
         """Labels for one completion: the declared ones (the matching label exported as the line has

@@ -1,4 +1,4 @@
-"""Small text helpers shared by forms and the live panel: escapes and visible whitespace."""
+"""Small text helpers for settings forms: control characters as readable escapes and back."""
 
 from __future__ import annotations
 
@@ -22,23 +22,3 @@ def unescape_controls(text: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
-
-
-def visible_segments(text: str) -> list[tuple[str, str]]:
-    """Split text into ("text", s) and ("ws", marker) pieces so spaces, tabs and newlines show.
-
-    A space becomes "·", a tab "→", a newline "↵" followed by a real line break.
-    """
-    pieces: list[tuple[str, str]] = []
-    buffer: list[str] = []
-    for ch in text:
-        if ch in " \t\n\r":
-            if buffer:
-                pieces.append(("text", "".join(buffer)))
-                buffer = []
-            pieces.append(("ws", {" ": "·", "\t": "→", "\n": "↵\n", "\r": "␍"}[ch]))
-        else:
-            buffer.append(ch)
-    if buffer:
-        pieces.append(("text", "".join(buffer)))
-    return pieces

@@ -16,12 +16,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # Sync routes run in a thread pool of 40; give each its own connection without waiting.
+        # SQLite connections are cheap: never make a request wait for one (see ConcurrencyLimitMiddleware).
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
-                               pool_size=48, max_overflow=16)
+                               pool_size=40, max_overflow=-1)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=28)
+    # More connections than requests let in at once (TUNELAB_MAX_CONCURRENT_REQUESTS) plus exports.
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

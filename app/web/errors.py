@@ -29,6 +29,9 @@ async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
+    if request.method not in ("GET", "HEAD"):
+        return _page(request, 401, "Sign in first", "You are not signed in (or your sign-in ended): nothing was changed. "
+                     "Sign in and try again.")
     return RedirectResponse(target, status_code=303)
 
 

@@ -1,6 +1,8 @@
-"""Security plumbing: CSP and other headers, and the CSRF middleware's hooks."""
+"""Request plumbing: CSP and other headers, the CSRF failure page, and the in-flight request cap."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,9 +35,24 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def skip_csrf(scope: Scope) -> bool:
-    """The JSON API authenticates with bearer tokens, which a foreign page cannot send."""
-    return scope.get("path", "").startswith("/api/")
+class ConcurrencyLimitMiddleware:
+    """At most `limit` requests inside the app at once; the rest wait here, holding nothing.
+
+    A sync route takes a database connection on its first query and keeps it until the response;
+    without this cap, a burst larger than the connection pool leaves every worker thread waiting
+    for a connection that requests queued for a thread are holding.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
 
 
 async def csrf_failed(scope: Scope, send: Send, message_id) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
-from app.core.text import escape_controls, visible_segments
+from app.core.text import escape_controls
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -27,18 +28,29 @@ def markdown(text: str) -> Markup:
     return Markup(_markdown.render(text or ""))
 
 
-def visible(text: str) -> Markup:
-    """Text with spaces, tabs and newlines made visible (each marker in a span)."""
-    from markupsafe import escape
+_WHITESPACE = re.compile(r"[ \t\n\r]")
+_MARKS = {" ": '<span class="ws">·</span>', "\t": '<span class="ws">→</span>',
+          "\n": '<span class="ws">↵</span>\n', "\r": '<span class="ws">␍</span>'}
+VISIBLE_HEAD = 1_500  # a long part shows its start and end (the separator or stop is at the end)
+VISIBLE_TAIL = 500
 
-    out = []
-    for kind, piece in visible_segments(text or ""):
-        if kind == "ws":
-            mark = piece.rstrip("\n")
-            out.append(f'<span class="ws">{escape(mark)}</span>' + ("\n" if piece.endswith("\n") else ""))
-        else:
-            out.append(str(escape(piece)))
-    return Markup("".join(out))
+
+def visible(text: str) -> Markup:
+    """Text with spaces, tabs and newlines made visible (each marker in a span); one regex pass.
+
+    Parts longer than VISIBLE_HEAD + VISIBLE_TAIL show their start and end around a
+    "… N characters …" marker: the exact JSONL line above them is always complete.
+    """
+    text = text or ""
+    if len(text) > VISIBLE_HEAD + VISIBLE_TAIL:
+        hidden = len(text) - VISIBLE_HEAD - VISIBLE_TAIL
+        return Markup(_mark(text[:VISIBLE_HEAD]) + f'<span class="elided">… {hidden:,} more characters …</span>'
+                      + _mark(text[-VISIBLE_TAIL:]))
+    return Markup(_mark(text))
+
+
+def _mark(text: str) -> str:
+    return _WHITESPACE.sub(lambda m: _MARKS[m.group()], str(escape(text)))
 
 
 def csrf_token(request: Request) -> str:

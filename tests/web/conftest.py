@@ -25,8 +25,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings):
-    with TestClient(create_app(settings), follow_redirects=False) as test_client:
+def app(settings: Settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -69,3 +74,43 @@ def setup_admin(client: TestClient, username: str = "admin") -> Web:
 @pytest.fixture
 def web(client: TestClient) -> Web:
     return setup_admin(client)
+
+
+def sign_in(app, username: str, password: str = PASSWORD) -> Web:
+    """A separate browser (own cookies) signed in as `username`."""
+    client = TestClient(app, follow_redirects=False)
+    page = client.get("/login")
+    token = TOKEN_RE.search(page.text).group(1)
+    response = client.post("/login", data={"csrftoken": token, "username": username, "password": password})
+    assert response.status_code == 303, response.text
+    return Web(client)
+
+
+@dataclass
+class Team:
+    """One project and a member of each role, each in their own browser; `outsider` is no member."""
+
+    project: int
+    owner: Web
+    reviewer: Web
+    annotator: Web
+    viewer: Web
+    outsider: Web
+    second_annotator: Web
+    ids: dict
+
+
+@pytest.fixture
+def team(app, web: Web) -> Team:
+    ids = {}
+    for name in ("rita", "anna", "vic", "otto", "bob"):
+        page = web.post("/admin/users", {"username": name, "password": PASSWORD})
+        assert page.status_code == 200, page.text
+    project = web.create_project("sentiment", name="Tweets")
+    for name, role in (("rita", "reviewer"), ("anna", "annotator"), ("vic", "viewer"), ("bob", "annotator")):
+        assert web.post(f"/projects/{project}/members", {"username": name, "role": role}).status_code == 303
+    with app.state.engine.connect() as conn:
+        from sqlalchemy import text
+        ids = dict(conn.execute(text("SELECT username, id FROM user_account")).all())
+    return Team(project, web, sign_in(app, "rita"), sign_in(app, "anna"), sign_in(app, "vic"), sign_in(app, "otto"),
+                sign_in(app, "bob"), ids)

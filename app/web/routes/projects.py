@@ -14,7 +14,7 @@ from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.storage.tables import Project
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, current_user, project_for
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, user_of_request
 from app.web.forms import settings_form
 from app.web.templating import render
 
@@ -27,7 +27,7 @@ Configurable = Annotated[ProjectAccess, Depends(project_for("configure"))]
 def home(request: Request, session: SessionDep) -> Response:
     if accounts.needs_first_admin(session):
         return RedirectResponse("/setup", status_code=303)
-    user = current_user(request, session)
+    user = user_of_request(request, session)
     return render(request, "projects/index.html", {"projects": project_service.list_projects(session, user)})
 
 

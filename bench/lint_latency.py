@@ -1,0 +1,287 @@
+"""Live-panel latency: POST /projects/{id}/lint from N concurrent annotators against a real uvicorn.
+
+Setup: fresh SQLite DB (alembic upgrade head) in a temp dir, uvicorn on 127.0.0.1, first admin and an
+`ad_from_wikipedia` project made through the HTTP routes, 10 unrecorded lint calls to warm the server up.
+Load: one seeded ~2,000-token example; --annotators (64) aiohttp clients, each with its own cookie jar and
+POST /login, post a lint every 0.3 s on a fixed grid (start + k*0.3 s) for --seconds (30), one in flight
+at most (a late response makes the next send go at once; missed slots are skipped, not bunched). Each
+request adds or removes one character of the output, as if typing. Latency = send -> full body read.
+Errors = non-200 (redirects not followed), a 200 without the panel, 10 s timeouts, connection errors;
+they are not in the percentiles. In process, before the load: evaluate() on the same example (core_*)
+and bare tiktoken encode_ordinary of prompt+completion (baseline_tiktoken_p50_ms, the counting floor).
+
+Output: ONE JSON line on stdout; details (error kinds, skipped slots, server-log tracebacks) on stderr.
+met = p99_ms <= target_p99_ms and errors == 0. rps = achieved (offered: annotators / 0.3 s); far below
+offered with p50 in the hundreds of ms means the server is saturated. The client shares the CPUs.
+
+    .venv/bin/python bench/lint_latency.py [--seconds 30] [--annotators 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from pathlib import Path
+from urllib.parse import quote_plus, urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from app.core import tokens as token_mod  # noqa: E402  (the app's own modules, from the repo root)
+from app.core.evaluate import evaluate  # noqa: E402
+from app.core.models import load_model_table  # noqa: E402
+from app.core.presets import PRESETS_BY_KEY  # noqa: E402
+from app.core.tasks import Example  # noqa: E402
+from app.tokenizer_files import activate  # noqa: E402
+
+PY = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
+PRESET, PROFILE, INTERVAL, TARGET_P99_MS = "ad_from_wikipedia", "openai-legacy", 0.3, 25
+USER, PASSWORD = "benchadmin", "bench-password-123"
+TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
+WORDS = (
+    "the of and in to a is was for on as by with from at that which its an are were it be has had this "
+    "company product first model released market design engine version system series later year new known"
+    " used production developed sold introduced United States Europe Japan original standard feature "
+    "users battery screen power water coffee machine brewing pressure steel aluminium early popular brand"
+    " review critics praised sales million units price range successor generation manufacturer factory "
+    "patent inventor history century modern electric"
+).split()
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of a sorted list (0 if empty)."""
+    return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else 0.0
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 22))]
+    return " ".join(words + [str(rng.randint(1890, 2024))] * (rng.random() < 0.3)).capitalize() + "."
+
+
+def build_example():
+    """Grow the description sentence by sentence until evaluate() counts ~2,000 tokens."""
+    settings, rng = PRESETS_BY_KEY[PRESET].settings, random.Random(20240601)
+    output = " ".join(sentence(rng) for _ in range(5))
+    fields, paragraphs, current, tokens = {"name": "Aurora X2 espresso machine", "description": ""}, [], [], 0
+    while tokens < 1990:
+        current.append(sentence(rng))
+        if len(current) >= rng.randint(4, 7):
+            paragraphs, current = paragraphs + [" ".join(current)], []
+        fields["description"] = "\n".join(paragraphs + [" ".join(current)]).strip()
+        tokens = evaluate(settings, Example(dict(fields), output), PROFILE).rendered.tokens
+    assert 1900 <= tokens <= 2100, tokens
+    return settings, fields, output, tokens
+
+
+def time_core(settings, fields, output, iterations: int) -> dict[str, float]:
+    def timed(fn) -> list[float]:  # sorted ms per call after a warm-up, with the GC on as in the server
+        timeit.repeat(fn, "gc.enable()", number=1, repeat=max(20, iterations // 10))
+        return sorted(t * 1000 for t in timeit.repeat(fn, "gc.enable()", number=1, repeat=iterations))
+
+    example = Example(dict(fields), output)
+    core = timed(lambda: evaluate(settings, example, PROFILE))
+    line = evaluate(settings, example, PROFILE).rendered.records[0].line
+    enc = token_mod.encoding(load_model_table().get(settings.target_model).counting_encoding)
+    base = timed(lambda: enc.encode_ordinary(line["prompt"] + line["completion"]))
+    return {"core_p50_ms": pct(core, 50), "core_p99_ms": pct(core, 99), "baseline_tiktoken_p50_ms": pct(base, 50)}
+
+
+def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    env = {**os.environ, "TUNELAB_DATABASE_URL": url, "TUNELAB_SECRET_KEY": secrets.token_urlsafe(32)}
+    subprocess.run([PY, "-m", "alembic", "-x", f"url={url}", "upgrade", "head"], cwd=ROOT, env=env, check=True,
+                   stdout=sys.stderr, stderr=sys.stderr, timeout=120)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with open(tmp / "uvicorn.log", "wb") as out:
+        proc = subprocess.Popen([PY, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
+                                 "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_server(proc: subprocess.Popen | None, tmp: Path) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    logfile = tmp / "uvicorn.log"
+    lines = logfile.read_text(errors="replace").splitlines() if logfile.exists() else []
+    errors = [ln for ln in lines if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+    last = f"; last: {errors[-1][:300]}" if errors else ""
+    log(f"server log: {sum('Traceback' in ln for ln in lines)} tracebacks{last}")
+
+
+def new_session() -> aiohttp.ClientSession:  # unsafe=True: keep cookies of an IP host
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=aiohttp.ClientTimeout(total=10))
+
+
+async def page_token(http: aiohttp.ClientSession, url: str) -> str:
+    async with http.get(url, allow_redirects=False) as resp:
+        match = TOKEN_RE.search(await resp.text())
+    if resp.status != 200 or not match:
+        raise RuntimeError(f"GET {url}: status {resp.status}, no csrftoken in the page")
+    return match.group(1)
+
+
+async def post(http: aiohttp.ClientSession, url: str, token: str, form: dict, expect: int = 303) -> str:
+    headers = {"x-csrftoken": token, **({"HX-Request": "true"} if url.endswith("/lint") else {})}
+    async with http.post(url, data={**form, "csrftoken": token}, headers=headers, allow_redirects=False) as resp:
+        text = await resp.text()
+    if resp.status != expect:
+        raise RuntimeError(f"POST {url}: status {resp.status}: {text[:300]}")
+    return text if expect == 200 else resp.headers.get("location", "")
+
+
+async def setup_project(base: str, proc: subprocess.Popen, fields: dict, output: str) -> int:
+    deadline = time.monotonic() + 60
+    async with new_session() as http:
+        while True:  # wait for /healthz
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not come up (exit code {proc.poll()})")
+            try:
+                async with http.get(f"{base}/healthz") as resp:
+                    if resp.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        token = await page_token(http, f"{base}/setup")
+        await post(http, f"{base}/setup", token, {"username": USER, "password": PASSWORD, "password_again": PASSWORD})
+        location = await post(http, f"{base}/projects", token, {"name": "Lint latency bench", "preset": PRESET})
+        if not (match := re.search(r"/projects/(\d+)/", location)):
+            raise RuntimeError(f"no project id in the redirect {location!r}")
+        form = {"f.name": fields["name"], "f.description": fields["description"], "output": output}
+        for _ in range(10):
+            page = await post(http, f"{base}/projects/{match.group(1)}/lint", token, form, expect=200)
+    shown = re.search(r'data-testid="token-total">([\d,]+)<', page)
+    log(f"server {base} up, project {match.group(1)}; warm-up done, the panel shows {shown and shown.group(1)} tokens")
+    return int(match.group(1))
+
+
+async def sign_in(base: str, gate: asyncio.Semaphore) -> tuple[aiohttp.ClientSession, str]:
+    http = new_session()
+    async with gate:  # argon2 verification is CPU-heavy: a few at a time
+        token = await page_token(http, f"{base}/login")
+        await post(http, f"{base}/login", token, {"username": USER, "password": PASSWORD})
+    return http, token
+
+
+async def annotator(i: int, http: aiohttp.ClientSession, token: str, url: str, prefix: str, output: str,
+                    t0: float, seconds: float, stats: dict) -> None:
+    rng, typed, k = random.Random(i), [], 0
+    headers = {"HX-Request": "true", "x-csrftoken": token, "Content-Type": "application/x-www-form-urlencoded"}
+    while k * INTERVAL < seconds:
+        if (delay := t0 + k * INTERVAL - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        if typed and rng.random() < 0.3:
+            typed.pop()
+        else:
+            typed.append(rng.choice("abcdefghijklmnopqrstuvwxyz ,."))
+        body, sent = prefix + quote_plus(output + "".join(typed)), time.perf_counter()
+        try:
+            async with http.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+                data = await resp.read()
+            if resp.status == 200 and b'id="panel"' in data:
+                stats["latencies"].append((time.perf_counter() - sent) * 1000)
+            else:
+                stats["errors"][f"HTTP {resp.status}"] = stats["errors"].get(f"HTTP {resp.status}", 0) + 1
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            stats["errors"][type(exc).__name__] = stats["errors"].get(type(exc).__name__, 0) + 1
+        stats["requests"] += 1
+        k += 1
+        if (behind := math.floor((time.perf_counter() - t0) / INTERVAL)) > k:  # late: go now, skip missed slots
+            stats["skipped"] += behind - k
+            k = behind
+
+
+async def run_load(args, proc: subprocess.Popen, base: str, fields: dict, output: str) -> dict:
+    project_id = await setup_project(base, proc, fields, output)
+    gate = asyncio.Semaphore(4)
+    sessions = await asyncio.gather(*(sign_in(base, gate) for _ in range(args.annotators)))
+    log(f"{args.annotators} annotators signed in; load for {args.seconds:g} s ...")
+    stats: dict = {"latencies": [], "errors": {}, "requests": 0, "skipped": 0}
+    url, t0, tasks = f"{base}/projects/{project_id}/lint", time.perf_counter() + 0.05, []
+    try:
+        for i, (http, token) in enumerate(sessions):  # start times spread evenly over one interval
+            prefix = urlencode({"f.name": f"{fields['name']} {i}", "f.description": fields["description"]}) + "&output="
+            start = t0 + i * INTERVAL / args.annotators
+            tasks.append(annotator(i, http, token, url, prefix, output, start, args.seconds, stats))
+        gathered = asyncio.gather(*tasks)
+        gathered.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved" on Ctrl+C
+        await asyncio.wait_for(gathered, args.seconds + 60)
+        stats["elapsed"] = time.perf_counter() - t0
+    finally:
+        await asyncio.gather(*(http.close() for http, _ in sessions))
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--annotators", type=int, default=64)
+    parser.add_argument("--core-iterations", type=int, default=500)
+    args = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C even when started with SIGINT ignored (&)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # and kill: both run the cleanup below
+
+    activate()
+    settings, fields, output, tokens = build_example()
+    log(f"example: {tokens} tokens, {len(fields['description']) + len(output):,} characters")
+    core = time_core(settings, fields, output, args.core_iterations)
+    log("core: " + json.dumps({k: round(v, 3) for k, v in core.items()}))
+    tmp, proc = Path(tempfile.mkdtemp(prefix="tunelab-bench-")), None
+    try:
+        proc, base = start_server(tmp)
+        try:
+            from uvloop import run as runner  # a cheaper client loop leaves more CPU to the server
+        except ImportError:
+            runner = asyncio.run
+        stats = runner(run_load(args, proc, base, fields, output))
+    finally:
+        stop_server(proc, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    lat, errors = sorted(stats["latencies"]), sum(stats["errors"].values())
+    log(f"requests={stats['requests']} ok={len(lat)} errors={stats['errors']} skipped_slots={stats['skipped']} "
+        f"offered={args.annotators / INTERVAL:.0f} rps elapsed={stats['elapsed']:.1f} s")
+    print(json.dumps({
+        "bench": "lint_latency", "annotators": args.annotators,
+        "seconds": int(args.seconds) if args.seconds == int(args.seconds) else args.seconds,
+        "example_tokens": tokens, "requests": stats["requests"], "rps": round(stats["requests"] / stats["elapsed"], 1),
+        "p50_ms": round(pct(lat, 50), 2), "p95_ms": round(pct(lat, 95), 2), "p99_ms": round(pct(lat, 99), 2),
+        "max_ms": round(lat[-1] if lat else 0.0, 2), "errors": errors, **{k: round(v, 3) for k, v in core.items()},
+        "target_p99_ms": TARGET_P99_MS, "met": bool(lat) and pct(lat, 99) <= TARGET_P99_MS and errors == 0,
+    }), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        log("interrupted: server stopped, temp dir removed, no result")
+        raise SystemExit(130) from None
