@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -694,7 +694,3 @@ def _task_type(stats: DatasetStats, kind: str, add: Any) -> None:
     add("task-type", f"The data looks like {TASK_NAMES[inferred]} ({why}){mismatch}.",
         inferred=inferred, distinct_completions=distinct, examples=rows, applied=applied)
 
-
-def iter_group_refs(groups: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-    for group in groups:
-        yield from group

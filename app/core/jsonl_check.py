@@ -3,9 +3,9 @@ OpenAI's retired `prepare_data`). `check_file(path)` / `check_stream(binary)` ->
 
 Reading. The file is read as bytes, line by line (never whole); line numbers are 1-based and a bad
 line never stops the check. A UTF-8 BOM at the start is `bom` (line 1 is then checked without it).
-Blank lines (empty or only whitespace): trailing blank lines at the very end are not reported for
-the last one (an editor's empty last line); every other blank line is `line-not-json` (providers
-parse each line as JSON, and an empty string is not JSON). Parsing follows `json.loads` (orjson is
+Blank lines (empty or only whitespace): the last line of the file, when blank, is ignored (an
+editor's empty last line); every other blank line is `line-not-json` (providers parse each line as
+JSON, and an empty string is not JSON), so a file ending in two blank lines reports the first. Parsing follows `json.loads` (orjson is
 used as a fast path when installed; a line it rejects is re-read with `json`, so NaN is accepted
 exactly as without it).
 
@@ -225,8 +225,8 @@ class _Plan:
     labels: tuple[str, ...] = ()
 
 
-def _parse_quietly(raw: bytes) -> Any:
-    if raw[:3] == BOM:
+def _parse_quietly(raw: bytes, first: bool) -> Any:
+    if first and raw[:3] == BOM:
         raw = raw[3:]
     try:
         return (_fast_loads or json.loads)(raw)
@@ -241,8 +241,8 @@ def _survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: 
             kind: str | None) -> _Plan:
     """Find the file's format; for legacy files infer what was not given (the pre-pass)."""
     fmt = None
-    for raw in stream:
-        obj = _parse_quietly(raw)
+    for number, raw in enumerate(stream, 1):
+        obj = _parse_quietly(raw, number == 1)
         if type(obj) is dict and (found := formats_of(obj)):
             fmt = found[0]
             break
@@ -254,8 +254,8 @@ def _survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: 
     if separator is None or kind is None or (stop is None and kind != "cls"):
         pre = DatasetStats()
         stream.seek(0)
-        for raw in stream:
-            obj = _parse_quietly(raw)
+        for number, raw in enumerate(stream, 1):
+            obj = _parse_quietly(raw, number == 1)
             if type(obj) is dict and LEGACY in formats_of(obj):
                 prompt, completion = obj.get("prompt"), obj.get("completion")
                 if isinstance(prompt, str) and isinstance(completion, str):
@@ -571,12 +571,15 @@ def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple 
     for message in messages:
         role = message.get("role")
         content = message.get("content")
+        if len(message) == 2 and type(content) is str and type(role) is str:  # {"role", "content"}: the usual case
+            shape.append((role, content != "" and not content.isspace()))
+            continue
         if type(role) not in _SCALARS:
             return None
         if content is None:
             state: Any = None
         elif type(content) is str:
-            state = bool(content.strip())
+            state = content != "" and not content.isspace()
         elif type(content) in (list, dict):
             state = (type(content), bool(content))
         else:

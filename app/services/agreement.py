@@ -11,7 +11,7 @@ from app.core.models import ModelTable
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
 from app.services import audit
-from app.services.errors import Forbidden, Invalid
+from app.services.errors import Invalid
 from app.services.examples import get_example, move_status, save
 from app.services.permissions import require
 from app.storage import counters, team
@@ -25,7 +25,7 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
     if example.labels_wanted <= 0:
         raise Invalid({"output": "This example was not picked for double labelling."})
     if example.created_by == user.id:
-        raise Forbidden("You wrote this example: its second label must come from someone else.")
+        raise Invalid({"output": "You wrote this example: its independent labels must come from someone else."})
     chosen = ProjectSettings.from_dict(project.settings).label_for(label)
     if chosen is None:
         raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})

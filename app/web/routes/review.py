@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.services import agreement as agreement_service
+from app.services import items as items_service
 from app.services import queue as queue_service
 from app.services import review as review_service
 from app.services.errors import Invalid
@@ -108,6 +109,25 @@ def annotate_page(request: Request, session: SessionDep, access: Annotatable, ex
 def annotate(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: int) -> Response:
     agreement_service.annotate(session, access.project, access.user, access.role, example_id, str(form.get("output", "")))
     return _go(request, f"/projects/{access.project.id}/next?saved={example_id}")
+
+
+@router.get("/projects/{project_id}/items")
+def items_page(request: Request, access: Assignable) -> Response:
+    return render(request, "review/items.html", {"project": access.project, "access": access, "errors": {},
+                                                  "settings": settings_of(access.project), "text": ""})
+
+
+@router.post("/projects/{project_id}/items")
+def add_items(request: Request, session: SessionDep, access: Assignable, models: ModelsDep, form: FormDep) -> Response:
+    text = str(form.get("items", ""))
+    try:
+        count = items_service.add_items(session, access.project, access.user, access.role, text, models)
+    except Invalid as exc:
+        session.rollback()
+        return render(request, "review/items.html", {"project": access.project, "access": access, "errors": exc.errors,
+                                                      "settings": settings_of(access.project), "text": text},
+                      status_code=422)
+    return _go(request, f"/projects/{access.project.id}/examples?done={count} items added to the labelling queue")
 
 
 @router.get("/projects/{project_id}/agreement")

@@ -1,0 +1,76 @@
+"""Items to label: an owner adds inputs (one per line) that wait in the annotators' queue.
+
+Each line is either plain text (for a project with one text field) or a JSON object of field
+values. The whole paste is checked first: any bad line is reported with its number and nothing
+is added (all lines or none).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from app.core.evaluate import evaluate
+from app.core.models import ModelTable
+from app.core.tasks import Example as ExampleValues
+from app.core.tasks import ProjectSettings
+from app.services import audit
+from app.services.errors import Invalid
+from app.services.permissions import require
+from app.storage import counters
+from app.storage.tables import Example, Project, User, utcnow
+
+MAX_ITEMS = 10_000
+
+
+def parse_items(settings: ProjectSettings, text: str) -> list[dict]:
+    """Field values per non-empty line; raises Invalid naming every bad line."""
+    text_fields = [f for f in settings.fields if f.widget in ("text", "textarea")]
+    problems: list[str] = []
+    items: list[dict] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            unknown = sorted(set(value) - {f.name for f in settings.fields})
+            if unknown:
+                problems.append(f"line {number}: unknown field(s) {', '.join(unknown)}")
+                continue
+            items.append(value)
+        elif len(text_fields) == 1 and len(settings.fields) == 1:
+            items.append({text_fields[0].name: line.replace("\\n", "\n")})
+        else:
+            names = ", ".join(f.name for f in settings.fields)
+            problems.append(f"line {number}: this project has several fields ({names}): write a JSON object")
+    if len(items) > MAX_ITEMS:
+        problems.append(f"{len(items):,} items: add at most {MAX_ITEMS:,} at a time")
+    if problems:
+        raise Invalid({"items": "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")})
+    if not items:
+        raise Invalid({"items": "Paste at least one item."})
+    return items
+
+
+def add_items(session: Session, project: Project, user: User, role: str | None, text: str, models: ModelTable) -> int:
+    require(role, "assign", project)
+    settings = ProjectSettings.from_dict(project.settings)
+    items = parse_items(settings, text)
+    for fields in items:
+        values = ExampleValues(fields=fields, output=None)
+        ev = evaluate(settings, values, project.export_profile, models=models)
+        if ev.field_errors:
+            raise Invalid({"items": f"{json.dumps(fields)[:80]}: {ev.field_errors[0].message}"})
+        now = utcnow()
+        session.add(Example(project_id=project.id, fields=fields, output=None, needs_output=True, status="draft",
+                            token_count=ev.rendered.tokens, worst_level=ev.level, codes=ev.codes,
+                            input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now))
+    counters.bump_state(session, project.id, "draft", len(items))
+    audit.record(session, project, user, "items_added", {"items": len(items)})
+    session.commit()
+    return len(items)

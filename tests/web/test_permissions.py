@@ -1,0 +1,159 @@
+"""Role × route matrix: every state-changing route (HTML and JSON), tried by each role and by a
+signed-out visitor. Only the allowed ones succeed; the others get 403 (or 401) and change nothing."""
+
+import hashlib
+import json
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.web.conftest import PASSWORD, Team, Web
+
+ALL = {"owner", "reviewer", "annotator", "viewer", "outsider", "anonymous"}
+SIGNED_IN = ALL - {"anonymous"}
+MEMBERS_WHO_WRITE = {"owner", "reviewer", "annotator"}
+REVIEWERS = {"owner", "reviewer"}
+OWNER = {"owner"}
+
+# (route template as registered, method, path with {p}/{draft}/{submitted}/{double}/{member}/{user}, body, allowed,
+#  json body?) — the draft and submitted examples are written by the annotator; {double} by the owner.
+MATRIX = [
+    ("/projects", "POST", "/projects", {"name": "New", "preset": "sentiment"}, SIGNED_IN, False),
+    ("/projects/{project_id}/lint", "POST", "/projects/{p}/lint", {"f.text": "hi"}, MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples", "POST", "/projects/{p}/examples", {"f.text": "new", "output": "positive"},
+     MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples/{example_id}", "POST", "/projects/{p}/examples/{draft}",
+     {"f.text": "edited", "output": "negative"}, MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples/{example_id}/comments", "POST", "/projects/{p}/examples/{draft}/comments",
+     {"body": "a note"}, MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples/{example_id}/submit", "POST", "/projects/{p}/examples/{draft}/submit", {},
+     MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples/{example_id}/review", "POST", "/projects/{p}/examples/{submitted}/review",
+     {"action": "approve"}, REVIEWERS, False),
+    ("/projects/{project_id}/bulk", "POST", "/projects/{p}/bulk", {"action": "reject", "ids": ["{submitted}"]},
+     REVIEWERS, False),
+    ("/projects/{project_id}/examples/{example_id}/annotate", "POST", "/projects/{p}/examples/{double}/annotate",
+     {"output": "positive"}, MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/examples/{example_id}/adjudicate", "POST", "/projects/{p}/examples/{double}/adjudicate",
+     {"label": "negative"}, REVIEWERS, False),
+    ("/projects/{project_id}/settings", "POST", "/projects/{p}/settings",
+     {"name": "Renamed", "target_model": "babbage-002", "export_profile": "openai-legacy", "separator": " ->",
+      "stop": "", "leading_space": "yes", "guidelines": "", "prompt_style": "template", "label.name": ["positive"],
+      "label.completion": [" positive"], "label.hotkey": ["1"]}, OWNER, False),
+    ("/projects/{project_id}/items", "POST", "/projects/{p}/items", {"items": "to label"}, OWNER, False),
+    ("/projects/{project_id}/members", "POST", "/projects/{p}/members", {"username": "otto", "role": "viewer"},
+     OWNER, False),
+    ("/projects/{project_id}/members/{user_id}/remove", "POST", "/projects/{p}/members/{member}/remove", {}, OWNER,
+     False),
+    ("/projects/{project_id}/examples/{example_id}/delete", "POST", "/projects/{p}/examples/{draft}/delete", {},
+     MEMBERS_WHO_WRITE, False),
+    ("/admin/users", "POST", "/admin/users", {"username": "newbie", "password": PASSWORD}, OWNER, False),
+    ("/admin/users/{user_id}", "POST", "/admin/users/{member}", {"action": "deactivate"}, OWNER, False),
+    ("/account/tokens", "POST", "/account/tokens", {"name": "mine"}, SIGNED_IN, False),
+    ("/account/password", "POST", "/account/password", {"current": "wrong", "new": "x", "again": "y"}, SIGNED_IN, False),
+    ("/api/v1/projects/{project_id}/lint", "POST", "/api/v1/projects/{p}/lint", {"fields": {"text": "hi"}},
+     MEMBERS_WHO_WRITE, True),
+    ("/api/v1/projects/{project_id}/examples", "POST", "/api/v1/projects/{p}/examples",
+     {"fields": {"text": "api"}, "output": "positive"}, MEMBERS_WHO_WRITE, True),
+    ("/api/v1/projects/{project_id}/examples/{example_id}", "PUT", "/api/v1/projects/{p}/examples/{draft}",
+     {"fields": {"text": "api edit"}, "output": "positive"}, MEMBERS_WHO_WRITE, True),
+    ("/api/v1/projects/{project_id}/examples/{example_id}/submit", "POST",
+     "/api/v1/projects/{p}/examples/{draft}/submit", {}, MEMBERS_WHO_WRITE, True),
+    ("/api/v1/projects/{project_id}/examples/{example_id}/review", "POST",
+     "/api/v1/projects/{p}/examples/{submitted}/review", {"action": "approve"}, REVIEWERS, True),
+    ("/logout", "POST", "/logout", {}, ALL, False),  # signed out: nothing to end, back to sign-in
+]
+# Reads that only some roles may make (the rest of GET pages need any membership).
+READS = [
+    ("/projects/{p}/export.jsonl", OWNER), ("/projects/{p}/export", OWNER), ("/projects/{p}/settings", OWNER),
+    ("/projects/{p}/audit", OWNER), ("/projects/{p}/team", REVIEWERS | {"viewer"}),
+    ("/projects/{p}/examples/{submitted}", MEMBERS_WHO_WRITE | {"viewer"}), ("/admin/users", OWNER),
+    ("/api/v1/projects/{p}/export.jsonl", OWNER), ("/api/v1/projects/{p}/team", REVIEWERS | {"viewer"}),
+]
+
+
+def state_digest(app) -> str:
+    """Every table that a request could change (api tokens' last-used stamps aside)."""
+    tables = ["user_account", "project", "membership", "example", "example_revision", "comment", "annotation",
+              "audit_event", "state_count", "member_stat", "export_snapshot"]
+    digest = hashlib.sha256()
+    with app.state.engine.connect() as conn:
+        for table in tables:
+            rows = conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()
+            digest.update(json.dumps([list(map(str, r)) for r in rows]).encode())
+    return digest.hexdigest()
+
+
+def prepare(team: Team) -> dict:
+    p = team.project
+    def write(tweet):
+        r = team.annotator.post(f"/projects/{p}/examples", {"f.text": tweet, "output": "positive", "after": "stay"},
+                                htmx=True)
+        return int(r.headers["hx-location"].split("/examples/")[1].split("?")[0])
+    draft, submitted = write("a draft"), write("submitted one")
+    team.annotator.post(f"/projects/{p}/examples/{submitted}/submit")
+    r = team.owner.post(f"/projects/{p}/examples", {"f.text": "double", "output": "negative", "after": "stay"}, htmx=True)
+    double = int(r.headers["hx-location"].split("/examples/")[1].split("?")[0])
+    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "3", "ids": [str(double)]})
+    return {"p": p, "draft": draft, "submitted": submitted, "double": double, "member": team.ids["bob"]}
+
+
+def client_for(team: Team, role: str) -> Web:
+    if role == "anonymous":
+        return Web(TestClient(team.owner.client.app, follow_redirects=False))
+    return {"owner": team.owner, "reviewer": team.reviewer, "annotator": team.annotator, "viewer": team.viewer,
+            "outsider": team.outsider}[role]
+
+
+def send(web: Web, method: str, path: str, body: dict, as_json: bool):
+    if as_json:
+        headers = {"x-csrftoken": web.client.cookies.get("csrftoken", "none")}
+        return web.client.request(method, path, json=body, headers=headers)
+    if web.client.cookies.get("csrftoken") is None:  # signed out: no cookie, no token
+        return web.client.request(method, path, data=body)
+    return web.client.request(method, path, data={"csrftoken": web.csrf, **body})
+
+
+def fill(template: str, ids: dict) -> str:
+    return template.format(**ids)
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_each_role_gets_exactly_its_allowed_routes(team: Team, role: str):
+    ids = prepare(team)
+    web = client_for(team, role)
+    for template, allowed in READS:
+        response = web.client.get(fill(template, ids))
+        if role in allowed:
+            assert response.status_code == 200, f"{role} GET {template}: {response.status_code}"
+        elif role == "anonymous":
+            assert response.status_code in (303, 401)
+        else:
+            assert response.status_code == 403, f"{role} GET {template}: {response.status_code}"
+    for _, method, template, body, allowed, as_json in MATRIX:
+        path = fill(template, ids)
+        filled = {k: ([fill(x, ids) for x in v] if isinstance(v, list) else v) for k, v in body.items()}
+        before = state_digest(team.owner.client.app)
+        response = send(web, method, path, filled, as_json)
+        if role in allowed:
+            assert response.status_code not in (401, 403), f"{role} should be allowed {method} {path}: {response.text[:300]}"
+        else:
+            expected = {401} if role == "anonymous" else {403}
+            assert response.status_code in expected, f"{role} {method} {path} gave {response.status_code}"
+            assert state_digest(team.owner.client.app) == before, f"{role} {method} {path} changed data"
+            if not as_json:
+                assert "text/html" in response.headers["content-type"]
+
+def test_the_matrix_covers_every_state_changing_route(app):
+    registered = {(route.path, method) for route in app.routes if isinstance(route, APIRoute)
+                  for method in route.methods if method in ("POST", "PUT", "PATCH", "DELETE")}
+    covered = {(path, method) for path, method, *_ in MATRIX} | {("/setup", "POST"), ("/login", "POST")}
+    assert registered <= covered, f"routes missing from the matrix: {sorted(registered - covered)}"
+
+
+def test_forbidden_page_says_why_and_is_not_a_redirect(team: Team):
+    response = team.viewer.post(f"/projects/{team.project}/settings", {"name": "x"})
+    assert response.status_code == 403 and "location" not in response.headers
+    assert "You may not change the settings" in response.text and "as viewer" in response.text
