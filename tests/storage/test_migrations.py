@@ -106,3 +106,36 @@ def test_database_url_fixture_is_migrated_and_empty(
                 assert conn.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one() == 0, table
     finally:
         engine.dispose()
+
+
+def test_team_review_upgrade_keeps_every_foundation_row(empty_database_url: str, alembic_config: Callable[[str], Config]):
+    """A database with foundation-era data (0001) upgrades to head without losing a row: creators
+    become owners and the counters start from the stored examples."""
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0001")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
+                              "created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
+                              "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
+                              "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            for i in range(1, 4):
+                conn.execute(text(
+                    "INSERT INTO example (id, project_id, fields, output, label, status, version, token_count, "
+                    "worst_level, codes, input_hash, content_hash, created_by, updated_by, created_at, updated_at) "
+                    f"VALUES ({i}, 1, '{{\"text\": \"t{i}\"}}', '\"positive\"', 'positive', 'draft', 1, 5, 'ok', '[]', "
+                    f"'h{i}', 'c{i}', 1, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO example_revision (example_id, version, user_id, at, before, after) "
+                              "VALUES (1, 1, 1, CURRENT_TIMESTAMP, NULL, '{}')"))
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM example")).scalar_one() == 3
+            assert conn.execute(text("SELECT count(*) FROM example_revision")).scalar_one() == 1
+            assert conn.execute(text("SELECT project_id, user_id, role FROM membership")).all() == [(1, 1, "owner")]
+            assert conn.execute(text("SELECT status, n FROM state_count")).all() == [("draft", 3)]
+            assert conn.execute(text("SELECT written FROM member_stat WHERE user_id = 1")).scalar_one() == 3
+            assert conn.execute(text("SELECT labels_wanted, assignee_id FROM example WHERE id = 2")).one() == (0, None)
+    finally:
+        engine.dispose()
