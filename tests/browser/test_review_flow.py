@@ -1,0 +1,93 @@
+"""Team review in real Chromium: an annotator labels and submits three examples by keyboard alone,
+a reviewer approves two and requests changes on one, the annotator fixes and resubmits, and the
+export (approved only) holds exactly the approved lines."""
+
+import json
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import PASSWORD, TOKEN_RE
+
+pytestmark = pytest.mark.browser
+TWEETS = ["Overjoyed with the new iPhone!", "Battery died after an hour", "Best concert of my life"]
+LABEL_KEYS = ["1", "2", "1"]
+
+
+def set_up_team(base: str) -> int:
+    admin = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+    token = TOKEN_RE.search(admin.get("/setup").text).group(1)
+    admin.post("/setup", data={"csrftoken": token, "username": "olga", "password": PASSWORD, "password_again": PASSWORD})
+    created = admin.post("/projects", data={"csrftoken": token, "name": "Tweets", "preset": "sentiment"})
+    project = int(re.search(r"/projects/(\d+)/", created.headers["location"]).group(1))
+    for name, role in (("anna", "annotator"), ("rita", "reviewer")):
+        admin.post("/admin/users", data={"csrftoken": token, "username": name, "password": PASSWORD})
+        admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": name, "role": role})
+    return project
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.keyboard.type(username)  # the username box has autofocus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
+
+
+def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_path):
+    base = live_server
+    project = set_up_team(base)
+
+    annotator = browser.new_context().new_page()
+    sign_in(annotator, base, "anna")
+    annotator.goto(f"{base}/projects/{project}/next")
+    for tweet, key in zip(TWEETS, LABEL_KEYS):
+        expect(annotator.locator("#f-text")).to_be_focused()
+        annotator.keyboard.type(tweet)
+        annotator.keyboard.press("Escape")
+        annotator.keyboard.press(key)
+        expect(annotator.locator("input[name=output]:checked")).to_have_count(1)
+        annotator.keyboard.press("Control+Shift+Enter")  # save, submit for review, next
+        expect(annotator.get_by_test_id("saved")).to_be_visible()
+        expect(annotator.locator("#f-text")).to_have_value("")
+
+    reviewer = browser.new_context().new_page()
+    sign_in(reviewer, base, "rita")
+    reviewer.goto(f"{base}/projects/{project}/next?mode=review")
+    for _ in range(2):
+        expect(reviewer.get_by_test_id("status")).to_have_text("submitted")
+        reviewer.keyboard.press("a")
+        expect(reviewer.get_by_test_id("saved")).to_be_visible()
+    expect(reviewer.locator("#f-text")).to_have_value(TWEETS[2])
+    reviewer.keyboard.press("r")  # focuses the comment box first
+    expect(reviewer.locator("#review-body")).to_be_focused()
+    reviewer.keyboard.type("Which concert? Name the band.")
+    reviewer.keyboard.press("Control+Enter")
+    expect(reviewer.get_by_test_id("queue-empty")).to_be_visible()
+
+    annotator.goto(f"{base}/projects/{project}/next")  # work sent back comes first
+    expect(annotator.get_by_test_id("status")).to_have_text("changes requested")
+    expect(annotator.get_by_test_id("thread")).to_contain_text("Which concert? Name the band.")
+    expect(annotator.locator("#f-text")).to_be_focused()
+    annotator.keyboard.press("End")
+    annotator.keyboard.type(" (Radiohead)")
+    annotator.keyboard.press("Control+Shift+Enter")
+    expect(annotator.get_by_test_id("saved")).to_be_visible()
+
+    reviewer.goto(f"{base}/projects/{project}/next?mode=review")
+    expect(reviewer.locator("#f-text")).to_have_value(TWEETS[2] + " (Radiohead)")
+    expect(reviewer.get_by_test_id("status")).to_have_text("submitted")
+
+    owner = browser.new_context(accept_downloads=True).new_page()
+    sign_in(owner, base, "olga")
+    owner.goto(f"{base}/projects/{project}/export")
+    with owner.expect_download() as info:
+        owner.get_by_test_id("download").click()
+    path = tmp_path / "approved.jsonl"
+    info.value.save_as(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines == [{"prompt": TWEETS[0] + " ->", "completion": " positive"},
+                     {"prompt": TWEETS[1] + " ->", "completion": " negative"}]
