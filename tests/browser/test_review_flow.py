@@ -59,9 +59,11 @@ def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_
     reviewer.goto(f"{base}/projects/{project}/next?mode=review")
     for _ in range(2):
         expect(reviewer.get_by_test_id("status")).to_have_text("submitted")
+        reviewer.wait_for_load_state()  # the page's script handles the keys once it has run
         reviewer.keyboard.press("a")
         expect(reviewer.get_by_test_id("saved")).to_be_visible()
     expect(reviewer.locator("#f-text")).to_have_value(TWEETS[2])
+    reviewer.wait_for_load_state()
     reviewer.keyboard.press("r")  # focuses the comment box first
     expect(reviewer.locator("#review-body")).to_be_focused()
     reviewer.keyboard.type("Which concert? Name the band.")
