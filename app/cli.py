@@ -14,6 +14,11 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from app.core.dataset import dollars
+from app.core.file_format import FORMAT_TITLES
+from app.core.jsonl_check import CheckResult, check_file, write_json
+from app.core.rules.helpers import show
+from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.text import unescape_controls
 from app.tokenizer_files import TokenizerFilesError, activate
 
@@ -83,8 +88,6 @@ def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except TokenizerFilesError as exc:
         print(f"tunelab: {exc}", file=err)
         return 2
-    from app.core.jsonl_check import check_file, write_json  # after activate(): tiktoken reads its files then
-
     path = Path(args.file)
     try:
         result = check_file(
@@ -109,22 +112,15 @@ def _lines_text(first: list[int], total: int) -> str:
     return shown + (f" and {total - len(first[:MAX_LINES_SHOWN]):,} more" if total > MAX_LINES_SHOWN else "")
 
 
-def _quoted(text: str) -> str:
-    from app.core.rules.helpers import show
-
-    return show(text)
-
-
-def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (CheckResult, imported late)
-    from app.core.dataset import dollars
-    from app.core.file_format import FORMAT_TITLES
-    from app.core.rules.registry import LEVEL_RANK, RULES
-
+def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
+    """The linter-style report: a header per code (level, lines, first 20 line numbers, the rule, one
+    sample message), the dataset findings, the estimate and a summary line."""
     info = result.model_info
     w = out.write
     title = FORMAT_TITLES.get(result.format, "no known format")
     w(f"tunelab check {path}\n")
-    w(f"  format: {title}; {result.lines_read:,} lines, {result.examples:,} examples, {result.tokens:,} tokens "
+    w(f"  format: {title}; {_plural(result.lines_read, 'line')}, {_plural(result.examples, 'example')}, "
+      f"{_plural(result.tokens, 'token')} "
       f"({info.counting_encoding}{', approximate' if info.approximate else ''})\n")
     price = f"${info.price_per_million:,.2f} per 1M training tokens" if info.price_per_million is not None else "no known price"
     row = f" (table row {info.name})" if info.name != result.model else ""
@@ -136,17 +132,17 @@ def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (Chec
         w(f"  kind: {task} ({'inferred; set it with --kind' if result.kind_inferred else 'given'})\n")
         if result.separator:
             how = "the suffix every prompt shares" if result.separator_inferred else "given"
-            w(f"  separator: {_quoted(result.separator)} ({how})\n")
+            w(f"  separator: {show(result.separator)} ({how})\n")
         else:
             w("  separator: none (no suffix is shared by every prompt; set one with --separator)\n")
         if result.kind == "gen":
             if result.stop:
                 how = "the suffix every completion shares" if result.stop_inferred else "given"
-                w(f"  stop: {_quoted(result.stop)} ({how})\n")
+                w(f"  stop: {show(result.stop)} ({how})\n")
             else:
                 w("  stop: none (no suffix is shared by every completion; set one with --stop)\n")
     elif result.format in ("chat", "preference"):
-        w('  messages: "turn N" is the N-th message after a leading system prompt (or the N-th message)\n')
+        w('  messages are named as in the app: "System prompt" (a leading system message), then turn 1, turn 2, ...\n')
     w("\n")
     if not result.summaries:
         w("No line has a finding.\n")
@@ -158,8 +154,6 @@ def write_text(result, path: Path, out: IO[str]) -> None:  # noqa: ANN001  (Chec
         w(f"        {RULES[s.code].summary}\n")
         if s.message:
             w(f"        line {s.line}: {file_wording(s.message)}\n")
-    if result.findings_truncated:
-        w(f"(the full messages of the first {len(result.findings):,} findings were kept; every line is listed above)\n")
     if result.dataset:
         w("\nDataset\n")
         for f in sorted(result.dataset, key=lambda f: -LEVEL_RANK[f.level]):

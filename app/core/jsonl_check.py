@@ -5,9 +5,10 @@ Reading. The file is read as bytes, line by line (never whole); line numbers are
 line never stops the check. A UTF-8 BOM at the start is `bom` (line 1 is then checked without it).
 Blank lines (empty or only whitespace): the last line of the file, when blank, is ignored (an
 editor's empty last line); every other blank line is `line-not-json` (providers parse each line as
-JSON, and an empty string is not JSON), so a file ending in two blank lines reports the first. Parsing follows `json.loads` (orjson is
-used as a fast path when installed; a line it rejects is re-read with `json`, so NaN is accepted
-exactly as without it).
+JSON, and an empty string is not JSON), so a file ending in two blank lines reports the first.
+Parsing follows `json.loads` (orjson is used as a fast path when installed; a line it rejects is
+re-read with `json`, so the codes never depend on it: NaN or a lone surrogate escape is read as
+`json` reads it); a line nested too deeply to read is `line-not-json`, never a crash.
 
 Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
 recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
@@ -21,7 +22,7 @@ reported on every copy. Per-line `separator-missing` / `stop-missing` are only r
 separator / stop is known (given, or shared by all lines); otherwise the dataset rules
 `separator-inconsistent` / `stop-inconsistent` say it once.
 
-Passes. Chat and preference files: one pass. Legacy prompt/completion files: the per-line rules
+Passes. Chat and preference files: one pass (after reading up to the first line with a known format). Legacy prompt/completion files: the per-line rules
 depend on the separator, the stop sequence and the task kind, which the legacy tool inferred from
 the whole file, so unless `--separator`, `--stop` (gen) and `--kind` are all given a cheap pre-pass
 reads the file first (JSON parse + common suffixes + distinct completions, no tokenizer), then the
@@ -32,7 +33,7 @@ suffix every completion shares; kind = classification when distinct completions 
 
 Memory stays flat in the number of lines: the dataset aggregates are bounded (`app.core.dataset`),
 duplicates use a compact 24-bytes-per-line index, per-line codes are kept as (line, bit mask) pairs
-only for lines with a finding (12 bytes each), and full findings are kept for the first
+only for lines with a finding (16 bytes each), and full findings are kept for the first
 `KEEP_FINDINGS` only; per code, the text report needs only a count, the first 20 lines and one message.
 
 Speed. The chat rules that read only a conversation's shape (roles, empty or not, weights, tool
@@ -43,18 +44,23 @@ the memo gives exactly what `run_example_rules` gives.
 
 from __future__ import annotations
 
-import heapq
 import json
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
-from app.core.dataset import DatasetFinding, DatasetStats, dataset_findings, estimate
+from app.core.check_report import (  # noqa: F401  (CheckResult and write_json are part of this API)
+    CODE_BIT,
+    MAX_LINES_SHOWN,
+    CheckResult,
+    CodeSummary,
+    write_json,
+)
+from app.core.dataset import DatasetStats, dataset_findings, estimate
 from app.core.file_format import (
     CHAT,
     LEGACY,
@@ -77,22 +83,19 @@ from app.core.models import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES
 from app.core.records import Rendered
 from app.core.rules.helpers import show
-from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleContext, Finding
+from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleContext, Finding
 from app.core.tasks import Label, ProjectSettings
 
-try:  # optional fast path; the result never depends on it
+try:  # optional fast path; the codes never depend on it (see the module docstring)
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover
     _fast_loads = None
 
 BOM = b"\xef\xbb\xbf"
 KEEP_FINDINGS = 10_000
-MAX_LINES_SHOWN = 20
 MEMO_CAP = 4_096
 SETTINGS_CAP = 1_000
 DEFAULT_MODEL = "gpt-4.1-mini"
-LINE_CODES = tuple(sorted(code for code, spec in RULES.items() if spec.scope in ("example", "file")))
-CODE_BIT = {code: 1 << i for i, code in enumerate(LINE_CODES)}
 SHORT_KIND = {CHAT: "chat", PREFERENCE: "pref"}
 # Chat rules that read only the conversation's shape (see `chat_shape`); their findings are memoised.
 SHAPE_RULES = frozenset({
@@ -101,84 +104,6 @@ SHAPE_RULES = frozenset({
 })
 FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
 _SCALARS = (str, int, float, bool, type(None))
-
-
-@dataclass
-class CodeSummary:
-    """One per-line code over the file: worst level, lines with it, the first lines, a sample message."""
-
-    code: str
-    level: str
-    lines: int = 0
-    first_lines: list[int] = field(default_factory=list)
-    line: int = 0  # the line of the sample message
-    message: str = ""
-
-
-@dataclass
-class CheckResult:
-    format: str | None  # "legacy", "chat", "preference"; None when no line has a known format
-    model: str  # the name asked for
-    model_info: ModelInfo
-    kind: str | None  # short kind the rules ran for: cls, gen, chat, pref
-    task: str | None  # the legacy tool's inference (cls, gen, open) for prompt/completion files
-    separator: str | None
-    stop: str | None
-    separator_inferred: bool
-    stop_inferred: bool
-    kind_inferred: bool
-    lines_read: int
-    examples: int
-    tokens: int  # every counted token (both replies of a pair), before the per-example cap
-    summaries: dict[str, CodeSummary]
-    dataset: list[DatasetFinding]
-    estimate: dict[str, Any] | None
-    findings: list[tuple[int, Finding]]  # the first KEEP_FINDINGS per-line findings, by line
-    findings_truncated: bool
-    level_counts: dict[str, int]  # (line, code) pairs and dataset findings per level
-    lines_with_findings: int
-    _lines: array = field(repr=False, default_factory=lambda: array("Q"))
-    _masks: array = field(repr=False, default_factory=lambda: array("Q"))
-    _duplicates: list[int] = field(repr=False, default_factory=list)
-    _conflicts: list[int] = field(repr=False, default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.level_counts["error"] else 0
-
-    @property
-    def dataset_codes(self) -> list[str]:
-        """Every dataset code that fired (infos included), in catalogue order."""
-        fired = {f.code for f in self.dataset}
-        return [code for code in RULES if code in fired]
-
-    def line_codes(self) -> Iterator[tuple[int, list[str]]]:
-        """(line, sorted codes) for every line with a finding of any level, in line order."""
-        dup, conf = CODE_BIT["duplicate"], CODE_BIT["conflict"]
-        merged = heapq.merge(zip(self._lines, self._masks), ((n, dup) for n in self._duplicates),
-                             ((n, conf) for n in self._conflicts))
-        current, mask = 0, 0
-        for line, bits in merged:
-            if line != current:
-                if mask:
-                    yield current, _codes(mask)
-                current, mask = line, 0
-            mask |= bits
-        if mask:
-            yield current, _codes(mask)
-
-    def codes_of(self, line: int) -> list[str]:
-        return next((codes for n, codes in self.line_codes() if n == line), [])
-
-
-_DECODED: dict[int, list[str]] = {}
-
-
-def _codes(mask: int) -> list[str]:
-    codes = _DECODED.get(mask)
-    if codes is None:
-        codes = _DECODED[mask] = [code for code in LINE_CODES if mask & CODE_BIT[code]]
-    return codes
 
 
 # Entry points -------------------------------------------------------------------------------
@@ -230,10 +155,10 @@ def _parse_quietly(raw: bytes, first: bool) -> Any:
         raw = raw[3:]
     try:
         return (_fast_loads or json.loads)(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             return json.loads(raw.decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
@@ -327,18 +252,21 @@ class _Checker:
             self._record(number, found)
             return
         fmt = self._format(number, obj, found)
-        if fmt == CHAT:
-            messages = check_chat(obj, found)
-            if messages is not None:
-                self._chat(number, messages, found)
-        elif fmt == LEGACY:
-            pair = check_legacy(obj, found)
-            if pair is not None:
-                self._legacy(number, pair[0], pair[1], found)
-        elif fmt == PREFERENCE:
-            parsed = check_preference(obj, found)
-            if parsed is not None:
-                self._preference(number, *parsed, found)
+        try:
+            if fmt == CHAT:
+                messages = check_chat(obj, found)
+                if messages is not None:
+                    self._chat(number, messages, found)
+            elif fmt == LEGACY:
+                pair = check_legacy(obj, found)
+                if pair is not None:
+                    self._legacy(number, pair[0], pair[1], found)
+            elif fmt == PREFERENCE:
+                parsed = check_preference(obj, found)
+                if parsed is not None:
+                    self._preference(number, *parsed, found)
+        except RecursionError:  # a value nested ~1,000 deep: too deep to serialise for counting
+            found.append(_too_deep())
         if found:
             self._record(number, found)
 
@@ -352,7 +280,7 @@ class _Checker:
         if _fast_loads is not None:
             try:
                 return _fast_loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         try:
             text = raw.decode("utf-8")
@@ -362,6 +290,9 @@ class _Checker:
             return _BAD
         try:
             return json.loads(text)
+        except RecursionError:
+            found.append(_too_deep())
+            return _BAD
         except ValueError as exc:
             where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
             found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
@@ -396,7 +327,7 @@ class _Checker:
 
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
         example, canonical = chat_example(messages)
-        rendered, ctx = self._run(self.chat_settings, example, canonical, "openai-chat")
+        rendered, ctx = self._run(self.chat_settings, example, canonical, PROFILE_OF[CHAT])
         key = chat_shape("system" in example.fields, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
@@ -416,7 +347,7 @@ class _Checker:
         plan = self.plan
         example, canonical = legacy_example(prompt, completion, plan.separator, plan.stop)
         settings = self._cls_settings(completion) if plan.kind == "cls" else self.gen_settings
-        rendered, ctx = self._run(settings, example, canonical, "openai-legacy")
+        rendered, ctx = self._run(settings, example, canonical, PROFILE_OF[LEGACY])
         for check in self.line_checks:
             for f in check(ctx):
                 # With no known separator / stop, the core says "this project has none" on every
@@ -450,7 +381,7 @@ class _Checker:
     def _preference(self, number: int, messages: list[dict[str, Any]], preferred: Any, rejected: Any,
                     found: list[Finding]) -> None:
         example, canonical = preference_example(messages, preferred, rejected)
-        rendered, ctx = self._run(self.preference_settings, example, canonical, "openai-preference")
+        rendered, ctx = self._run(self.preference_settings, example, canonical, PROFILE_OF[PREFERENCE])
         for check in self.line_checks:
             found += check(ctx)
         input_hash = hash(tuple(_message_key(m) for m in messages))
@@ -546,6 +477,11 @@ class _Checker:
 
 
 _BAD = object()
+
+
+def _too_deep() -> Finding:
+    return finding("line-not-json", "", "The line nests arrays or objects too deeply to be read: no training example "
+                                        "needs that; fix or delete the line.")
 _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
                                                                             "non_preferred_output)"}
 
@@ -594,17 +530,3 @@ def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple 
         shape.append((type(role), role, state, bool(message.get("tool_calls")), bool(message.get("function_call")),
                       weighted))
     return tuple(shape)
-
-
-# JSON report (the `tunelab check --format json` contract) ---------------------------------------
-
-def write_json(result: CheckResult, out: IO[str]) -> None:
-    """Stream the report: exactly what json.dumps of the whole object would print, never built whole."""
-    head = {"format": result.format or "unknown", "model": result.model, "examples": result.examples,
-            "tokens": result.tokens}
-    out.write(json.dumps(head)[:-1] + ', "lines": [')
-    first = True
-    for line, codes in result.line_codes():
-        out.write(('{"line": %d, "codes": %s}' if first else ', {"line": %d, "codes": %s}') % (line, json.dumps(codes)))
-        first = False
-    out.write('], "dataset": ' + json.dumps(result.dataset_codes) + ', "estimate": ' + json.dumps(result.estimate) + "}\n")

@@ -1,0 +1,113 @@
+"""What `tunelab check` returns: `CheckResult` (per-line codes as compact (line, bit mask) pairs,
+per-code summaries for the text report, the dataset findings and the estimate) and `write_json`,
+the `--format json` contract, streamed so a million lines never build one big object.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from app.core.dataset import DatasetFinding
+from app.core.models import ModelInfo
+from app.core.rules.registry import RULES, Finding
+
+MAX_LINES_SHOWN = 20
+LINE_CODES = tuple(sorted(code for code, spec in RULES.items() if spec.scope in ("example", "file")))
+CODE_BIT = {code: 1 << i for i, code in enumerate(LINE_CODES)}
+
+
+@dataclass
+class CodeSummary:
+    """One per-line code over the file: worst level, lines with it, the first lines, a sample message."""
+
+    code: str
+    level: str
+    lines: int = 0
+    first_lines: list[int] = field(default_factory=list)
+    line: int = 0  # the line of the sample message
+    message: str = ""
+
+
+@dataclass
+class CheckResult:
+    format: str | None  # "legacy", "chat", "preference"; None when no line has a known format
+    model: str  # the name asked for
+    model_info: ModelInfo
+    kind: str | None  # short kind the rules ran for: cls, gen, chat, pref
+    task: str | None  # the legacy tool's inference (cls, gen, open) for prompt/completion files
+    separator: str | None
+    stop: str | None
+    separator_inferred: bool
+    stop_inferred: bool
+    kind_inferred: bool
+    lines_read: int
+    examples: int
+    tokens: int  # every counted token (both replies of a pair), before the per-example cap
+    summaries: dict[str, CodeSummary]
+    dataset: list[DatasetFinding]
+    estimate: dict[str, Any] | None
+    findings: list[tuple[int, Finding]]  # the first KEEP_FINDINGS per-line findings, by line
+    findings_truncated: bool
+    level_counts: dict[str, int]  # (line, code) pairs and dataset findings per level
+    lines_with_findings: int
+    _lines: array = field(repr=False, default_factory=lambda: array("Q"))
+    _masks: array = field(repr=False, default_factory=lambda: array("Q"))
+    _duplicates: list[int] = field(repr=False, default_factory=list)
+    _conflicts: list[int] = field(repr=False, default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.level_counts["error"] else 0
+
+    @property
+    def dataset_codes(self) -> list[str]:
+        """Every dataset code that fired (infos included), in catalogue order."""
+        fired = {f.code for f in self.dataset}
+        return [code for code in RULES if code in fired]
+
+    def line_codes(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, sorted codes) for every line with a finding of any level, in line order."""
+        dup, conf = CODE_BIT["duplicate"], CODE_BIT["conflict"]
+        merged = heapq.merge(zip(self._lines, self._masks), ((n, dup) for n in self._duplicates),
+                             ((n, conf) for n in self._conflicts))
+        current, mask = 0, 0
+        for line, bits in merged:
+            if line != current:
+                if mask:
+                    yield current, _codes(mask)
+                current, mask = line, 0
+            mask |= bits
+        if mask:
+            yield current, _codes(mask)
+
+    def codes_of(self, line: int) -> list[str]:
+        return next((codes for n, codes in self.line_codes() if n == line), [])
+
+
+_DECODED: dict[int, list[str]] = {}
+
+
+def _codes(mask: int) -> list[str]:
+    codes = _DECODED.get(mask)
+    if codes is None:
+        codes = _DECODED[mask] = [code for code in LINE_CODES if mask & CODE_BIT[code]]
+    return list(codes)
+
+
+# JSON report (the `tunelab check --format json` contract) ---------------------------------------
+
+def write_json(result: CheckResult, out: IO[str]) -> None:
+    """Stream the report: exactly what json.dumps of the whole object would print, never built whole."""
+    head = {"format": result.format or "unknown", "model": result.model, "examples": result.examples,
+            "tokens": result.tokens}
+    out.write(json.dumps(head)[:-1] + ', "lines": [')
+    first = True
+    for line, codes in result.line_codes():
+        out.write(('{"line": %d, "codes": %s}' if first else ', {"line": %d, "codes": %s}') % (line, json.dumps(codes)))
+        first = False
+    out.write('], "dataset": ' + json.dumps(result.dataset_codes) + ', "estimate": ' + json.dumps(result.estimate) + "}\n")
