@@ -79,10 +79,12 @@ from app.core.file_format import (
     preference_example,
     preference_settings,
 )
+from app.core import tokens
 from app.core.models import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES
 from app.core.records import Rendered
-from app.core.rules.helpers import show
+from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
+from app.core.rules.helpers import heavy_uppercase, show
 from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleContext, Finding
 from app.core.tasks import Label, ProjectSettings
 
@@ -103,6 +105,11 @@ SHAPE_RULES = frozenset({
     "chat-last-not-assistant", "chat-roles-not-alternating", "chat-no-user", "chat-no-system",
 })
 FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
+# The only per-line (not shape) rules a chat line runs; `_Checker._plain_chat` knows when none of
+# them can fire. Any other rule registered for chat turns that fast path off.
+PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
+COUNT_CACHE_CAP = 4_096  # token counts kept per checker: roles, system prompts, short texts
+SHORT_TEXT = 64  # texts up to this many characters are counted once per checker
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -226,6 +233,11 @@ class _Checker:
         self.declared = tuple(Label(name=c.strip() or c, completion=c) for c in plan.labels)
         self.chat_settings = chat_settings(model_name)
         self.preference_settings = preference_settings(model_name)
+        # The plain-chat fast path (see `_plain_chat`): input-empty cannot fire (no required field).
+        self.plain_chat = (memoise and set(self.line_checks) <= PLAIN_CHAT_CHECKS
+                           and not any(spec.required for spec in self.chat_settings.fields))
+        self.encode = tokens.encoder(self.encoding)
+        self.counts: dict[str, int] = {}
         self.gen_settings = legacy_settings("gen", model_name, plan.separator, plan.stop)
 
     # Per line ---------------------------------------------------------------------------------
@@ -326,6 +338,8 @@ class _Checker:
         return rendered, ExampleContext(settings, example, rendered, self.model, chosen)
 
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
+        if self.plain_chat and self._plain_chat(number, messages, found):
+            return
         example, canonical = chat_example(messages)
         rendered, ctx = self._run(self.chat_settings, example, canonical, PROFILE_OF[CHAT])
         key = chat_shape("system" in example.fields, messages)
@@ -342,6 +356,66 @@ class _Checker:
         input_hash = hash(tuple(keys if last is None else keys[:last]))
         self._add(number, rendered, input_hash=input_hash,
                   content_hash=hash((input_hash, keys[last] if last is not None else None)))
+
+    def _plain_chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> bool:
+        """The usual chat line without building the core's values: every message exactly
+        {"role": str, "content": str}, and none of the per-line chat rules can fire.
+
+        What `_chat` would give, computed directly: the tokens of the openai-chat profile
+        (`tokens.count_message` per message + reply priming), the memoised shape findings, the same
+        hashes. The per-line rules (PLAIN_CHAT_CHECKS) read only the roles and contents here:
+        input-empty needs a required field (chat has none), too-long needs more tokens than the
+        model limit, uppercase-heavy a mostly-uppercase content (`heavy_uppercase`, the rule's own
+        test, on every content), special-token a text with "<|". When one of them could fire, or
+        the shape is not memoised yet, it returns False having changed nothing, and `_chat` runs
+        the full path (which then gives the findings and fills the memo).
+        """
+        counts, encode = self.counts, self.encode
+        total = tokens.REPLY_PRIMING
+        shape: list[Any] = [False]
+        keys = []
+        last = None
+        for index, message in enumerate(messages):
+            if len(message) != 2:
+                return False
+            role, content = message.get("role"), message.get("content")
+            if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
+                return False
+            if heavy_uppercase(content) is not None:
+                return False
+            role_tokens = counts.get(role)
+            if role_tokens is None:
+                role_tokens = self._count(role)
+            if len(content) <= SHORT_TEXT or (index == 0 and role == "system"):  # short or a system prompt: repeats
+                content_tokens = counts.get(content)
+                if content_tokens is None:
+                    content_tokens = self._count(content)
+            else:
+                content_tokens = len(encode(content))
+            total += tokens.TOKENS_PER_MESSAGE + role_tokens + content_tokens
+            shape.append((role, content != "" and not content.isspace()))
+            keys.append(frozenset(message.items()))
+            if role == "assistant":
+                last = index
+        if total > self.model.limit:
+            return False
+        first = messages[0]
+        shape[0] = first["role"] == "system" and bool(first["content"].strip())  # "system" in example.fields
+        shaped = self.memo.get(tuple(shape))
+        if shaped is None:
+            return False
+        found += shaped
+        input_hash = hash(tuple(keys if last is None else keys[:last]))
+        self.stats.add(number, tokens=(total,), billed=(total,), input_hash=input_hash,
+                       content_hash=hash((input_hash, keys[last] if last is not None else None)))
+        return True
+
+    def _count(self, text: str) -> int:
+        """Tokens of a text that repeats (a role, a system prompt), kept for the next lines."""
+        count = len(self.encode(text))
+        if len(self.counts) < COUNT_CACHE_CAP:
+            self.counts[text] = count
+        return count
 
     def _legacy(self, number: int, prompt: str, completion: str, found: list[Finding]) -> None:
         plan = self.plan

@@ -61,24 +61,19 @@ def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -
     return parts
 
 
-def _conversation_of(canonical: Canonical) -> Conversation | None:
-    if canonical.conversation is not None:
-        return canonical.conversation
-    return None
-
-
 def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
-    conversation = _conversation_of(canonical)
+    conversation = canonical.conversation
     if conversation is None:
         return ()
     messages = [dict(m) for m in conversation.messages]
     if conversation.preferred is not None:  # a preference pair trains on its preferred reply
         messages.append({"role": "assistant", "content": conversation.preferred})
-    total = tokens.count_messages(messages, encoding)
+    parts = _message_parts(messages, encoding, "messages")
+    total = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # = tokens.count_messages(messages)
     return (
         Record(
             line={"messages": messages},
-            parts=tuple(_message_parts(messages, encoding, "messages")),
+            parts=tuple(parts),
             tokens=total,
             billed_tokens=total,
         ),
@@ -92,10 +87,10 @@ def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     inputs = [dict(m) for m in conversation.messages]
     preferred = {"role": "assistant", "content": conversation.preferred}
     rejected = {"role": "assistant", "content": conversation.non_preferred or ""}
-    input_tokens = tokens.count_messages(inputs, encoding)
+    parts = _message_parts(inputs, encoding, "input.messages")
+    input_tokens = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # = tokens.count_messages(inputs)
     preferred_tokens = tokens.count_message(preferred, encoding)
     rejected_tokens = tokens.count_message(rejected, encoding)
-    parts = _message_parts(inputs, encoding, "input.messages")
     parts.append(Part("preferred_output[0] assistant", preferred["content"], preferred_tokens))
     parts.append(Part("non_preferred_output[0] assistant", rejected["content"], rejected_tokens))
     return (

@@ -37,6 +37,10 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
     annotation.label = chosen.name
     annotation.output = chosen.name
     session.add(annotation)
+    session.flush()
+    if team.annotation_count(session, example.id) >= example.labels_wanted:
+        example.labels_open = False  # every label asked for is in: it leaves the queue
+        session.add(example)
     session.commit()
     return annotation
 

@@ -39,11 +39,11 @@ def next_for_annotator(session: Session, project: Project, user: User, role: str
         if found:
             return "edit", found
     mine = exists().where(Annotation.example_id == Example.id, Annotation.user_id == user.id)
-    double = _ids(project).where(Example.labels_wanted > 0, ~mine,
+    double = _ids(project).where(Example.labels_open.is_(True), ~mine,
                                  or_(Example.created_by.is_(None), Example.created_by != user.id))
-    for example_id in session.exec(double.limit(50)):
-        if team.annotation_count(session, example_id) < session.get(Example, example_id).labels_wanted:
-            return "annotate", int(example_id)
+    example_id = session.exec(double.limit(1)).first()
+    if example_id is not None:
+        return "annotate", int(example_id)
     unlabelled = _ids(project).where(Example.needs_output.is_(True),
                                      or_(Example.assignee_id.is_(None), Example.assignee_id == user.id))
     found = team.claim(session, unlabelled, user.id, now, until)
@@ -120,7 +120,7 @@ def request_double_labels(session: Session, project: Project, user: User, role: 
     if sample is not None and 0 < sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample))
     result = session.execute(update(Example).where(Example.project_id == project.id, Example.id.in_(chosen))
-                             .values(labels_wanted=ways))
+                             .values(labels_wanted=ways, labels_open=True))
     audit.record(session, project, user, "double_labelling", {"examples": result.rowcount, "ways": ways})
     session.commit()
     return result.rowcount

@@ -77,8 +77,10 @@ class Example(SQLModel, table=True):
         Index("ix_example_project_content_hash", "project_id", "content_hash"),
         Index("ix_example_project_level", "project_id", "worst_level"),
         Index("ix_example_project_status_id", "project_id", "status", "id"),
-        Index("ix_example_project_assignee_status", "project_id", "assignee_id", "status"),
-        Index("ix_example_project_author_id", "project_id", "created_by", "id"),
+        Index("ix_example_project_assignee_id", "project_id", "assignee_id", "id"),
+        Index("ix_example_project_author_status_id", "project_id", "created_by", "status", "id"),
+        Index("ix_example_project_labels_open_id", "project_id", "labels_open", "id"),
+        Index("ix_example_project_label_id", "project_id", "label", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")
@@ -100,7 +102,8 @@ class Example(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
     lease_user_id: int | None = None  # who "next" handed it to, until lease_until
     lease_until: datetime | None = None
-    labels_wanted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # N-way double labelling: independent annotations asked for
+    labels_wanted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # N-way: labels asked for
+    labels_open: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # some still missing
     submitted_at: datetime | None = None
     reviewed_by: int | None = Field(default=None, foreign_key="user_account.id")
     reviewed_at: datetime | None = None

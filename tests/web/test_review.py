@@ -147,3 +147,14 @@ def test_double_labelling_agreement_and_adjudication(team: Team):
     assert pair["items"] == 4 and pair["observed_agreement"] == 0.5
     assert team.reviewer.post(f"/projects/{p}/examples/{ids[0]}/adjudicate", {"label": "positive"}).status_code == 303
     assert status_of(team, ids[0]) == "approved"
+
+
+def test_a_double_labelled_example_leaves_the_queue_once_its_labels_are_in(team: Team):
+    p = team.project
+    first, second = write(team.owner, p, "one"), write(team.owner, p, "two")
+    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "1", "ids": [str(first), str(second)]})
+    assert team.annotator.get(f"/projects/{p}/next").headers["location"].startswith(f"/projects/{p}/examples/{first}/annotate")
+    team.annotator.post(f"/projects/{p}/examples/{first}/annotate", {"output": "negative"})
+    # the first has all the labels asked for: the next annotator is offered the second, not the first
+    assert team.second_annotator.get(f"/projects/{p}/next").headers["location"].startswith(
+        f"/projects/{p}/examples/{second}/annotate")

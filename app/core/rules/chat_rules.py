@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from app.core.rules.helpers import capitalized, field_label, message_fields
+from app.core.rules.helpers import capitalized, field_label, message_fields, per_context
 from app.core.rules.registry import ExampleContext, Finding, example_rule
 
 ROLES = ("system", "user", "assistant", "tool", "function")
 TOOL_KEYS = ("tool_calls", "function_call")
 
 
+@per_context
 def _messages(ctx: ExampleContext) -> list[tuple[str, dict[str, Any]]]:
     """(form field, message) of each conversation message that is a dict."""
     conversation = ctx.rendered.canonical.conversation

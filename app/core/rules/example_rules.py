@@ -15,15 +15,16 @@ from app.core.rules.helpers import (
     LONG_EXAMPLE_CHARS,
     SUGGESTED_SEPARATOR,
     SUGGESTED_STOP,
-    UPPERCASE_MIN_LETTERS,
+    UPPERCASE_MIN_LETTERS,  # noqa: F401  (re-exported: part of this module's API)
     output_is_empty,
     text_rows,
     capitalized,
-    case_counts,
+    case_counts,  # noqa: F401  (re-exported: part of this module's API)
     field_containing,
     field_dict,
     field_label,
     form_texts,
+    heavy_uppercase,
     ids_text,
     longest_field,
     row_field,
@@ -98,10 +99,9 @@ def too_long(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("uppercase-heavy")
 def uppercase_heavy(ctx: ExampleContext) -> Iterator[Finding]:
     for name, text in form_texts(ctx):
-        if len(text) < UPPERCASE_MIN_LETTERS:
-            continue
-        upper, lower = case_counts(text)
-        if upper + lower >= UPPERCASE_MIN_LETTERS and upper * 2 > lower:
+        counts = heavy_uppercase(text)
+        if counts is not None:
+            upper, lower = counts
             yield ctx.finding(
                 "uppercase-heavy", name,
                 f"{capitalized(field_label(ctx, name))} is mostly uppercase ({upper} of {upper + lower} letters): "
@@ -112,19 +112,24 @@ def uppercase_heavy(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("special-token")
 def special_token(ctx: ExampleContext) -> Iterator[Finding]:
     encoding = ctx.model.counting_encoding
-    texts: list[str] = [part.text for record in ctx.rendered.records for part in record.parts]
+    # Every counted text, in order; only those with "<|" can hold a special token.
+    records = ctx.rendered.records
+    texts: list[str] = [part.text for record in records for part in record.parts if "<|" in part.text]
     form = ctx.rendered.canonical
-    if not ctx.rendered.records:
-        texts += [text for row in form.rows for text in (row.prompt, row.completion)]
-    if form.conversation is not None:
-        for message in form.conversation.messages:
+    if not records:
+        texts += [text for row in form.rows for text in (row.prompt, row.completion) if "<|" in text]
+    conversation = form.conversation
+    if conversation is not None:
+        for message in conversation.messages:
             if isinstance(message, dict):
-                texts += [t for t in map(tokens.message_value_text, message.values()) if t]
-        texts += [form.conversation.preferred or "", form.conversation.non_preferred or ""]
+                for value in message.values():
+                    text = value if type(value) is str else tokens.message_value_text(value)
+                    if text and "<|" in text:
+                        texts.append(text)
+        texts += [t for t in (conversation.preferred or "", conversation.non_preferred or "") if "<|" in t]
     found: list[str] = []
     for text in texts:
-        if "<|" in text:
-            found += [tok for tok in tokens.special_tokens_in(text, encoding) if tok not in found]
+        found += [tok for tok in tokens.special_tokens_in(text, encoding) if tok not in found]
     for token in found:
         name = field_containing(ctx, token, "template")
         yield ctx.finding(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any, TypeVar
 
 from app.core import tokens
 from app.core.render import as_text, pairs_of
@@ -22,6 +23,7 @@ _KEEP_UPPER = bytes(b for b in range(256) if not 65 <= b <= 90)
 _KEEP_LOWER = bytes(b for b in range(256) if not 97 <= b <= 122)
 _ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 _INDEXED = re.compile(r"(output|turns|messages)\[(\d+)\]")
+T = TypeVar("T")
 
 
 def show(text: str) -> str:
@@ -33,6 +35,27 @@ def field_dict(ctx: ExampleContext) -> dict[str, Any]:
     return ctx.example.fields if isinstance(ctx.example.fields, dict) else {}
 
 
+def per_context(fn: Callable[[ExampleContext], T]) -> Callable[[ExampleContext], T]:
+    """Memoise a helper per ExampleContext: several rules ask for the same value of one example.
+
+    The value is kept in the (frozen) context's `__dict__`, as `functools.cached_property` does;
+    the context and its example are not changed while the rules run, and callers only read the
+    value (never mutate it).
+    """
+    key = f"_memo_{fn.__name__}"
+
+    @wraps(fn)
+    def memoised(ctx: ExampleContext) -> T:
+        memo = ctx.__dict__
+        if key in memo:
+            return memo[key]
+        value = memo[key] = fn(ctx)
+        return value
+
+    return memoised
+
+
+@per_context
 def message_fields(ctx: ExampleContext) -> list[str]:
     """The form field of each conversation message: "system", "output[i]" (chat), "turns[i]" (pref).
 
@@ -58,6 +81,7 @@ def message_fields(ctx: ExampleContext) -> list[str]:
     return names if len(names) == count else fallback
 
 
+@per_context
 def form_texts(ctx: ExampleContext) -> list[tuple[str, str]]:
     """(form field, text) for everything the annotator typed: fields, then the output."""
     texts: list[tuple[str, str]] = []
@@ -132,6 +156,26 @@ def case_counts(text: str) -> tuple[int, int]:
         upper += sum(map(str.isupper, rest))
         lower += sum(map(str.islower, rest))
     return upper, lower
+
+
+def heavy_uppercase(text: str) -> tuple[int, int] | None:
+    """(uppercase, lowercase) letters when `text` is mostly uppercase (the uppercase-heavy rule: at
+    least UPPERCASE_MIN_LETTERS letters and more than a third of them uppercase), else None."""
+    if len(text) < UPPERCASE_MIN_LETTERS:
+        return None
+    if text.isascii():
+        data = text.encode("ascii")
+        upper = len(data.translate(None, _KEEP_UPPER))
+        # Heavy means lower < 2 * upper, so upper + lower < 3 * upper: with 3 * upper at most the
+        # minimum, the text cannot be heavy and the lowercase letters need no count.
+        if upper * 3 <= UPPERCASE_MIN_LETTERS:
+            return None
+        lower = len(data.translate(None, _KEEP_LOWER))
+    else:
+        upper, lower = case_counts(text)
+    if upper + lower >= UPPERCASE_MIN_LETTERS and upper * 2 > lower:
+        return upper, lower
+    return None
 
 
 def output_is_empty(value: Any) -> bool:

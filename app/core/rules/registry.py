@@ -9,7 +9,7 @@ page and implemented where their aggregates live.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.core.models import ModelInfo
@@ -52,6 +52,9 @@ class Neighbors:
     conflicts: tuple[int, ...] = ()  # same input, different output
 
 
+NO_NEIGHBORS = Neighbors()  # immutable, so every context without neighbours can share it
+
+
 @dataclass(frozen=True)
 class ExampleContext:
     settings: ProjectSettings
@@ -59,7 +62,7 @@ class ExampleContext:
     rendered: Rendered
     model: ModelInfo
     profile: Profile
-    neighbors: Neighbors = field(default_factory=Neighbors)
+    neighbors: Neighbors = NO_NEIGHBORS
 
     @property
     def kind(self) -> str:
