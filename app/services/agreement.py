@@ -31,18 +31,23 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
         raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})
     existing = session.exec(select(Annotation).where(Annotation.example_id == example.id,
                                                      Annotation.user_id == user.id)).first()
-    if existing is None and team.annotation_count(session, example.id) >= example.labels_wanted:
+    if existing is None and _ratings(session, example) >= example.labels_wanted:
         raise Invalid({"output": "This example already has all the labels asked for."})
     annotation = existing or Annotation(project_id=project.id, example_id=example.id, user_id=user.id)
     annotation.label = chosen.name
     annotation.output = chosen.name
     session.add(annotation)
     session.flush()
-    if team.annotation_count(session, example.id) >= example.labels_wanted:
+    if _ratings(session, example) >= example.labels_wanted:
         example.labels_open = False  # every label asked for is in: it leaves the queue
         session.add(example)
     session.commit()
     return annotation
+
+
+def _ratings(session: Session, example: Example) -> int:
+    """Labels an example has: its author's (if labelled) plus the independent ones."""
+    return team.annotation_count(session, example.id) + (1 if example.created_by and example.label else 0)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,8 @@ def assign_round_robin(session: Session, project: Project, user: User, role: str
 
 def request_double_labels(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
                           ways: int, sample: int | None = None, seed: int | None = None) -> int:
-    """Ask `ways` annotators to label each example independently (a random `sample` of them if given)."""
+    """Have each example labelled by `ways` people in all (its author counts as one when it is labelled),
+    independently; a random `sample` of the examples if given."""
     require(role, "assign", project)
     if project.kind != "classification":
         raise Invalid({"ways": "Agreement is measured on classification projects."})

@@ -133,7 +133,7 @@ def test_dashboard_counts_states_and_members(team: Team):
 def test_double_labelling_agreement_and_adjudication(team: Team):
     p = team.project
     ids = [write(team.owner, p, f"tweet {i}", "positive" if i % 2 else "negative") for i in range(4)]
-    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "2", "ids": [str(i) for i in ids]})
+    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "3", "ids": [str(i) for i in ids]})
     for example in ids:
         nxt = team.annotator.get(f"/projects/{p}/next").headers["location"]
         assert nxt.startswith(f"/projects/{p}/examples/{example}/annotate")
@@ -152,7 +152,7 @@ def test_double_labelling_agreement_and_adjudication(team: Team):
 def test_a_double_labelled_example_leaves_the_queue_once_its_labels_are_in(team: Team):
     p = team.project
     first, second = write(team.owner, p, "one"), write(team.owner, p, "two")
-    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "1", "ids": [str(first), str(second)]})
+    team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "2", "ids": [str(first), str(second)]})
     assert team.annotator.get(f"/projects/{p}/next").headers["location"].startswith(f"/projects/{p}/examples/{first}/annotate")
     team.annotator.post(f"/projects/{p}/examples/{first}/annotate", {"output": "negative"})
     # the first has all the labels asked for: the next annotator is offered the second, not the first
