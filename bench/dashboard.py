@@ -32,15 +32,11 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,11 +46,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import PY, ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 sys.path.insert(0, str(ROOT))
 from app.storage.counters import time_bucket  # noqa: E402  (the app's own bucket formula)
 
-PY = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
 PASSWORD, TARGET_P95_MS, WARMUP = "bench-password-123", 50, 5
 TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
 OWNER, REVIEWERS = "owner", [f"rev{i:02d}" for i in range(1, 5)]
@@ -69,48 +64,12 @@ COLS = ("id", "project_id", "fields", "output", "label", "status", "version", "t
         "assignee_id", "labels_wanted", "submitted_at", "reviewed_by", "reviewed_at", "work_seconds")
 
 
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
 
 
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of a sorted list (0 if empty)."""
-    return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else 0.0
 
 
-def start_server(tmp: Path, url: str) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "TUNELAB_DATABASE_URL": url, "TUNELAB_SECRET_KEY": secrets.token_urlsafe(32)}
-    subprocess.run([PY, "-m", "alembic", "-x", f"url={url}", "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   stdout=sys.stderr, stderr=sys.stderr, timeout=120)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with open(tmp / "uvicorn.log", "wb") as out:
-        proc = subprocess.Popen([PY, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-                                 "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
-    while True:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not come up (exit code {proc.poll()}); see {tmp / 'uvicorn.log'}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
 
 
-def stop_server(proc: subprocess.Popen | None, tmp: Path) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    logfile = tmp / "uvicorn.log"
-    log(f"server log: {logfile.read_text(errors='replace').count('Traceback') if logfile.exists() else 0} tracebacks")
 
 
 class Browser:

@@ -23,13 +23,10 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +37,7 @@ from urllib.parse import quote_plus, urlencode
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import PY, ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 sys.path.insert(0, str(ROOT))
 from app.core import tokens as token_mod  # noqa: E402  (the app's own modules, from the repo root)
 from app.core.evaluate import evaluate  # noqa: E402
@@ -49,7 +46,6 @@ from app.core.presets import PRESETS_BY_KEY  # noqa: E402
 from app.core.tasks import Example  # noqa: E402
 from app.tokenizer_files import activate  # noqa: E402
 
-PY = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
 PRESET, PROFILE, INTERVAL, TARGET_P99_MS = "ad_from_wikipedia", "openai-legacy", 0.3, 25
 USER, PASSWORD = "benchadmin", "bench-password-123"
 TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -63,13 +59,8 @@ WORDS = (
 ).split()
 
 
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
 
 
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of a sorted list (0 if empty)."""
-    return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else 0.0
 
 
 def sentence(rng: random.Random) -> str:
@@ -105,34 +96,8 @@ def time_core(settings, fields, output, iterations: int) -> dict[str, float]:
     return {"core_p50_ms": pct(core, 50), "core_p99_ms": pct(core, 99), "baseline_tiktoken_p50_ms": pct(base, 50)}
 
 
-def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    env = {**os.environ, "TUNELAB_DATABASE_URL": url, "TUNELAB_SECRET_KEY": secrets.token_urlsafe(32)}
-    subprocess.run([PY, "-m", "alembic", "-x", f"url={url}", "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   stdout=sys.stderr, stderr=sys.stderr, timeout=120)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with open(tmp / "uvicorn.log", "wb") as out:
-        proc = subprocess.Popen([PY, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-                                 "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    return proc, f"http://127.0.0.1:{port}"
 
 
-def stop_server(proc: subprocess.Popen | None, tmp: Path) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    logfile = tmp / "uvicorn.log"
-    lines = logfile.read_text(errors="replace").splitlines() if logfile.exists() else []
-    errors = [ln for ln in lines if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
-    last = f"; last: {errors[-1][:300]}" if errors else ""
-    log(f"server log: {sum('Traceback' in ln for ln in lines)} tracebacks{last}")
 
 
 def new_session() -> aiohttp.ClientSession:  # unsafe=True: keep cookies of an IP host
@@ -255,7 +220,7 @@ def main() -> int:
     log("core: " + json.dumps({k: round(v, 3) for k, v in core.items()}))
     tmp, proc = Path(tempfile.mkdtemp(prefix="tunelab-bench-")), None
     try:
-        proc, base = start_server(tmp)
+        proc, base = start_server(tmp, f"sqlite:///{tmp / 'bench.db'}")
         try:
             from uvloop import run as runner  # a cheaper client loop leaves more CPU to the server
         except ImportError:
