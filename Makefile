@@ -96,8 +96,8 @@ chromium: ## install Debian's chromium (for the browser tests) when /usr/bin/chr
 test: setup chromium ## setup + chromium, then pytest (extra arguments: PYTEST_ARGS='-k foo -x')
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup ## run every bench/*.py (each prints one JSON line of figures)
-	@shopt -s nullglob; scripts=(bench/*.py); \
+bench: setup ## run every bench/*.py but _helpers (each prints one JSON line of figures)
+	@shopt -s nullglob; scripts=(bench/[!_]*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do \
 		echo "== $$script"; \
