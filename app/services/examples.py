@@ -15,6 +15,7 @@ from app.core.models import ModelTable
 from app.core.rules.registry import Neighbors
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
+from app.services import health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
 from app.storage import counters
@@ -148,9 +149,11 @@ def save(
         counters.bump_member(session, project.id, user.id, "written")
         counters.add_work_time(session, project.id, user.id, seconds)
         before = None
+        health.record_change(session, project, None, health.contribution(project, example, evaluation))
     else:
         example = current
         before = _snapshot(example)
+        old_contribution = health.contribution_now(project, example, models)
         _apply(example, values, evaluation, settings)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
@@ -168,14 +171,15 @@ def save(
         example.lease_until = None
         session.add(example)
         session.flush()
+        health.record_change(session, project, old_contribution, health.contribution(project, example, evaluation))
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
                                 before=before, after=_snapshot(example)))
     session.commit()
     return Saved(example=example, evaluation=evaluation, created=current is None)
 
 
-def delete(session: Session, project: Project, user: User, example_id: int, expected_version: int | None = None,
-           role: str | None = "owner") -> None:
+def delete(session: Session, project: Project, user: User, example_id: int, models: ModelTable,
+           expected_version: int | None = None, role: str | None = "owner") -> None:
     example = visible_example(session, project, user, role, example_id)
     if not (allows(role, "delete_any") or (allows(role, "annotate") and example.created_by == user.id
                                            and example.status != "approved")):
@@ -183,6 +187,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, expe
     if expected_version is not None and example.version != expected_version:
         raise Stale(current=example, mine=None)
     counters.bump_state(session, project.id, example.status, -1)
+    health.record_change(session, project, health.contribution_now(project, example, models), None)
     session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
                                 before=_snapshot(example), after=None))
     session.delete(example)
@@ -226,4 +231,5 @@ def recheck_project(session: Session, project: Project, models: ModelTable) -> i
         if checked % 500 == 0:
             session.flush()
     session.commit()
+    health.rebuild(session, project, models)
     return checked

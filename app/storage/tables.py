@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -175,6 +175,33 @@ class WorkTimeBucket(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     bucket: int = Field(primary_key=True)
     n: int = 0
+
+
+class DatasetStatsRow(SQLModel, table=True):
+    """A project's running dataset aggregates (core.dataset.DatasetStats, pickled), kept in step
+    with every change so the health page never reads the examples."""
+
+    __tablename__ = "dataset_stats"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    blob: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class HashCount(SQLModel, table=True):
+    """Examples per input hash and per content hash: duplicates (content n > 1) and conflicts
+    (an input with ≥ 2 distinct contents) without a GROUP BY over the examples."""
+
+    __tablename__ = "hash_count"
+    __table_args__ = (
+        Index("ix_hash_count_project_kind_n", "project_id", "kind", "n"),
+        Index("ix_hash_count_project_kind_distinct", "project_id", "kind", "distinct_outputs"),
+    )
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    kind: str = Field(max_length=8, primary_key=True)  # "input" or "content"
+    hash: str = Field(max_length=64, primary_key=True)
+    n: int = 0
+    distinct_outputs: int = 0  # input rows: how many different outputs share this input
 
 
 class ExampleRevision(SQLModel, table=True):

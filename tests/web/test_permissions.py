@@ -42,6 +42,9 @@ MATRIX = [
      {"name": "Renamed", "target_model": "babbage-002", "export_profile": "openai-legacy", "separator": " ->",
       "stop": "", "leading_space": "yes", "guidelines": "", "prompt_style": "template", "label.name": ["positive"],
       "label.completion": [" positive"], "label.hotkey": ["1"]}, OWNER, False),
+    ("/projects/{project_id}/health/rebuild", "POST", "/projects/{p}/health/rebuild", {}, OWNER, False),
+    ("/projects/{project_id}/health/keep", "POST", "/projects/{p}/health/keep",
+     {"keep": "{submitted}", "ids": ["{submitted}"]}, REVIEWERS, False),
     ("/projects/{project_id}/items", "POST", "/projects/{p}/items", {"items": "to label"}, OWNER, False),
     ("/projects/{project_id}/members", "POST", "/projects/{p}/members", {"username": "otto", "role": "viewer"},
      OWNER, False),
@@ -69,6 +72,7 @@ MATRIX = [
 READS = [
     ("/projects/{p}/export.jsonl", OWNER), ("/projects/{p}/export", OWNER), ("/projects/{p}/settings", OWNER),
     ("/projects/{p}/audit", OWNER), ("/projects/{p}/team", REVIEWERS | {"viewer"}),
+    ("/projects/{p}/health", REVIEWERS | {"viewer"}), ("/api/v1/projects/{p}/health", REVIEWERS | {"viewer"}),
     ("/projects/{p}/examples/{submitted}", MEMBERS_WHO_WRITE | {"viewer"}), ("/admin/users", OWNER),
     ("/api/v1/projects/{p}/export.jsonl", OWNER), ("/api/v1/projects/{p}/team", REVIEWERS | {"viewer"}),
 ]

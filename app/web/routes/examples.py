@@ -134,7 +134,8 @@ def update(request: Request, session: SessionDep, access: Annotatable, models: M
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/delete")
-def delete(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: int) -> Response:
-    example_service.delete(session, access.project, access.user, example_id, int_or_none(form.get("version")),
+def delete(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep,
+           example_id: int) -> Response:
+    example_service.delete(session, access.project, access.user, example_id, models, int_or_none(form.get("version")),
                            role=access.role)
     return _go(request, f"/projects/{access.project.id}/examples")

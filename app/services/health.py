@@ -1,0 +1,158 @@
+"""Dataset health: the per-dataset rules of RULES.md for a project, kept up to date on every save.
+
+Each project keeps a `core.dataset.DatasetStats` (pickled in `dataset_stats`) that saves and
+deletes update in O(1): the old version of an example is removed and the new one added, in the
+same transaction as the example. Duplicates and conflicts come from the hash counters. Examples
+still waiting for a label (added to be labelled) are not part of the dataset. A page view reads
+one row and a few index ranges; it never scans the examples. After deletes or edits the common
+prefix/suffix can only be recomputed by a rebuild (one pass), offered on the page when stale.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.aggregates import Groups
+from app.core.dataset import Contribution, DatasetFinding, DatasetStats, dataset_findings, estimate
+from app.core.evaluate import Evaluation, evaluate
+from app.core.models import ModelTable
+from app.core.tasks import Example as ExampleValues
+from app.core.tasks import ProjectSettings
+from app.services.permissions import require
+from app.storage import counters
+from app.storage import health as store
+from app.storage.tables import Example, Project
+
+GROUPS_SHOWN = 50
+
+
+class NoIndex:
+    """The app keeps duplicates and conflicts in the hash counters, not in the pickled stats."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def remove(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def merge(self, other: Any) -> None:
+        return None
+
+    def groups(self) -> Groups:
+        return Groups()
+
+
+def new_stats() -> DatasetStats:
+    stats = DatasetStats()
+    stats.index = NoIndex()  # type: ignore[assignment]
+    return stats
+
+
+def contribution(project: Project, example: Example, evaluation: Evaluation) -> Contribution | None:
+    """What an example adds to the dataset (None for an item still waiting for its label)."""
+    if example.needs_output:
+        return None
+    return Contribution.of(evaluation.rendered, example.id, evaluation.input_hash, evaluation.content_hash,
+                           label=example.label if project.kind == "classification" else None)
+
+
+def contribution_now(project: Project, example: Example, models: ModelTable) -> Contribution | None:
+    """The contribution of an example as stored (before it changes)."""
+    if example.needs_output:
+        return None
+    settings = ProjectSettings.from_dict(project.settings)
+    ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
+    return contribution(project, example, ev)
+
+
+def record_change(session: Session, project: Project, old: Contribution | None, new: Contribution | None) -> None:
+    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction."""
+    if old is not None:
+        store.count_hashes(session, project.id, old.input_hash, old.content_hash, -1)
+    if new is not None:
+        store.count_hashes(session, project.id, new.input_hash, new.content_hash, +1)
+    row = store.load_stats(session, project.id, for_update=True)
+    if row is None:
+        return  # built on the next health page view
+    stats: DatasetStats = pickle.loads(row.blob)
+    if old is not None:
+        stats.remove(old)
+    if new is not None:
+        stats.add_contribution(new)
+    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def rebuild(session: Session, project: Project, models: ModelTable, batch: int = 500) -> DatasetStats:
+    """One pass over the project's examples: fresh aggregates and hash counters."""
+    from app.storage.examples import iter_for_export
+
+    settings = ProjectSettings.from_dict(project.settings)
+    stats = new_stats()
+    store.clear_hashes(session, project.id)
+    for example in iter_for_export(session, project.id, None, batch):
+        if example.needs_output:
+            continue
+        ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
+        item = contribution(project, example, ev)
+        stats.add_contribution(item)
+        store.count_hashes(session, project.id, item.input_hash, item.content_hash, +1)
+    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+    session.commit()
+    return stats
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    examples: list[Example]
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    stats: DatasetStats
+    findings: list[DatasetFinding]
+    estimate: dict[str, Any] | None
+    states: dict[str, int]
+    labels: list[tuple[str, int]]
+    histogram: list[tuple[int, int, int]]
+    limit: int
+    model: Any
+    duplicates: list[Group]
+    conflicts: list[Group]
+    duplicate_groups: int
+    conflict_groups: int
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+
+def report(session: Session, project: Project, role: str | None, models: ModelTable) -> HealthReport:
+    require(role, "view_all", project)
+    row = store.load_stats(session, project.id)
+    stats = pickle.loads(row.blob) if row is not None else rebuild(session, project, models)
+    settings = ProjectSettings.from_dict(project.settings)
+    model = models.get(settings.target_model)
+    declared = [label.name for label in settings.labels] if project.kind == "classification" else []
+    dup_hashes = store.duplicate_hashes(session, project.id, GROUPS_SHOWN)
+    conflict_hashes = store.conflict_hashes(session, project.id, GROUPS_SHOWN)
+    duplicates = [Group(h, store.examples_with(session, project.id, "content", h)) for h in dup_hashes]
+    conflicts = [Group(h, store.examples_with(session, project.id, "input", h)) for h in conflict_hashes]
+    groups = Groups(duplicates=tuple(tuple(e.id for e in g.examples) for g in duplicates),
+                    conflicts=tuple(tuple(e.id for e in g.examples) for g in conflicts))
+    findings = dataset_findings(stats, settings.short_kind, model, labels=declared, groups=groups)
+    label_counts = [(name, stats.labels.get(name, 0)) for name in declared]
+    label_counts += sorted((k, v) for k, v in stats.labels.items() if k not in declared)
+    n_dups, n_conflicts = store.count_groups(session, project.id)
+    return HealthReport(
+        stats=stats, findings=findings, estimate=estimate(stats, model), states=counters.state_counts(session, project.id),
+        labels=label_counts, histogram=stats.histogram(), limit=model.limit, model=model,
+        duplicates=duplicates, conflicts=conflicts, duplicate_groups=n_dups, conflict_groups=n_conflicts,
+    )
