@@ -19,6 +19,7 @@ from app.core.records import Rendered
 from app.core.render import chat_turns, pairs_of, render
 from app.core.rules.registry import ExampleContext, Finding, Neighbors, run_example_rules, worst_level
 from app.core.tasks import Example, ProjectSettings
+from app.core.text import near_key
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Evaluation:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def near_hash(self) -> str:
+        """Hash of the input with case, whitespace and punctuation folded (near-duplicates share it)."""
+        return _sha256(near_key(self.rendered.canonical.input_key))
 
     @property
     def can_save(self) -> bool:

@@ -1,6 +1,8 @@
-"""Small text helpers for settings forms: control characters as readable escapes and back."""
+"""Small text helpers: control characters as readable escapes and back, and near-duplicate keys."""
 
 from __future__ import annotations
+
+import re
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
@@ -22,3 +24,14 @@ def unescape_controls(text: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def near_key(text: str) -> str:
+    """The text with case, whitespace and punctuation folded away: near-duplicates share it.
+
+    "Great phone!!" and "great   phone" give the same key; the app hashes it (sha256).
+    """
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())

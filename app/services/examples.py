@@ -85,6 +85,7 @@ def _cache(example: Example, evaluation: Evaluation) -> None:
     example.codes = evaluation.codes
     example.input_hash = evaluation.input_hash
     example.content_hash = evaluation.content_hash
+    example.near_hash = evaluation.near_hash
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,12 @@ def save(
         counters.bump_member(session, project.id, user.id, "written")
         counters.add_work_time(session, project.id, user.id, seconds)
         before = None
-        health.record_change(session, project, None, health.contribution(project, example, evaluation))
+        health.record_change(session, project, None, health.contribution(project, example, evaluation),
+                             new_near=evaluation.near_hash)
     else:
         example = current
         before = _snapshot(example)
-        old_contribution = health.contribution_now(project, example, models)
+        old_contribution, old_near = health.contribution_now(project, example, models), example.near_hash
         _apply(example, values, evaluation, settings)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
@@ -171,7 +173,8 @@ def save(
         example.lease_until = None
         session.add(example)
         session.flush()
-        health.record_change(session, project, old_contribution, health.contribution(project, example, evaluation))
+        health.record_change(session, project, old_contribution, health.contribution(project, example, evaluation),
+                             old_near, evaluation.near_hash)
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
                                 before=before, after=_snapshot(example)))
     session.commit()
@@ -187,7 +190,8 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
     if expected_version is not None and example.version != expected_version:
         raise Stale(current=example, mine=None)
     counters.bump_state(session, project.id, example.status, -1)
-    health.record_change(session, project, health.contribution_now(project, example, models), None)
+    health.record_change(session, project, health.contribution_now(project, example, models), None,
+                         old_near=example.near_hash)
     session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
                                 before=_snapshot(example), after=None))
     session.delete(example)

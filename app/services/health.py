@@ -72,12 +72,14 @@ def contribution_now(project: Project, example: Example, models: ModelTable) -> 
     return contribution(project, example, ev)
 
 
-def record_change(session: Session, project: Project, old: Contribution | None, new: Contribution | None) -> None:
-    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction."""
+def record_change(session: Session, project: Project, old: Contribution | None, new: Contribution | None,
+                  old_near: str | None = None, new_near: str | None = None) -> None:
+    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction;
+    `old_near` / `new_near` are the examples' near-duplicate hashes."""
     if old is not None:
-        store.count_hashes(session, project.id, old.input_hash, old.content_hash, -1)
+        store.count_hashes(session, project.id, old.input_hash, old.content_hash, old_near, -1)
     if new is not None:
-        store.count_hashes(session, project.id, new.input_hash, new.content_hash, +1)
+        store.count_hashes(session, project.id, new.input_hash, new.content_hash, new_near, +1)
     row = store.load_stats(session, project.id, for_update=True)
     if row is None:
         return  # built on the next health page view
@@ -102,7 +104,9 @@ def rebuild(session: Session, project: Project, models: ModelTable, batch: int =
         ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
         item = contribution(project, example, ev)
         stats.add_contribution(item)
-        store.count_hashes(session, project.id, item.input_hash, item.content_hash, +1)
+        example.near_hash = ev.near_hash
+        session.add(example)
+        store.count_hashes(session, project.id, item.input_hash, item.content_hash, ev.near_hash, +1)
     store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
     session.commit()
     return stats
@@ -126,8 +130,10 @@ class HealthReport:
     model: Any
     duplicates: list[Group]
     conflicts: list[Group]
+    near_duplicates: list[Group]  # inputs that differ only in case, whitespace or punctuation (info)
     duplicate_groups: int
     conflict_groups: int
+    near_groups: int
 
     @property
     def codes(self) -> list[str]:
@@ -145,14 +151,17 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
     conflict_hashes = store.conflict_hashes(session, project.id, GROUPS_SHOWN)
     duplicates = [Group(h, store.examples_with(session, project.id, "content", h)) for h in dup_hashes]
     conflicts = [Group(h, store.examples_with(session, project.id, "input", h)) for h in conflict_hashes]
+    near = [Group(h, store.examples_with(session, project.id, "near", h))
+            for h in store.conflict_hashes(session, project.id, GROUPS_SHOWN, kind="near")]
     groups = Groups(duplicates=tuple(tuple(e.id for e in g.examples) for g in duplicates),
                     conflicts=tuple(tuple(e.id for e in g.examples) for g in conflicts))
     findings = dataset_findings(stats, settings.short_kind, model, labels=declared, groups=groups)
     label_counts = [(name, stats.labels.get(name, 0)) for name in declared]
     label_counts += sorted((k, v) for k, v in stats.labels.items() if k not in declared)
-    n_dups, n_conflicts = store.count_groups(session, project.id)
+    n_dups, n_conflicts, n_near = store.count_groups(session, project.id)
     return HealthReport(
         stats=stats, findings=findings, estimate=estimate(stats, model), states=counters.state_counts(session, project.id),
         labels=label_counts, histogram=stats.histogram(), limit=model.limit, model=model,
-        duplicates=duplicates, conflicts=conflicts, duplicate_groups=n_dups, conflict_groups=n_conflicts,
+        duplicates=duplicates, conflicts=conflicts, near_duplicates=near, duplicate_groups=n_dups,
+        conflict_groups=n_conflicts, near_groups=n_near,
     )

@@ -8,7 +8,6 @@ more different contents. Both are read from `hash_count` through its (project, k
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.storage.counters import _insert
@@ -40,11 +39,15 @@ def _bump(session: Session, project_id: int, kind: str, hash_: str, delta: int, 
     return int(session.execute(stmt.returning(table.c.n)).scalar_one())
 
 
-def count_hashes(session: Session, project_id: int, input_hash: str, content_hash: str, delta: int) -> None:
+def count_hashes(session: Session, project_id: int, input_hash: str, content_hash: str, near_hash: str | None,
+                 delta: int) -> None:
     """Add (+1) or remove (-1) one example's hashes."""
     n = _bump(session, project_id, "content", content_hash, delta)
     new_output = (delta > 0 and n == 1) or (delta < 0 and n == 0)
-    _bump(session, project_id, "input", input_hash, delta, distinct=delta if new_output else 0)
+    n = _bump(session, project_id, "input", input_hash, delta, distinct=delta if new_output else 0)
+    new_input = (delta > 0 and n == 1) or (delta < 0 and n == 0)
+    if near_hash:
+        _bump(session, project_id, "near", near_hash, delta, distinct=delta if new_input else 0)
 
 
 def clear_hashes(session: Session, project_id: int) -> None:
@@ -56,28 +59,24 @@ def duplicate_hashes(session: Session, project_id: int, limit: int) -> list[str]
                                                           HashCount.n > 1).limit(limit)))
 
 
-def conflict_hashes(session: Session, project_id: int, limit: int) -> list[str]:
-    return list(session.exec(select(HashCount.hash).where(HashCount.project_id == project_id, HashCount.kind == "input",
+def conflict_hashes(session: Session, project_id: int, limit: int, kind: str = "input") -> list[str]:
+    """Input hashes with several outputs (conflicts), or near keys with several inputs (kind "near")."""
+    return list(session.exec(select(HashCount.hash).where(HashCount.project_id == project_id, HashCount.kind == kind,
                                                           HashCount.distinct_outputs > 1).limit(limit)))
 
 
-def count_groups(session: Session, project_id: int) -> tuple[int, int]:
-    """(duplicate groups, conflict groups) — index range counts over the few hashes that repeat."""
-    dups = session.exec(select(func.count()).select_from(HashCount).where(
-        HashCount.project_id == project_id, HashCount.kind == "content", HashCount.n > 1)).one()
-    conflicts = session.exec(select(func.count()).select_from(HashCount).where(
-        HashCount.project_id == project_id, HashCount.kind == "input", HashCount.distinct_outputs > 1)).one()
-    return int(dups), int(conflicts)
+def count_groups(session: Session, project_id: int) -> tuple[int, int, int]:
+    """(duplicate, conflict, near-duplicate groups) — index range counts over the hashes that repeat."""
+    def count(kind: str, column) -> int:
+        return int(session.exec(select(func.count()).select_from(HashCount).where(
+            HashCount.project_id == project_id, HashCount.kind == kind, column > 1)).one())
+
+    return count("content", HashCount.n), count("input", HashCount.distinct_outputs), \
+        count("near", HashCount.distinct_outputs)
 
 
 def examples_with(session: Session, project_id: int, column: str, hash_: str, limit: int = 50) -> list[Example]:
-    col = Example.content_hash if column == "content" else Example.input_hash
+    col = {"content": Example.content_hash, "input": Example.input_hash, "near": Example.near_hash}[column]
     rows = session.exec(select(Example).where(Example.project_id == project_id, col == hash_,
                                               Example.needs_output.is_(False)).order_by(Example.id).limit(limit))
     return list(rows)
-
-
-def labelled_ids(session: Session, project_id: int, after_id: int, batch: int) -> list[int]:
-    return list(session.execute(sa_select(Example.id).where(Example.project_id == project_id, Example.id > after_id,
-                                                            Example.needs_output.is_(False))
-                                .order_by(Example.id).limit(batch)).scalars())

@@ -81,6 +81,7 @@ class Example(SQLModel, table=True):
         Index("ix_example_project_author_status_id", "project_id", "created_by", "status", "id"),
         Index("ix_example_project_labels_open_id", "project_id", "labels_open", "id"),
         Index("ix_example_project_label_id", "project_id", "label", "id"),
+        Index("ix_example_project_near_hash", "project_id", "near_hash"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")
@@ -94,6 +95,7 @@ class Example(SQLModel, table=True):
     codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     input_hash: str = Field(max_length=64)
     content_hash: str = Field(max_length=64)
+    near_hash: str | None = Field(default=None, max_length=64)  # input with case/space/punctuation folded
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -198,10 +200,10 @@ class HashCount(SQLModel, table=True):
         Index("ix_hash_count_project_kind_distinct", "project_id", "kind", "distinct_outputs"),
     )
     project_id: int = Field(foreign_key="project.id", primary_key=True)
-    kind: str = Field(max_length=8, primary_key=True)  # "input" or "content"
+    kind: str = Field(max_length=8, primary_key=True)  # "input", "content" or "near"
     hash: str = Field(max_length=64, primary_key=True)
     n: int = 0
-    distinct_outputs: int = 0  # input rows: how many different outputs share this input
+    distinct_outputs: int = 0  # input rows: different outputs of this input; near rows: different inputs
 
 
 class ExampleRevision(SQLModel, table=True):

@@ -38,7 +38,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_hash_count_project_kind_distinct', ['project_id', 'kind', 'distinct_outputs'], unique=False)
         batch_op.create_index('ix_hash_count_project_kind_n', ['project_id', 'kind', 'n'], unique=False)
 
-    # Counters for what is stored; the dataset aggregates are built by the app on first use.
+    with op.batch_alter_table('example', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('near_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.create_index('ix_example_project_near_hash', ['project_id', 'near_hash'], unique=False)
+
+    # Counters for what is stored (near-duplicate keys are computed by the app's next rebuild); the dataset aggregates are built by the app on first use.
     op.execute(
         "INSERT INTO hash_count (project_id, kind, hash, n, distinct_outputs) "
         "SELECT project_id, 'content', content_hash, count(*), 0 FROM example WHERE needs_output = false "
@@ -53,6 +57,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('example', schema=None) as batch_op:
+        batch_op.drop_index('ix_example_project_near_hash')
+        batch_op.drop_column('near_hash')
     with op.batch_alter_table('hash_count', schema=None) as batch_op:
         batch_op.drop_index('ix_hash_count_project_kind_n')
         batch_op.drop_index('ix_hash_count_project_kind_distinct')

@@ -74,3 +74,17 @@ def test_health_equals_tunelab_check_on_the_exported_file(web: Web, tmp_path):
     assert checked["tokens"] == report["tokens"]
     assert sorted(checked["dataset"]) == sorted(report["dataset"])
     assert checked["estimate"] == report["estimate"]
+
+
+def test_near_duplicates_are_flagged_as_info(web: Web):
+    p = web.create_project("sentiment")
+    add(web, p, "Great phone!!", "positive")
+    add(web, p, "great   phone", "positive")
+    add(web, p, "a different tweet", "negative")
+    report = health(web, p)
+    assert report["near_duplicates"] == [[1, 2]] and report["duplicates"] == [] and report["conflicts"] == []
+    page = web.get(f"/projects/{p}/health").text
+    assert 'data-testid="group-near-duplicates"' in page
+    web.post(f"/projects/{p}/examples/2", {"f.text": "great phone indeed", "output": "positive", "version": "1",
+                                           "after": "stay"}, htmx=True)
+    assert health(web, p)["near_duplicates"] == []

@@ -47,6 +47,8 @@ def health_json(session: SessionDep, access: ViewAll, models: ModelsDep) -> dict
         "duplicate_groups": report.duplicate_groups, "conflict_groups": report.conflict_groups,
         "duplicates": [[e.id for e in g.examples] for g in report.duplicates],
         "conflicts": [[e.id for e in g.examples] for g in report.conflicts],
+        "near_duplicate_groups": report.near_groups,
+        "near_duplicates": [[e.id for e in g.examples] for g in report.near_duplicates],
         "stale": report.stats.needs_rebuild,
     }
 
