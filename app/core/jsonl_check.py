@@ -39,7 +39,12 @@ only for lines with a finding (16 bytes each), and full findings are kept for th
 Speed. The chat rules that read only a conversation's shape (roles, empty or not, weights, tool
 calls; `SHAPE_RULES`) give the same findings for every line of the same shape, so their findings are
 memoised per shape; every other rule runs on every line. tests/core/test_jsonl_check.py checks that
-the memo gives exactly what `run_example_rules` gives.
+the memo gives exactly what `run_example_rules` gives. The usual chat line (every message exactly
+{"role": str, "content": str}, its shape already memoised) takes a fast path that builds none of the
+core's values: it counts the tokens as the openai-chat profile does and only checks that none of the
+other chat rules (input-empty, too-long, uppercase-heavy, special-token) can fire; when one could,
+the line takes the full path (`_Checker._plain_chat`). tests/core/test_jsonl_check.py checks that
+both paths give the same report, and tests/cli/test_check_golden.py that the reports did not change.
 """
 
 from __future__ import annotations
@@ -108,7 +113,7 @@ FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset ind
 # The only per-line (not shape) rules a chat line runs; `_Checker._plain_chat` knows when none of
 # them can fire. Any other rule registered for chat turns that fast path off.
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
-COUNT_CACHE_CAP = 4_096  # token counts kept per checker: roles, system prompts, short texts
+COUNT_CACHE_CAP = 4_096  # token counts kept per checker: roles, system prompts, short texts (bounded memory)
 SHORT_TEXT = 64  # texts up to this many characters are counted once per checker
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -370,19 +375,28 @@ class _Checker:
         the shape is not memoised yet, it returns False having changed nothing, and `_chat` runs
         the full path (which then gives the findings and fills the memo).
         """
-        counts, encode = self.counts, self.encode
-        total = tokens.REPLY_PRIMING
-        shape: list[Any] = [False]
-        keys = []
-        last = None
-        for index, message in enumerate(messages):
+        first = messages[0]
+        shape: list[Any] = [len(first) == 2 and first.get("role") == "system"  # = "system" in example.fields
+                            and type(first.get("content")) is str and bool(first["content"].strip())]
+        for message in messages:
             if len(message) != 2:
                 return False
             role, content = message.get("role"), message.get("content")
             if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
                 return False
-            if heavy_uppercase(content) is not None:
+            shape.append((role, content != "" and not content.isspace()))
+        shaped = self.memo.get(tuple(shape))
+        if shaped is None:
+            return False
+        for message in messages:
+            if heavy_uppercase(message["content"]) is not None:
                 return False
+        counts, encode = self.counts, self.encode
+        total = tokens.REPLY_PRIMING
+        keys = []
+        last = None
+        for index, message in enumerate(messages):
+            role, content = message["role"], message["content"]
             role_tokens = counts.get(role)
             if role_tokens is None:
                 role_tokens = self._count(role)
@@ -393,16 +407,10 @@ class _Checker:
             else:
                 content_tokens = len(encode(content))
             total += tokens.TOKENS_PER_MESSAGE + role_tokens + content_tokens
-            shape.append((role, content != "" and not content.isspace()))
             keys.append(frozenset(message.items()))
             if role == "assistant":
                 last = index
         if total > self.model.limit:
-            return False
-        first = messages[0]
-        shape[0] = first["role"] == "system" and bool(first["content"].strip())  # "system" in example.fields
-        shaped = self.memo.get(tuple(shape))
-        if shaped is None:
             return False
         found += shaped
         input_hash = hash(tuple(keys if last is None else keys[:last]))
@@ -413,7 +421,7 @@ class _Checker:
     def _count(self, text: str) -> int:
         """Tokens of a text that repeats (a role, a system prompt), kept for the next lines."""
         count = len(self.encode(text))
-        if len(self.counts) < COUNT_CACHE_CAP:
+        if len(self.counts) < COUNT_CACHE_CAP and len(text) <= tokens.CACHED_CHARS:
             self.counts[text] = count
         return count
 

@@ -25,21 +25,22 @@ def encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.get_encoding(name)
 
 
-def encoder(encoding_name: str) -> Callable[[str], list[int]]:
-    """The encode function of an encoding, for hot loops: `encoder(name)(text) == encode(text, name)`."""
-    # encode_ordinary is tiktoken's `encode(text, allowed_special=set(), disallowed_special=())`
-    # (special-token text counted as ordinary text) without the special-token scan: same ids, faster.
-    return encoding(encoding_name).encode_ordinary
-
-
 def encode(text: str, encoding_name: str) -> list[int]:
+    """The token ids of `text`, special-token text (`<|endoftext|>`) encoded as ordinary text."""
+    # tiktoken documents encode_ordinary as `encode(text, disallowed_special=())` with nothing
+    # allowed (what this function used to call), minus the special-token scan: same ids, faster.
     return encoding(encoding_name).encode_ordinary(text)
 
 
-CACHED_CHARS = 4_096  # roles, labels, system prompts and separators repeat on every line
+def encoder(encoding_name: str) -> Callable[[str], list[int]]:
+    """`encode` bound to one encoding, for hot loops: `encoder(name)(text) == encode(text, name)`."""
+    return encoding(encoding_name).encode_ordinary
 
 
-@lru_cache(maxsize=16_384)
+CACHED_CHARS = 512  # roles, labels, short system prompts and separators repeat on every line
+
+
+@lru_cache(maxsize=4_096)
 def _count_cached(text: str, encoding_name: str) -> int:
     return len(encode(text, encoding_name))
 

@@ -150,12 +150,11 @@ def save(
         counters.bump_member(session, project.id, user.id, "written")
         counters.add_work_time(session, project.id, user.id, seconds)
         before = None
-        health.record_change(session, project, None, health.contribution(project, example, evaluation),
-                             new_near=evaluation.near_hash)
+        health.record_change(session, project, example.id, None, health.footprint(project, example, evaluation))
     else:
         example = current
         before = _snapshot(example)
-        old_contribution, old_near = health.contribution_now(project, example, models), example.near_hash
+        old_footprint = health.footprint_now(project, example, models)
         _apply(example, values, evaluation, settings)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
@@ -173,8 +172,8 @@ def save(
         example.lease_until = None
         session.add(example)
         session.flush()
-        health.record_change(session, project, old_contribution, health.contribution(project, example, evaluation),
-                             old_near, evaluation.near_hash)
+        health.record_change(session, project, example.id, old_footprint,
+                             health.footprint(project, example, evaluation))
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
                                 before=before, after=_snapshot(example)))
     session.commit()
@@ -190,8 +189,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
     if expected_version is not None and example.version != expected_version:
         raise Stale(current=example, mine=None)
     counters.bump_state(session, project.id, example.status, -1)
-    health.record_change(session, project, health.contribution_now(project, example, models), None,
-                         old_near=example.near_hash)
+    health.record_change(session, project, example.id, health.footprint_now(project, example, models), None)
     session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
                                 before=_snapshot(example), after=None))
     session.delete(example)
@@ -205,11 +203,11 @@ def export_lines(project: Project, example: Example, models: ModelTable) -> list
 
 def list_examples(session: Session, project: Project, *, level: str | None = None, label: str | None = None,
                   status: str | None = None, before_id: int | None = None, limit: int = 50,
-                  user: User | None = None, role: str | None = "owner") -> list[Example]:
+                  user: User | None = None, role: str | None = "owner", code: str | None = None) -> list[Example]:
     """A page of examples, newest first; annotators see only their own and assigned ones."""
     only_user = None if allows(role, "view_all") else (user.id if user else -1)
     return store.list_examples(session, project.id, level=level or None, label=label or None, status=status or None,
-                               before_id=before_id, limit=limit, only_user=only_user)
+                               before_id=before_id, limit=limit, only_user=only_user, code=code or None)
 
 
 def level_counts(session: Session, project: Project) -> dict[str, int]:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from app.core.aggregates import Groups
 from app.core.dataset import Contribution, DatasetFinding, DatasetStats, dataset_findings, estimate
 from app.core.evaluate import Evaluation, evaluate
+from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.models import ModelTable
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
@@ -55,39 +56,53 @@ def new_stats() -> DatasetStats:
     return stats
 
 
-def contribution(project: Project, example: Example, evaluation: Evaluation) -> Contribution | None:
-    """What an example adds to the dataset (None for an item still waiting for its label)."""
+@dataclass(frozen=True)
+class Footprint:
+    """What one version of an example adds to its project's health."""
+
+    contribution: Contribution
+    near_hash: str | None
+    codes: tuple[str, ...]
+
+
+def footprint(project: Project, example: Example, evaluation: Evaluation) -> Footprint | None:
+    """The footprint of an example just evaluated (None for an item still waiting for its label)."""
     if example.needs_output:
         return None
-    return Contribution.of(evaluation.rendered, example.id, evaluation.input_hash, evaluation.content_hash,
+    item = Contribution.of(evaluation.rendered, example.id, evaluation.input_hash, evaluation.content_hash,
                            label=example.label if project.kind == "classification" else None)
+    return Footprint(item, evaluation.near_hash, tuple(evaluation.codes))
 
 
-def contribution_now(project: Project, example: Example, models: ModelTable) -> Contribution | None:
-    """The contribution of an example as stored (before it changes)."""
+def footprint_now(project: Project, example: Example, models: ModelTable) -> Footprint | None:
+    """The footprint of an example as stored, before it changes (its codes and near hash as cached)."""
     if example.needs_output:
         return None
     settings = ProjectSettings.from_dict(project.settings)
     ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
-    return contribution(project, example, ev)
+    item = Contribution.of(ev.rendered, example.id, example.input_hash, example.content_hash,
+                           label=example.label if project.kind == "classification" else None)
+    return Footprint(item, example.near_hash, tuple(example.codes or ()))
 
 
-def record_change(session: Session, project: Project, old: Contribution | None, new: Contribution | None,
-                  old_near: str | None = None, new_near: str | None = None) -> None:
-    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction;
-    `old_near` / `new_near` are the examples' near-duplicate hashes."""
+def record_change(session: Session, project: Project, example_id: int, old: Footprint | None,
+                  new: Footprint | None) -> None:
+    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction."""
     if old is not None:
-        store.count_hashes(session, project.id, old.input_hash, old.content_hash, old_near, -1)
+        store.count_hashes(session, project.id, old.contribution.input_hash, old.contribution.content_hash,
+                           old.near_hash, -1)
     if new is not None:
-        store.count_hashes(session, project.id, new.input_hash, new.content_hash, new_near, +1)
+        store.count_hashes(session, project.id, new.contribution.input_hash, new.contribution.content_hash,
+                           new.near_hash, +1)
+    store.move_codes(session, project.id, example_id, old.codes if old else (), new.codes if new else ())
     row = store.load_stats(session, project.id, for_update=True)
     if row is None:
         return  # built on the next health page view
     stats: DatasetStats = pickle.loads(row.blob)
     if old is not None:
-        stats.remove(old)
+        stats.remove(old.contribution)
     if new is not None:
-        stats.add_contribution(new)
+        stats.add_contribution(new.contribution)
     store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -97,16 +112,17 @@ def rebuild(session: Session, project: Project, models: ModelTable, batch: int =
 
     settings = ProjectSettings.from_dict(project.settings)
     stats = new_stats()
-    store.clear_hashes(session, project.id)
+    store.clear_project(session, project.id)
     for example in iter_for_export(session, project.id, None, batch):
         if example.needs_output:
             continue
         ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
-        item = contribution(project, example, ev)
-        stats.add_contribution(item)
         example.near_hash = ev.near_hash
         session.add(example)
-        store.count_hashes(session, project.id, item.input_hash, item.content_hash, ev.near_hash, +1)
+        mark = footprint(project, example, ev)
+        stats.add_contribution(mark.contribution)
+        store.count_hashes(session, project.id, ev.input_hash, ev.content_hash, ev.near_hash, +1)
+        store.move_codes(session, project.id, example.id, (), tuple(example.codes or ()))
     store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
     session.commit()
     return stats
@@ -134,6 +150,7 @@ class HealthReport:
     duplicate_groups: int
     conflict_groups: int
     near_groups: int
+    example_codes: list[tuple[str, str, int]]  # (code, level, examples) of per-example rules
 
     @property
     def codes(self) -> list[str]:
@@ -159,9 +176,12 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
     label_counts = [(name, stats.labels.get(name, 0)) for name in declared]
     label_counts += sorted((k, v) for k, v in stats.labels.items() if k not in declared)
     n_dups, n_conflicts, n_near = store.count_groups(session, project.id)
+    example_codes = sorted(((code, RULES[code].level if code in RULES else "info", n)
+                            for code, n in store.code_counts(session, project.id)),
+                           key=lambda c: (-LEVEL_RANK[c[1]], -c[2], c[0]))
     return HealthReport(
         stats=stats, findings=findings, estimate=estimate(stats, model), states=counters.state_counts(session, project.id),
         labels=label_counts, histogram=stats.histogram(), limit=model.limit, model=model,
         duplicates=duplicates, conflicts=conflicts, near_duplicates=near, duplicate_groups=n_dups,
-        conflict_groups=n_conflicts, near_groups=n_near,
+        conflict_groups=n_conflicts, near_groups=n_near, example_codes=example_codes,
     )

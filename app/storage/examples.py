@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from app.storage.tables import Example, ExampleRevision
+from app.storage.tables import Example, ExampleCode, ExampleRevision
 
 
 def get_example(session: Session, project_id: int, example_id: int) -> Example | None:
@@ -37,8 +37,12 @@ def list_examples(
     before_id: int | None = None,
     limit: int = 50,
     only_user: int | None = None,
+    code: str | None = None,
 ) -> list[Example]:
     query = select(Example).where(Example.project_id == project_id)
+    if code:
+        query = query.join(ExampleCode, ExampleCode.example_id == Example.id).where(
+            ExampleCode.project_id == project_id, ExampleCode.code == code)
     if only_user is not None:
         query = query.where(or_(Example.created_by == only_user, Example.assignee_id == only_user,
                                 Example.lease_user_id == only_user))

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.storage.counters import _insert
-from app.storage.tables import DatasetStatsRow, Example, HashCount, utcnow
+from app.storage.tables import CodeCount, DatasetStatsRow, Example, ExampleCode, HashCount, utcnow
 
 
 def load_stats(session: Session, project_id: int, for_update: bool = False) -> DatasetStatsRow | None:
@@ -50,8 +50,29 @@ def count_hashes(session: Session, project_id: int, input_hash: str, content_has
         _bump(session, project_id, "near", near_hash, delta, distinct=delta if new_input else 0)
 
 
-def clear_hashes(session: Session, project_id: int) -> None:
-    session.execute(HashCount.__table__.delete().where(HashCount.project_id == project_id))
+def clear_project(session: Session, project_id: int) -> None:
+    """Forget the project's hash and code counters (before a rebuild)."""
+    for table in (HashCount.__table__, CodeCount.__table__, ExampleCode.__table__):
+        session.execute(table.delete().where(table.c.project_id == project_id))
+
+
+def move_codes(session: Session, project_id: int, example_id: int, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+    """Record that an example now raises `new` instead of `old` (rows and per-code counters)."""
+    gone, added = set(old) - set(new), set(new) - set(old)
+    if gone:
+        session.execute(ExampleCode.__table__.delete().where(ExampleCode.example_id == example_id,
+                                                             ExampleCode.code.in_(gone)))
+    for code in added:
+        session.add(ExampleCode(example_id=example_id, code=code, project_id=project_id))
+    table = CodeCount.__table__
+    for code, delta in [(c, -1) for c in gone] + [(c, +1) for c in added]:
+        stmt = _insert(session)(table).values(project_id=project_id, code=code, n=delta)
+        session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "code"], set_={"n": table.c.n + delta}))
+
+
+def code_counts(session: Session, project_id: int) -> list[tuple[str, int]]:
+    rows = session.exec(select(CodeCount.code, CodeCount.n).where(CodeCount.project_id == project_id, CodeCount.n > 0))
+    return [(code, int(n)) for code, n in rows]
 
 
 def duplicate_hashes(session: Session, project_id: int, limit: int) -> list[str]:

@@ -206,6 +206,25 @@ class HashCount(SQLModel, table=True):
     distinct_outputs: int = 0  # input rows: different outputs of this input; near rows: different inputs
 
 
+class ExampleCode(SQLModel, table=True):
+    """Which per-example rule codes an example's last save raised (for "examples with code X")."""
+
+    __tablename__ = "example_code"
+    __table_args__ = (Index("ix_example_code_project_code_example", "project_id", "code", "example_id"),)
+    example_id: int = Field(foreign_key="example.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(max_length=40, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+
+
+class CodeCount(SQLModel, table=True):
+    """Examples per per-example rule code in a project, kept in step with every save."""
+
+    __tablename__ = "code_count"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    code: str = Field(max_length=40, primary_key=True)
+    n: int = 0
+
+
 class ExampleRevision(SQLModel, table=True):
     __tablename__ = "example_revision"
     __table_args__ = (UniqueConstraint("example_id", "version"),)

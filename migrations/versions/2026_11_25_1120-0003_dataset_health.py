@@ -38,6 +38,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_hash_count_project_kind_distinct', ['project_id', 'kind', 'distinct_outputs'], unique=False)
         batch_op.create_index('ix_hash_count_project_kind_n', ['project_id', 'kind', 'n'], unique=False)
 
+    op.create_table('code_count',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_code_count_project_id_project')),
+    sa.PrimaryKeyConstraint('project_id', 'code', name=op.f('pk_code_count'))
+    )
+    op.create_table('example_code',
+    sa.Column('example_id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['example_id'], ['example.id'], name=op.f('fk_example_code_example_id_example'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_example_code_project_id_project')),
+    sa.PrimaryKeyConstraint('example_id', 'code', name=op.f('pk_example_code'))
+    )
+    with op.batch_alter_table('example_code', schema=None) as batch_op:
+        batch_op.create_index('ix_example_code_project_code_example', ['project_id', 'code', 'example_id'], unique=False)
     with op.batch_alter_table('example', schema=None) as batch_op:
         batch_op.add_column(sa.Column('near_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.create_index('ix_example_project_near_hash', ['project_id', 'near_hash'], unique=False)
@@ -57,6 +74,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('example_code', schema=None) as batch_op:
+        batch_op.drop_index('ix_example_code_project_code_example')
+    op.drop_table('example_code')
+    op.drop_table('code_count')
     with op.batch_alter_table('example', schema=None) as batch_op:
         batch_op.drop_index('ix_example_project_near_hash')
         batch_op.drop_column('near_hash')

@@ -479,3 +479,119 @@ def test_odd_json_is_read_like_json_loads_and_never_crashes(tmp_path):
     assert codes[3] == ["line-not-json"] and "too deeply" in messages_of(result, 3, "line-not-json")[0]
     assert codes[4] == ["chat-no-system"]  # content parts (vision) are accepted
     assert result.examples == 11
+
+
+# The plain-chat fast path ------------------------------------------------------------------------------
+
+def _plain_chat_lines(seed, n):
+    """Chat lines of {"role", "content"} messages near every edge the fast path must see: uppercase
+    around the rule's thresholds (ASCII and not), special tokens and "<|" in contents and roles,
+    blank, short and long contents, system prompts first, later, blank or missing, odd roles,
+    repeated lines (duplicates, conflicts) and a few lines that are not plain (weights, names)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["order", "refund", "DELIVERY", "Invoice", "the", "A", "ÉTÉ", "été", "straße", "ΣΟΦΙΑ", "σοφία", "ǅ",
+             "x", "OK", "NO", "please", "<|endoftext|>", "<|fim_prefix|>", "<|", "|>", "über", "İ", "ﬀ", "1234", "!", " ", "\n"]
+
+    def text():
+        kind = rng.random()
+        if kind < 0.05:
+            return rng.choice(("", " ", "\u00a0", "\u200b", "\t\n"))
+        if kind < 0.35:  # around 20 letters and a third of them uppercase
+            letters = rng.randint(14, 26)
+            upper = rng.randint(letters // 4, letters // 2 + 1)
+            chars = [rng.choice("ABCXYZ") for _ in range(upper)] + [rng.choice("abcxyz") for _ in range(letters - upper)]
+            rng.shuffle(chars)
+            return "".join(chars) + rng.choice(("", " ", ".", " 42", " É", " é"))
+        size = rng.choice((1, 3, 8, 15, 40))
+        return " ".join(rng.choice(words if rng.random() < 0.3 else words[:6]) for _ in range(size))
+
+    systems = ["You are a helpful assistant.", "YOU ANSWER IN CAPITALS ONLY, ALWAYS.", " ", "",
+               "Système: répondez poliment <|im_start|>", "A" * 70]
+    lines = []
+    for i in range(n):
+        if lines and rng.random() < 0.06:
+            line = json.loads(json.dumps(rng.choice(lines)))
+            if rng.random() < 0.5:
+                line["messages"][-1]["content"] = text()  # a conflict (or a duplicate by chance)
+            lines.append(line)
+            continue
+        messages = []
+        where = rng.random()
+        if where < 0.7:
+            messages.append({"role": "system", "content": rng.choice(systems)})
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            messages.append({"role": "user", "content": text()})
+            messages.append({"role": "assistant", "content": text()})
+        if where > 0.95:
+            messages.insert(rng.randrange(len(messages) + 1), {"role": "system", "content": rng.choice(systems)})
+        roll = rng.random()
+        if roll < 0.05:
+            rng.choice(messages)["role"] = rng.choice(("tool", "bot", "", "USER", "<|im_start|>", "<|endoftext|>", "function"))
+        elif roll < 0.08:
+            messages.pop()
+        elif roll < 0.10:
+            rng.choice(messages)["weight"] = rng.choice((0, 1, 1.0))
+        elif roll < 0.12:
+            rng.choice(messages)["name"] = "n"
+        elif roll < 0.14:
+            message = rng.choice(messages)
+            message.update(reversed(list(message.items())))  # same keys, other order
+        lines.append({"messages": messages})
+    fixed = [  # each twice: the second copy finds its shape memoised
+        [{"role": "<|endoftext|>", "content": "hi"}, {"role": "assistant", "content": "ok"}],
+        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "<|endofprompt|>"}],
+        [{"role": "system", "content": " "}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}],
+        [{"role": "user", "content": "ABCDEFG hijklmnopqrst"}, {"role": "assistant", "content": "ABCDEFG hijklmnopqrstu"}],
+        [{"role": "user", "content": "ÉÉÉÉÉÉÉ hijklmnopqrst"}, {"role": "assistant", "content": "ok"}],
+    ]
+    return lines + [{"messages": m} for m in fixed for _ in range(2)]
+
+
+@pytest.mark.parametrize("model,memo_cap", [("gpt-4.1-mini", 4_096), ("tiny", 4_096), ("gpt-4.1-mini", 3),
+                                            ("gpt-3.5-turbo-0125", 4_096)])
+def test_the_plain_chat_fast_path_gives_what_the_full_path_gives(tmp_path, monkeypatch, model, memo_cap):
+    from app.core import jsonl_check
+
+    table = load_model_table()
+    models = ModelTable(table.as_of, table.models + (ModelInfo("tiny", "Test", "o200k_base", 45, 1.0, "test"),))
+    path = write(tmp_path, _plain_chat_lines(5, 1_500))
+    monkeypatch.setattr(jsonl_check, "MEMO_CAP", memo_cap)
+    plain = jsonl_check._Checker._plain_chat
+    taken = []
+
+    def counted(self, number, messages, found):
+        done = plain(self, number, messages, found)
+        taken.append(done)
+        return done
+
+    monkeypatch.setattr(jsonl_check._Checker, "_plain_chat", counted)
+    fast = check_file(path, model=model, models=models)
+    monkeypatch.setattr(jsonl_check, "PLAIN_CHAT_CHECKS", frozenset())  # the fast path off: the full path only
+    full = check_file(path, model=model, models=models)
+    assert 0 < taken.count(True) < len(taken)  # both paths were taken
+
+    def report(result):
+        out = io.StringIO()
+        write_json(result, out)
+        return out.getvalue()
+
+    assert [(n, f) for n, f in fast.findings] == [(n, f) for n, f in full.findings]
+    assert report(fast) == report(full)
+    assert (fast.tokens, fast.examples, fast.level_counts, fast.lines_with_findings, fast.dataset, fast.estimate) == (
+        full.tokens, full.examples, full.level_counts, full.lines_with_findings, full.dataset, full.estimate)
+    assert {code: vars(s) for code, s in fast.summaries.items()} == {code: vars(s) for code, s in full.summaries.items()}
+    codes = {f.code for _, f in full.findings}
+    assert {"uppercase-heavy", "special-token", "duplicate", "conflict", "chat-no-system"} <= codes
+    assert ("too-long" in codes) == (model == "tiny")
+
+
+def test_the_plain_chat_fast_path_is_on_for_chat_files():
+    """If a new per-line chat rule turns it off, `_Checker._plain_chat` must learn when the rule can fire
+    (and PLAIN_CHAT_CHECKS list it): the fast path is what makes big files quick."""
+    from app.core.jsonl_check import _Checker, _Plan
+
+    checker = _Checker(_Plan("chat", "chat"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini"))
+    assert checker.plain_chat
+    assert not _Checker(_Plan("preference", "pref"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini")).plain_chat

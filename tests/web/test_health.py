@@ -88,3 +88,15 @@ def test_near_duplicates_are_flagged_as_info(web: Web):
     web.post(f"/projects/{p}/examples/2", {"f.text": "great phone indeed", "output": "positive", "version": "1",
                                            "after": "stay"}, htmx=True)
     assert health(web, p)["near_duplicates"] == []
+
+
+def test_per_example_rules_are_counted_and_link_to_their_examples(web: Web):
+    p = web.create_project("sentiment")
+    add(web, p, "great -> phone", "positive")
+    add(web, p, "fine phone", "positive")
+    assert health(web, p)["example_codes"] == {"separator-inside": 1}
+    listed = web.get(f"/projects/{p}/examples?code=separator-inside").text
+    assert "great -&gt; phone" in listed and "fine phone" not in listed
+    web.post(f"/projects/{p}/examples/1", {"f.text": "great phone", "output": "positive", "version": "1",
+                                           "after": "stay"}, htmx=True)
+    assert health(web, p)["example_codes"] == {}

@@ -30,16 +30,17 @@ STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
 
 @router.get("/projects/{project_id}/examples")
 def list_page(request: Request, session: SessionDep, access: Viewable, level: str = "", label: str = "",
-              status: str = "", before: int | None = None) -> Response:
+              status: str = "", code: str = "", before: int | None = None) -> Response:
     project = access.project
     size = request.app.state.settings.page_size
     rows = example_service.list_examples(session, project, level=level if level in LEVELS else None, label=label or None,
                                          status=status if status in STATUSES else None, before_id=before,
-                                         limit=size + 1, user=access.user, role=access.role)
+                                         limit=size + 1, user=access.user, role=access.role, code=code or None)
     context = {
         "project": project, "access": access, "settings": project_service.settings_of(project),
         "examples": rows[:size], "more": rows[size - 1].id if len(rows) > size else None,
         "counts": example_service.level_counts(session, project), "level": level, "label": label, "status": status,
+        "code": code,
         "statuses": STATUSES, "members": project_service.members(session, project) if allows(access.role, "assign") else [],
     }
     return render(request, "examples/list.html", context, block="rows" if is_htmx(request) and before else None)

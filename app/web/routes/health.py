@@ -50,6 +50,7 @@ def health_json(session: SessionDep, access: ViewAll, models: ModelsDep) -> dict
         "near_duplicate_groups": report.near_groups,
         "near_duplicates": [[e.id for e in g.examples] for g in report.near_duplicates],
         "stale": report.stats.needs_rebuild,
+        "example_codes": {code: n for code, _, n in report.example_codes},
     }
 
 
