@@ -30,9 +30,8 @@ def test_hundredth_example_and_conflict_resolution(live_server, page):
     base = live_server
     project = project_with_99_positives(base)
     page.goto(f"{base}/login")
-    page.keyboard.type("olga")
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
+    page.locator("input[name=username]").fill("olga")
+    page.locator("input[name=password]").fill(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
 
@@ -42,7 +41,7 @@ def test_hundredth_example_and_conflict_resolution(live_server, page):
     expect(small_positive).to_contain_text("99")
 
     page.goto(f"{base}/projects/{project}/examples/new")
-    page.wait_for_load_state()
+    expect(page.locator("#f-text")).to_be_focused()  # autofocus has landed: typing goes into the box
     page.keyboard.type("happy tweet number 100")
     page.keyboard.press("Escape")
     page.keyboard.press("1")
@@ -54,7 +53,7 @@ def test_hundredth_example_and_conflict_resolution(live_server, page):
     expect(page.locator('[data-code="class-too-small"]', has_text='"negative"')).to_have_count(1)
 
     page.goto(f"{base}/projects/{project}/examples/new")
-    page.wait_for_load_state()
+    expect(page.locator("#f-text")).to_be_focused()  # autofocus has landed: typing goes into the box
     page.keyboard.type("happy tweet number 7")  # the same input as example #8, labelled the other way
     page.keyboard.press("Escape")
     page.keyboard.press("2")

@@ -30,9 +30,8 @@ def set_up_team(base: str) -> int:
 
 def sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
-    page.keyboard.type(username)  # the username box has autofocus
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
 
