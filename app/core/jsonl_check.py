@@ -92,18 +92,17 @@ from app.core.rules.example_rules import input_empty, special_token, too_long, u
 from app.core.rules.helpers import heavy_uppercase, show
 from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleContext, Finding
 from app.core.tasks import Label, ProjectSettings
+from app.core.check_lines import BOM, Plan, chat_shape, json_kind, message_key, parse_quietly, survey  # noqa: F401
 
 try:  # optional fast path; the codes never depend on it (see the module docstring)
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover
     _fast_loads = None
 
-BOM = b"\xef\xbb\xbf"
 KEEP_FINDINGS = 10_000
 MEMO_CAP = 4_096
 SETTINGS_CAP = 1_000
 DEFAULT_MODEL = "gpt-4.1-mini"
-SHORT_KIND = {CHAT: "chat", PREFERENCE: "pref"}
 # Chat rules that read only the conversation's shape (see `chat_shape`); their findings are memoised.
 SHAPE_RULES = frozenset({
     "chat-no-assistant", "chat-bad-role", "chat-function-role", "chat-empty-message", "chat-weight-invalid",
@@ -115,7 +114,6 @@ FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset ind
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
 COUNT_CACHE_CAP = 4_096  # token counts kept per checker: roles, system prompts, short texts (bounded memory)
 SHORT_TEXT = 64  # texts up to this many characters are counted once per checker
-_SCALARS = (str, int, float, bool, type(None))
 
 
 # Entry points -------------------------------------------------------------------------------
@@ -138,7 +136,7 @@ def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: st
         shutil.copyfileobj(stream, spool, 1 << 20)
         stream = spool
     stream.seek(0)
-    plan = _survey(stream, separator, stop, labels, kind)
+    plan = survey(stream, separator, stop, labels, kind)
     stream.seek(0)
     checker = _Checker(plan, model, (models or load_model_table()).get(model))
     number = 0
@@ -147,76 +145,10 @@ def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: st
     return checker.finish(number)
 
 
-# The plan: format, and for legacy files the separator, stop and kind ----------------------------
-
-@dataclass
-class _Plan:
-    format: str | None
-    kind: str | None = None
-    task: str | None = None
-    separator: str = ""
-    stop: str = ""
-    separator_inferred: bool = False
-    stop_inferred: bool = False
-    kind_inferred: bool = False
-    labels: tuple[str, ...] = ()
-
-
-def _parse_quietly(raw: bytes, first: bool) -> Any:
-    if first and raw[:3] == BOM:
-        raw = raw[3:]
-    try:
-        return (_fast_loads or json.loads)(raw)
-    except (ValueError, RecursionError):
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (ValueError, RecursionError):
-            return None
-
-
-def _survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: list[str] | None,
-            kind: str | None) -> _Plan:
-    """Find the file's format; for legacy files infer what was not given (the pre-pass)."""
-    fmt = None
-    for number, raw in enumerate(stream, 1):
-        obj = _parse_quietly(raw, number == 1)
-        if type(obj) is dict and (found := formats_of(obj)):
-            fmt = found[0]
-            break
-    if fmt != LEGACY:
-        return _Plan(fmt, SHORT_KIND.get(fmt or ""))
-    if kind is None and labels:
-        kind = "cls"
-    pre = None
-    if separator is None or kind is None or (stop is None and kind != "cls"):
-        pre = DatasetStats()
-        stream.seek(0)
-        for number, raw in enumerate(stream, 1):
-            obj = _parse_quietly(raw, number == 1)
-            if type(obj) is dict and LEGACY in formats_of(obj):
-                prompt, completion = obj.get("prompt"), obj.get("completion")
-                if isinstance(prompt, str) and isinstance(completion, str):
-                    pre.add(None, prompts=(prompt,), completions=(completion,))
-    task = pre.inferred_task() if pre is not None else None
-    plan = _Plan(LEGACY, kind or ("cls" if task == "cls" else "gen"), task, kind_inferred=kind is None,
-                 labels=tuple(labels or ()))
-    kind = plan.kind
-    if separator is not None:
-        plan.separator = separator
-    elif pre is not None and pre.prompts.count >= 2 and not pre.prompts.all_same:
-        plan.separator, plan.separator_inferred = pre.prompts.suffix, True
-    if kind == "gen":
-        if stop is not None:
-            plan.stop = stop
-        elif pre is not None and pre.completions.count >= 2 and not pre.completions.all_same:
-            plan.stop, plan.stop_inferred = pre.completions.suffix, True
-    return plan
-
-
 # The checking pass ---------------------------------------------------------------------------
 
 class _Checker:
-    def __init__(self, plan: _Plan, model_name: str, model: ModelInfo) -> None:
+    def __init__(self, plan: Plan, model_name: str, model: ModelInfo) -> None:
         self.plan, self.model_name, self.model = plan, model_name, model
         self.format = plan.format
         self.format_line = 0
@@ -264,7 +196,7 @@ class _Checker:
         obj = self._parse(raw, found)
         if type(obj) is not dict:
             if obj is not _BAD:
-                found.append(finding("line-not-object", "", f"The line is JSON {_json_kind(obj)}, not an object: each line "
+                found.append(finding("line-not-object", "", f"The line is JSON {json_kind(obj)}, not an object: each line "
                                                             "must be one JSON object (one example)."))
             self._record(number, found)
             return
@@ -356,7 +288,7 @@ class _Checker:
         found += shaped
         for check in self.line_checks:
             found += check(ctx)
-        keys = [_message_key(m) for m in messages]
+        keys = [message_key(m) for m in messages]
         last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
         input_hash = hash(tuple(keys if last is None else keys[:last]))
         self._add(number, rendered, input_hash=input_hash,
@@ -466,7 +398,7 @@ class _Checker:
         rendered, ctx = self._run(self.preference_settings, example, canonical, PROFILE_OF[PREFERENCE])
         for check in self.line_checks:
             found += check(ctx)
-        input_hash = hash(tuple(_message_key(m) for m in messages))
+        input_hash = hash(tuple(message_key(m) for m in messages))
         conversation = canonical.conversation
         self._add(number, rendered, input_hash=input_hash,
                   content_hash=hash((input_hash, conversation.preferred, conversation.non_preferred)))
@@ -568,47 +500,3 @@ _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "pr
                                                                             "non_preferred_output)"}
 
 
-def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
-            type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def _message_key(message: dict[str, Any]) -> Any:
-    """A hashable stand-in for a message, independent of key order."""
-    try:
-        return frozenset(message.items())
-    except TypeError:  # list / dict values (tool_calls, content parts)
-        return json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
-    """Everything the SHAPE_RULES read of a conversation: per message the role, whether the content is
-    empty (and its type), whether it has tool calls, and its weight; None when a value is unusual
-    (then every rule runs on the line)."""
-    shape: list[Any] = [has_system_field]
-    for message in messages:
-        role = message.get("role")
-        content = message.get("content")
-        if len(message) == 2 and type(content) is str and type(role) is str:  # {"role", "content"}: the usual case
-            shape.append((role, content != "" and not content.isspace()))
-            continue
-        if type(role) not in _SCALARS:
-            return None
-        if content is None:
-            state: Any = None
-        elif type(content) is str:
-            state = content != "" and not content.isspace()
-        elif type(content) in (list, dict):
-            state = (type(content), bool(content))
-        else:
-            return None
-        if "weight" in message:
-            weight = message["weight"]
-            if type(weight) not in _SCALARS:
-                return None
-            weighted: Any = (type(weight), weight)
-        else:
-            weighted = ()
-        shape.append((type(role), role, state, bool(message.get("tool_calls")), bool(message.get("function_call")),
-                      weighted))
-    return tuple(shape)

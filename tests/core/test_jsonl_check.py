@@ -590,8 +590,8 @@ def test_the_plain_chat_fast_path_gives_what_the_full_path_gives(tmp_path, monke
 def test_the_plain_chat_fast_path_is_on_for_chat_files():
     """If a new per-line chat rule turns it off, `_Checker._plain_chat` must learn when the rule can fire
     (and PLAIN_CHAT_CHECKS list it): the fast path is what makes big files quick."""
-    from app.core.jsonl_check import _Checker, _Plan
+    from app.core.jsonl_check import Plan, _Checker
 
-    checker = _Checker(_Plan("chat", "chat"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini"))
+    checker = _Checker(Plan("chat", "chat"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini"))
     assert checker.plain_chat
-    assert not _Checker(_Plan("preference", "pref"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini")).plain_chat
+    assert not _Checker(Plan("preference", "pref"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini")).plain_chat

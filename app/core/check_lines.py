@@ -1,0 +1,135 @@
+"""Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (format; for prompt/completion
+files the separator, stop and kind when not given), tolerant parsing, and hashable message shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import IO, Any
+
+from app.core.dataset import DatasetStats
+from app.core.file_format import CHAT, LEGACY, PREFERENCE, formats_of
+
+try:  # optional fast path; the codes never depend on it
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = None
+
+BOM = b"\xef\xbb\xbf"
+SHORT_KIND = {CHAT: "chat", PREFERENCE: "pref"}
+_SCALARS = (str, int, float, bool, type(None))
+
+
+# The plan: format, and for legacy files the separator, stop and kind ----------------------------
+
+@dataclass
+class Plan:
+    format: str | None
+    kind: str | None = None
+    task: str | None = None
+    separator: str = ""
+    stop: str = ""
+    separator_inferred: bool = False
+    stop_inferred: bool = False
+    kind_inferred: bool = False
+    labels: tuple[str, ...] = ()
+
+
+def parse_quietly(raw: bytes, first: bool) -> Any:
+    if first and raw[:3] == BOM:
+        raw = raw[3:]
+    try:
+        return (_fast_loads or json.loads)(raw)
+    except (ValueError, RecursionError):
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return None
+
+
+def survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: list[str] | None,
+            kind: str | None) -> Plan:
+    """Find the file's format; for legacy files infer what was not given (the pre-pass)."""
+    fmt = None
+    for number, raw in enumerate(stream, 1):
+        obj = parse_quietly(raw, number == 1)
+        if type(obj) is dict and (found := formats_of(obj)):
+            fmt = found[0]
+            break
+    if fmt != LEGACY:
+        return Plan(fmt, SHORT_KIND.get(fmt or ""))
+    if kind is None and labels:
+        kind = "cls"
+    pre = None
+    if separator is None or kind is None or (stop is None and kind != "cls"):
+        pre = DatasetStats()
+        stream.seek(0)
+        for number, raw in enumerate(stream, 1):
+            obj = parse_quietly(raw, number == 1)
+            if type(obj) is dict and LEGACY in formats_of(obj):
+                prompt, completion = obj.get("prompt"), obj.get("completion")
+                if isinstance(prompt, str) and isinstance(completion, str):
+                    pre.add(None, prompts=(prompt,), completions=(completion,))
+    task = pre.inferred_task() if pre is not None else None
+    plan = Plan(LEGACY, kind or ("cls" if task == "cls" else "gen"), task, kind_inferred=kind is None,
+                 labels=tuple(labels or ()))
+    kind = plan.kind
+    if separator is not None:
+        plan.separator = separator
+    elif pre is not None and pre.prompts.count >= 2 and not pre.prompts.all_same:
+        plan.separator, plan.separator_inferred = pre.prompts.suffix, True
+    if kind == "gen":
+        if stop is not None:
+            plan.stop = stop
+        elif pre is not None and pre.completions.count >= 2 and not pre.completions.all_same:
+            plan.stop, plan.stop_inferred = pre.completions.suffix, True
+    return plan
+
+
+
+
+def json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def message_key(message: dict[str, Any]) -> Any:
+    """A hashable stand-in for a message, independent of key order."""
+    try:
+        return frozenset(message.items())
+    except TypeError:  # list / dict values (tool_calls, content parts)
+        return json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
+    """Everything the SHAPE_RULES read of a conversation: per message the role, whether the content is
+    empty (and its type), whether it has tool calls, and its weight; None when a value is unusual
+    (then every rule runs on the line)."""
+    shape: list[Any] = [has_system_field]
+    for message in messages:
+        role = message.get("role")
+        content = message.get("content")
+        if len(message) == 2 and type(content) is str and type(role) is str:  # {"role", "content"}: the usual case
+            shape.append((role, content != "" and not content.isspace()))
+            continue
+        if type(role) not in _SCALARS:
+            return None
+        if content is None:
+            state: Any = None
+        elif type(content) is str:
+            state = content != "" and not content.isspace()
+        elif type(content) in (list, dict):
+            state = (type(content), bool(content))
+        else:
+            return None
+        if "weight" in message:
+            weight = message["weight"]
+            if type(weight) not in _SCALARS:
+                return None
+            weighted: Any = (type(weight), weight)
+        else:
+            weighted = ()
+        shape.append((type(role), role, state, bool(message.get("tool_calls")), bool(message.get("function_call")),
+                      weighted))
+    return tuple(shape)
