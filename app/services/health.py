@@ -50,6 +50,11 @@ class NoIndex:
         return Groups()
 
 
+def ping(session: Session) -> None:
+    """The database answers (for /healthz)."""
+    store.ping(session)
+
+
 def new_stats() -> DatasetStats:
     stats = DatasetStats()
     stats.index = NoIndex()  # type: ignore[assignment]

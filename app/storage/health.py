@@ -14,6 +14,10 @@ from app.storage.counters import _insert
 from app.storage.tables import CodeCount, DatasetStatsRow, Example, ExampleCode, HashCount, utcnow
 
 
+def ping(session: Session) -> None:
+    session.exec(select(1)).one()
+
+
 def load_stats(session: Session, project_id: int, for_update: bool = False) -> DatasetStatsRow | None:
     query = select(DatasetStatsRow).where(DatasetStatsRow.project_id == project_id)
     if for_update and session.get_bind().dialect.name == "postgresql":

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import text
 
 from app.services import health as health_service
 from app.services import resolve as resolve_service
@@ -22,7 +21,7 @@ Configurable = Annotated[ProjectAccess, Depends(project_for("configure"))]
 
 @router.get("/healthz")
 def healthz(session: SessionDep) -> dict[str, str]:
-    session.exec(text("SELECT 1"))
+    health_service.ping(session)
     return {"status": "ok"}
 
 
