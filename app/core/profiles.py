@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core import tokens
-from app.core.records import Canonical, Conversation, Part, Record
+from app.core.records import Canonical, Part, Record
 
 
 @dataclass(frozen=True)

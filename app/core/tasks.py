@@ -14,10 +14,8 @@ from typing import Any
 KINDS = ("classification", "generation", "chat", "preference")
 SHORT_KIND = {"classification": "cls", "generation": "gen", "chat": "chat", "preference": "pref"}
 
-# Widgets a field can use; each has a form partial in templates/examples/widgets/.
-WIDGETS = ("text", "textarea", "pairs", "turns")
-# How the output is edited: a label picker, free text, a list of items, chat turns, a pair.
-OUTPUT_WIDGETS = ("label", "text", "list", "agent_turns", "chat", "pair")
+# Field widgets: "text", "textarea", "pairs" (key/value rows), "turns" (speaker/text rows); output
+# widgets: "label", "text", "list", "agent_turns", "chat", "pair" (macros in templates/examples/_widgets.html).
 PROMPT_STYLES = ("template", "key_value", "natural_language")
 
 DEFAULT_MAX_CHARS = 100_000

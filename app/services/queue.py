@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import exists, or_, update
 from sqlmodel import Session, select
 
 from app.services import audit
@@ -62,11 +62,6 @@ def next_for_reviewer(session: Session, project: Project, user: User, role: str 
         found = team.claim(session, submitted, user.id, now, until)
     return found
 
-
-def release(session: Session, user: User, example_id: int) -> None:
-    session.execute(update(Example).where(and_(Example.id == example_id, Example.lease_user_id == user.id))
-                    .values(lease_user_id=None, lease_until=None))
-    session.commit()
 
 
 def _annotators(session: Session, project: Project) -> list[int]:

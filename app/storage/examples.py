@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from app.storage.tables import Example, ExampleCode, ExampleRevision
+from app.storage.tables import Example, ExampleCode
 
 
 def get_example(session: Session, project_id: int, example_id: int) -> Example | None:
@@ -87,7 +87,3 @@ def iter_for_export(
         last_id = rows[-1].id
         session.flush()  # keep changes a caller made to this batch before letting go of it
         session.expunge_all()
-
-
-def add_revision(session: Session, revision: ExampleRevision) -> None:
-    session.add(revision)

@@ -21,9 +21,6 @@ def membership(session: Session, project_id: int, user_id: int) -> Membership | 
     return session.exec(select(Membership).where(Membership.project_id == project_id, Membership.user_id == user_id)).first()
 
 
-def project_ids_of(session: Session, user_id: int) -> list[int]:
-    return list(session.exec(select(Membership.project_id).where(Membership.user_id == user_id)))
-
 
 def comments(session: Session, example_id: int) -> list[tuple[Comment, User]]:
     return list(session.exec(
@@ -68,8 +65,3 @@ def claim(session: Session, candidates, user_id: int, now: datetime, until: date
             return int(example_id)
         session.rollback()
     return None
-
-
-def my_leases(session: Session, project_id: int, user_id: int, now: datetime):
-    return select(Example.id).where(Example.project_id == project_id, Example.lease_user_id == user_id,
-                                    Example.lease_until >= now)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar
 
-from app.core import tokens
 from app.core.render import as_text, pairs_of
 from app.core.rules.registry import ExampleContext
 
