@@ -147,6 +147,7 @@ def save(
         session.add(example)
         session.flush()
         counters.bump_state(session, project.id, example.status, +1)
+        counters.move_level(session, project.id, None, example.worst_level)
         counters.bump_member(session, project.id, user.id, "written")
         counters.add_work_time(session, project.id, user.id, seconds)
         before = None
@@ -154,8 +155,9 @@ def save(
     else:
         example = current
         before = _snapshot(example)
-        old_footprint = health.footprint_now(project, example, models)
+        old_footprint, old_level = health.footprint_now(project, example, models), example.worst_level
         _apply(example, values, evaluation, settings)
+        counters.move_level(session, project.id, old_level, example.worst_level)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
             example.created_by = user.id
@@ -189,6 +191,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
     if expected_version is not None and example.version != expected_version:
         raise Stale(current=example, mine=None)
     counters.bump_state(session, project.id, example.status, -1)
+    counters.move_level(session, project.id, example.worst_level, None)
     health.record_change(session, project, example.id, health.footprint_now(project, example, models), None)
     session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
                                 before=_snapshot(example), after=None))
@@ -211,7 +214,8 @@ def list_examples(session: Session, project: Project, *, level: str | None = Non
 
 
 def level_counts(session: Session, project: Project) -> dict[str, int]:
-    return store.count_by_level(session, project.id)
+    """Examples per worst rule level, from the counters (no count over the examples)."""
+    return counters.level_counts(session, project.id)
 
 
 def neighbours_in_list(session: Session, project: Project, example_id: int) -> tuple[int | None, int | None]:
@@ -232,6 +236,7 @@ def recheck_project(session: Session, project: Project, models: ModelTable) -> i
         checked += 1
         if checked % 500 == 0:
             session.flush()
+    counters.recount_levels(session, project.id)
     session.commit()
     health.rebuild(session, project, models)
     return checked

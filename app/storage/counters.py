@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from app.storage.tables import MemberStat, StateCount, WorkTimeBucket
+from app.storage.tables import Example, LevelCount, MemberStat, StateCount, WorkTimeBucket
 
 MEMBER_FIELDS = ("written", "reviewed", "approved", "changes_requested", "rejected")
 
@@ -33,6 +34,36 @@ def move_state(session: Session, project_id: int, old: str | None, new: str | No
         bump_state(session, project_id, old, -1)
     if new:
         bump_state(session, project_id, new, +1)
+
+
+def bump_level(session: Session, project_id: int, level: str, delta: int) -> None:
+    table = LevelCount.__table__
+    stmt = _insert(session)(table).values(project_id=project_id, level=level, n=delta)
+    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "level"], set_={"n": table.c.n + delta}))
+
+
+def move_level(session: Session, project_id: int, old: str | None, new: str | None) -> None:
+    """An example's worst rule level changed from `old` to `new` (None: it did not exist / is gone)."""
+    if old == new:
+        return
+    if old:
+        bump_level(session, project_id, old, -1)
+    if new:
+        bump_level(session, project_id, new, +1)
+
+
+def level_counts(session: Session, project_id: int) -> dict[str, int]:
+    rows = session.exec(select(LevelCount.level, LevelCount.n).where(LevelCount.project_id == project_id))
+    return {level: int(n) for level, n in rows if n}
+
+
+def recount_levels(session: Session, project_id: int) -> None:
+    """Recount from the examples (after a re-check of the whole project, which reads them all anyway)."""
+    session.execute(LevelCount.__table__.delete().where(LevelCount.project_id == project_id))
+    session.execute(LevelCount.__table__.insert().from_select(
+        ["project_id", "level", "n"],
+        select(Example.project_id, Example.worst_level, func.count()).where(Example.project_id == project_id)
+        .group_by(Example.project_id, Example.worst_level)))
 
 
 def bump_member(session: Session, project_id: int, user_id: int | None, field: str, delta: int = 1) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from app.storage.tables import Example, ExampleCode
@@ -56,12 +56,6 @@ def list_examples(
         query = query.where(Example.id < before_id)
     return list(session.exec(query.order_by(Example.id.desc()).limit(limit)))
 
-
-def count_by_level(session: Session, project_id: int) -> dict[str, int]:
-    rows = session.exec(
-        select(Example.worst_level, func.count()).where(Example.project_id == project_id).group_by(Example.worst_level)
-    )
-    return {level: int(n) for level, n in rows}
 
 
 def adjacent_id(session: Session, project_id: int, example_id: int, newer: bool) -> int | None:

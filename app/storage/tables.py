@@ -156,6 +156,15 @@ class StateCount(SQLModel, table=True):
     n: int = 0
 
 
+class LevelCount(SQLModel, table=True):
+    """Examples per project and worst rule level (the examples list's filter counts)."""
+
+    __tablename__ = "level_count"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    level: str = Field(max_length=10, primary_key=True)
+    n: int = 0
+
+
 class MemberStat(SQLModel, table=True):
     """Per project and member: what they wrote and reviewed, and how their work was judged."""
 

@@ -38,6 +38,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_hash_count_project_kind_distinct', ['project_id', 'kind', 'distinct_outputs'], unique=False)
         batch_op.create_index('ix_hash_count_project_kind_n', ['project_id', 'kind', 'n'], unique=False)
 
+    op.create_table('level_count',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_level_count_project_id_project')),
+    sa.PrimaryKeyConstraint('project_id', 'level', name=op.f('pk_level_count'))
+    )
+    op.execute("INSERT INTO level_count (project_id, level, n) "
+               "SELECT project_id, worst_level, count(*) FROM example GROUP BY project_id, worst_level")
     op.create_table('code_count',
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -78,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_example_code_project_code_example')
     op.drop_table('example_code')
     op.drop_table('code_count')
+    op.drop_table('level_count')
     with op.batch_alter_table('example', schema=None) as batch_op:
         batch_op.drop_index('ix_example_project_near_hash')
         batch_op.drop_column('near_hash')

@@ -122,6 +122,10 @@ def test_examples_list_filters_by_level_and_label(web):
     web.post(f"/projects/{project}/examples", {"f.text": "bad -> tweet", "output": "negative"}, htmx=True)
     warnings = web.get(f"/projects/{project}/examples?level=warning").text
     assert "bad -&gt; tweet" in warnings and "fine tweet" not in warnings
+    assert "warning (1)" in warnings and "ok (1)" in warnings  # the filter's counts follow every save
+    web.post(f"/projects/{project}/examples/2", {"f.text": "bad tweet", "output": "negative", "version": "1",
+                                                 "after": "stay"}, htmx=True)
+    assert "warning (0)" in web.get(f"/projects/{project}/examples").text
     positives = web.get(f"/projects/{project}/examples?label=positive").text
     assert "fine tweet" in positives and "bad -&gt; tweet" not in positives
 
