@@ -164,3 +164,10 @@ def test_export_profile_that_cannot_write_the_kind_is_refused(web):
     project = web.create_project("sentiment")
     response = web.get(f"/projects/{project}/export.jsonl?status=draft&profile=openai-preference")
     assert response.status_code == 422 and "cannot write" in response.text
+
+
+def test_export_page_warns_before_upload(web):
+    project = web.create_project("sentiment")
+    web.post(f"/projects/{project}/examples", {"f.text": "only one", "output": "positive"}, htmx=True)
+    page = web.get(f"/projects/{project}/export").text
+    assert 'data-testid="preflight"' in page and 'data-code="too-few-examples"' in page

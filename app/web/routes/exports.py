@@ -10,6 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from app.core.profiles import profiles_for
 from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
+from app.services import health as health_service
 from app.services import exports as export_service
 from app.web.deps import ModelsDep, ProjectAccess, SessionDep, project_for
 from app.web.templating import render
@@ -19,9 +20,11 @@ Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
 
 
 @router.get("/projects/{project_id}/export")
-def export_page(request: Request, session: SessionDep, access: Exportable) -> Response:
+def export_page(request: Request, session: SessionDep, access: Exportable, models: ModelsDep) -> Response:
     board = dashboard_service.dashboard(session, access.project, access.role)
+    health = health_service.report(session, access.project, access.role, models)
     return render(request, "exports/index.html", {
+        "preflight": [f for f in health.findings if f.level in ("error", "warning")],
         "project": access.project, "access": access, "profiles": profiles_for(access.project.kind),
         "levels": example_service.level_counts(session, access.project), "states": board.states, "total": board.total,
         "default_states": export_service.DEFAULT_STATUSES,
