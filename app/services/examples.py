@@ -227,16 +227,18 @@ def neighbours_in_list(session: Session, project: Project, example_id: int) -> t
 def recheck_project(session: Session, project: Project, models: ModelTable) -> int:
     """Re-evaluate every example after a settings change (cached counts, levels, hashes)."""
     settings = _settings(project)
+    builder = health.StatsBuilder(session, project)  # the same pass rebuilds the dataset aggregates
     checked = 0
     for example in store.iter_for_export(session, project.id, None):
         evaluation = evaluate(settings, values_of(example), project.export_profile,
                               find_neighbors=_neighbor_finder(session, project.id, example.id), models=models)
         _apply(example, values_of(example), evaluation, settings)
         session.add(example)
+        builder.add(example, evaluation)
         checked += 1
         if checked % 500 == 0:
             session.flush()
+    builder.finish()
     counters.recount_levels(session, project.id)
     session.commit()
-    health.rebuild(session, project, models)
     return checked

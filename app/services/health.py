@@ -111,24 +111,41 @@ def record_change(session: Session, project: Project, example_id: int, old: Foot
     store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+class StatsBuilder:
+    """Fresh aggregates and hash/code counters from one pass over the project's examples."""
+
+    def __init__(self, session: Session, project: Project) -> None:
+        self.session, self.project, self.stats = session, project, new_stats()
+        store.clear_project(session, project.id)
+
+    def add(self, example: Example, evaluation: Evaluation) -> None:
+        """Count one example as just evaluated (its cached codes must be the evaluation's)."""
+        mark = footprint(self.project, example, evaluation)
+        if mark is None:
+            return
+        example.near_hash = evaluation.near_hash
+        self.session.add(example)
+        self.stats.add_contribution(mark.contribution)
+        store.count_hashes(self.session, self.project.id, evaluation.input_hash, evaluation.content_hash,
+                           evaluation.near_hash, +1)
+        store.move_codes(self.session, self.project.id, example.id, (), tuple(example.codes or ()))
+
+    def finish(self) -> DatasetStats:
+        store.save_stats(self.session, self.project.id, pickle.dumps(self.stats, protocol=pickle.HIGHEST_PROTOCOL))
+        return self.stats
+
+
 def rebuild(session: Session, project: Project, models: ModelTable, batch: int = 500) -> DatasetStats:
     """One pass over the project's examples: fresh aggregates and hash counters."""
     from app.storage.examples import iter_for_export
 
     settings = ProjectSettings.from_dict(project.settings)
-    stats = new_stats()
-    store.clear_project(session, project.id)
+    builder = StatsBuilder(session, project)
     for example in iter_for_export(session, project.id, None, batch):
-        if example.needs_output:
-            continue
-        ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
-        example.near_hash = ev.near_hash
-        session.add(example)
-        mark = footprint(project, example, ev)
-        stats.add_contribution(mark.contribution)
-        store.count_hashes(session, project.id, ev.input_hash, ev.content_hash, ev.near_hash, +1)
-        store.move_codes(session, project.id, example.id, (), tuple(example.codes or ()))
-    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+        if not example.needs_output:
+            builder.add(example, evaluate(settings, ExampleValues(example.fields, example.output),
+                                          project.export_profile, models=models))
+    stats = builder.finish()
     session.commit()
     return stats
 

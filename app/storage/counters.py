@@ -7,6 +7,7 @@ PostgreSQL alike, inside the caller's transaction.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,14 +18,23 @@ from app.storage.tables import Example, LevelCount, MemberStat, StateCount, Work
 MEMBER_FIELDS = ("written", "reviewed", "approved", "changes_requested", "rejected")
 
 
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def upsert_add(session: Session, model: Any, keys: dict[str, Any], increments: dict[str, int],
+               returning: str | None = None, others: dict[str, Any] | None = None) -> int | None:
+    """Add `increments` to the row of `keys` of `model`'s table, creating it (with the increments as
+    values, and `others` for its remaining columns) if missing; returns the new value of the
+    `returning` column when asked."""
+    table = model.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**keys, **(others or {}), **increments).on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + delta for column, delta in increments.items()})
+    if returning is None:
+        session.execute(stmt)
+        return None
+    return int(session.execute(stmt.returning(table.c[returning])).scalar_one())
 
 
 def bump_state(session: Session, project_id: int, status: str, delta: int) -> None:
-    table = StateCount.__table__
-    stmt = _insert(session)(table).values(project_id=project_id, status=status, n=delta)
-    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "status"], set_={"n": table.c.n + delta}))
+    upsert_add(session, StateCount, {"project_id": project_id, "status": status}, {"n": delta})
 
 
 def move_state(session: Session, project_id: int, old: str | None, new: str | None) -> None:
@@ -37,9 +47,7 @@ def move_state(session: Session, project_id: int, old: str | None, new: str | No
 
 
 def bump_level(session: Session, project_id: int, level: str, delta: int) -> None:
-    table = LevelCount.__table__
-    stmt = _insert(session)(table).values(project_id=project_id, level=level, n=delta)
-    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "level"], set_={"n": table.c.n + delta}))
+    upsert_add(session, LevelCount, {"project_id": project_id, "level": level}, {"n": delta})
 
 
 def move_level(session: Session, project_id: int, old: str | None, new: str | None) -> None:
@@ -70,11 +78,8 @@ def bump_member(session: Session, project_id: int, user_id: int | None, field: s
     if user_id is None:
         return
     assert field in MEMBER_FIELDS
-    table = MemberStat.__table__
-    values = {f: 0 for f in MEMBER_FIELDS} | {field: delta}
-    stmt = _insert(session)(table).values(project_id=project_id, user_id=user_id, **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "user_id"],
-                                               set_={field: table.c[field] + delta}))
+    upsert_add(session, MemberStat, {"project_id": project_id, "user_id": user_id}, {field: delta},
+               others={f: 0 for f in MEMBER_FIELDS if f != field})
 
 
 def time_bucket(seconds: int) -> int:
@@ -89,11 +94,8 @@ def bucket_middle(bucket: int) -> float:
 def add_work_time(session: Session, project_id: int, user_id: int | None, seconds: int | None) -> None:
     if user_id is None or seconds is None or seconds < 0:
         return
-    table = WorkTimeBucket.__table__
-    bucket = time_bucket(seconds)
-    stmt = _insert(session)(table).values(project_id=project_id, user_id=user_id, bucket=bucket, n=1)
-    session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "user_id", "bucket"],
-                                               set_={"n": table.c.n + 1}))
+    upsert_add(session, WorkTimeBucket, {"project_id": project_id, "user_id": user_id,
+                                         "bucket": time_bucket(seconds)}, {"n": 1})
 
 
 def state_counts(session: Session, project_id: int) -> dict[str, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.storage.counters import _insert
+from app.storage.counters import upsert_add
 from app.storage.tables import CodeCount, DatasetStatsRow, Example, ExampleCode, HashCount, utcnow
 
 
@@ -34,13 +34,8 @@ def save_stats(session: Session, project_id: int, blob: bytes) -> None:
 
 
 def _bump(session: Session, project_id: int, kind: str, hash_: str, delta: int, distinct: int = 0) -> int:
-    table = HashCount.__table__
-    stmt = _insert(session)(table).values(project_id=project_id, kind=kind, hash=hash_, n=delta,
-                                          distinct_outputs=max(distinct, 0))
-    stmt = stmt.on_conflict_do_update(index_elements=["project_id", "kind", "hash"],
-                                      set_={"n": table.c.n + delta,
-                                            "distinct_outputs": table.c.distinct_outputs + distinct})
-    return int(session.execute(stmt.returning(table.c.n)).scalar_one())
+    return upsert_add(session, HashCount, {"project_id": project_id, "kind": kind, "hash": hash_},
+                      {"n": delta, "distinct_outputs": distinct}, returning="n")
 
 
 def count_hashes(session: Session, project_id: int, input_hash: str, content_hash: str, near_hash: str | None,
@@ -68,10 +63,8 @@ def move_codes(session: Session, project_id: int, example_id: int, old: tuple[st
                                                              ExampleCode.code.in_(gone)))
     for code in added:
         session.add(ExampleCode(example_id=example_id, code=code, project_id=project_id))
-    table = CodeCount.__table__
     for code, delta in [(c, -1) for c in gone] + [(c, +1) for c in added]:
-        stmt = _insert(session)(table).values(project_id=project_id, code=code, n=delta)
-        session.execute(stmt.on_conflict_do_update(index_elements=["project_id", "code"], set_={"n": table.c.n + delta}))
+        upsert_add(session, CodeCount, {"project_id": project_id, "code": code}, {"n": delta})
 
 
 def code_counts(session: Session, project_id: int) -> list[tuple[str, int]]:

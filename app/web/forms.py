@@ -23,6 +23,11 @@ def int_or_none(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def ints(form: FormData, name: str) -> list[int]:
+    """The positive integers posted under a repeated field (ticked example ids)."""
+    return [int(v) for v in form.getlist(name) if str(v).isdigit()]
+
+
 def _lf(value: Any) -> str:
     """Browsers send textarea line breaks as CRLF; examples store LF, as they are exported."""
     return str(value).replace("\r\n", "\n")

@@ -10,7 +10,7 @@ from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
@@ -92,6 +92,13 @@ def render(request: Request, name: str, context: dict[str, Any], *, block: str |
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def go(request: Request, target: str) -> Response:
+    """After a successful POST: HX-Location for htmx requests (no full reload), else 303 See Other."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Location": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def is_htmx(request: Request) -> bool:

@@ -26,6 +26,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def sign_in(page, base: str, username: str, password: str) -> None:
+    """Sign in through the page and wait for the projects list (argon2 takes a moment under load)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
+
+
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     """Debian's Chromium driven by Playwright (one browser for the whole session)."""

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.web.conftest import PASSWORD, TOKEN_RE
 
 pytestmark = pytest.mark.browser
@@ -29,11 +30,7 @@ def project_with_99_positives(base: str) -> int:
 def test_hundredth_example_and_conflict_resolution(live_server, page):
     base = live_server
     project = project_with_99_positives(base)
-    page.goto(f"{base}/login")
-    page.locator("input[name=username]").fill("olga")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
+    sign_in(page, base, "olga", PASSWORD)
 
     small_positive = page.locator('[data-code="class-too-small"]', has_text='"positive"')
     page.goto(f"{base}/projects/{project}/health")

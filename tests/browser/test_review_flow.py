@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.web.conftest import PASSWORD, TOKEN_RE
 
 pytestmark = pytest.mark.browser
@@ -28,20 +29,12 @@ def set_up_team(base: str) -> int:
     return project
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
-
-
 def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_path):
     base = live_server
     project = set_up_team(base)
 
     annotator = browser.new_context().new_page()
-    sign_in(annotator, base, "anna")
+    sign_in(annotator, base, "anna", PASSWORD)
     annotator.goto(f"{base}/projects/{project}/next")
     for tweet, key in zip(TWEETS, LABEL_KEYS):
         expect(annotator.locator("#f-text")).to_be_focused()
@@ -54,7 +47,7 @@ def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_
         expect(annotator.locator("#f-text")).to_have_value("")
 
     reviewer = browser.new_context().new_page()
-    sign_in(reviewer, base, "rita")
+    sign_in(reviewer, base, "rita", PASSWORD)
     reviewer.goto(f"{base}/projects/{project}/next?mode=review")
     for _ in range(2):
         expect(reviewer.get_by_test_id("status")).to_have_text("submitted")
@@ -83,7 +76,7 @@ def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_
     expect(reviewer.get_by_test_id("status")).to_have_text("submitted")
 
     owner = browser.new_context(accept_downloads=True).new_page()
-    sign_in(owner, base, "olga")
+    sign_in(owner, base, "olga", PASSWORD)
     owner.goto(f"{base}/projects/{project}/export")
     with owner.expect_download() as info:
         owner.get_by_test_id("download").click()

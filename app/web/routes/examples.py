@@ -6,7 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.core.profiles import PROFILES
 from app.core.tasks import Example as ExampleValues
@@ -19,7 +19,7 @@ from app.services.permissions import allows, may_edit_example
 from app.storage.tables import Example
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
 from app.web.forms import example_values, int_or_none
-from app.web.templating import is_htmx, render
+from app.web.templating import go, is_htmx, render
 
 router = APIRouter()
 Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
@@ -93,12 +93,6 @@ def lint(request: Request, session: SessionDep, access: Annotatable, models: Mod
     return _editor(request, session, access, values, evaluation, block="panel")
 
 
-def _go(request: Request, target: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Location": target})
-    return RedirectResponse(target, status_code=303)
-
-
 def _save(request: Request, session, access: ProjectAccess, models, form, example_id: int | None) -> Response:
     project = access.project
     values = example_values(project_service.settings_of(project), form)
@@ -119,8 +113,8 @@ def _save(request: Request, session, access: ProjectAccess, models, form, exampl
         return _editor(request, session, access, values, exc.mine, example=exc.current, stale=exc.current,
                        status_code=409, block="editor" if is_htmx(request) else None)
     if after in ("next", "submit"):
-        return _go(request, f"/projects/{project.id}/next?saved={saved.example.id}")
-    return _go(request, f"/projects/{project.id}/examples/{saved.example.id}?saved={saved.example.id}")
+        return go(request, f"/projects/{project.id}/next?saved={saved.example.id}")
+    return go(request, f"/projects/{project.id}/examples/{saved.example.id}?saved={saved.example.id}")
 
 
 @router.post("/projects/{project_id}/examples")
@@ -139,4 +133,4 @@ def delete(request: Request, session: SessionDep, access: Annotatable, models: M
            example_id: int) -> Response:
     example_service.delete(session, access.project, access.user, example_id, models, int_or_none(form.get("version")),
                            role=access.role)
-    return _go(request, f"/projects/{access.project.id}/examples")
+    return go(request, f"/projects/{access.project.id}/examples")

@@ -10,7 +10,7 @@ from app.services import resolve as resolve_service
 from app.services.projects import settings_of
 from app.web.charts import class_bars, histogram_bars
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
-from app.web.forms import int_or_none
+from app.web.forms import int_or_none, ints
 from app.web.templating import render
 
 router = APIRouter()
@@ -55,9 +55,8 @@ def health_json(session: SessionDep, access: ViewAll, models: ModelsDep) -> dict
 
 @router.post("/projects/{project_id}/health/keep")
 def keep_one(session: SessionDep, access: Deleting, models: ModelsDep, form: FormDep) -> Response:
-    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
     resolve_service.keep_one(session, access.project, access.user, access.role, int_or_none(form.get("keep")) or 0,
-                             ids, models)
+                             ints(form, "ids"), models)
     return RedirectResponse(f"/projects/{access.project.id}/health#groups", status_code=303)
 
 

@@ -16,8 +16,8 @@ from app.services.errors import Invalid
 from app.services.examples import get_example
 from app.services.projects import settings_of
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
-from app.web.forms import int_or_none
-from app.web.templating import is_htmx, render
+from app.web.forms import int_or_none, ints
+from app.web.templating import go, render
 
 router = APIRouter()
 Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
@@ -27,15 +27,6 @@ Reviewable = Annotated[ProjectAccess, Depends(project_for("review"))]
 Assignable = Annotated[ProjectAccess, Depends(project_for("assign"))]
 ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
-
-def _go(request: Request, target: str) -> Response:
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Location": target})
-    return RedirectResponse(target, status_code=303)
-
-
-def _ids(form) -> list[int]:
-    return [int(v) for v in form.getlist("ids") if str(v).isdigit()]
 
 
 @router.get("/projects/{project_id}/next")
@@ -58,26 +49,26 @@ def next_example(request: Request, session: SessionDep, access: Annotatable, sav
 @router.post("/projects/{project_id}/examples/{example_id}/submit")
 def submit(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, example_id: int) -> Response:
     review_service.submit(session, access.project, access.user, access.role, example_id, models)
-    return _go(request, f"/projects/{access.project.id}/next?saved={example_id}")
+    return go(request, f"/projects/{access.project.id}/next?saved={example_id}")
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/review")
 def decide(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: int) -> Response:
     action, body = str(form.get("action", "")), str(form.get("body", ""))
     review_service.decide(session, access.project, access.user, access.role, example_id, action, body)
-    return _go(request, f"/projects/{access.project.id}/next?mode=review&saved={example_id}")
+    return go(request, f"/projects/{access.project.id}/next?mode=review&saved={example_id}")
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/comments")
 def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: int) -> Response:
     review_service.add_comment(session, access.project, access.user, access.role, example_id, str(form.get("body", "")))
-    return _go(request, f"/projects/{access.project.id}/examples/{example_id}#thread")
+    return go(request, f"/projects/{access.project.id}/examples/{example_id}#thread")
 
 
 @router.post("/projects/{project_id}/bulk")
 def bulk(request: Request, session: SessionDep, access: Viewable, form: FormDep) -> Response:
     """Bulk actions from the examples list: approve, reject, assign, round-robin, double-label."""
-    project, action, ids = access.project, str(form.get("action", "")), _ids(form)
+    project, action, ids = access.project, str(form.get("action", "")), ints(form, "ids")
     if not ids:
         raise Invalid({"ids": "Tick at least one example."})
     if action in ("approve", "reject"):
@@ -95,7 +86,7 @@ def bulk(request: Request, session: SessionDep, access: Viewable, form: FormDep)
         message = f"{count} sent for independent labels"
     else:
         raise Invalid({"action": f"Unknown bulk action {action!r}."})
-    return _go(request, f"/projects/{project.id}/examples?done={message}")
+    return go(request, f"/projects/{project.id}/examples?done={message}")
 
 
 @router.get("/projects/{project_id}/examples/{example_id}/annotate")
@@ -108,7 +99,7 @@ def annotate_page(request: Request, session: SessionDep, access: Annotatable, ex
 @router.post("/projects/{project_id}/examples/{example_id}/annotate")
 def annotate(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: int) -> Response:
     agreement_service.annotate(session, access.project, access.user, access.role, example_id, str(form.get("output", "")))
-    return _go(request, f"/projects/{access.project.id}/next?saved={example_id}")
+    return go(request, f"/projects/{access.project.id}/next?saved={example_id}")
 
 
 @router.get("/projects/{project_id}/items")
@@ -127,7 +118,7 @@ def add_items(request: Request, session: SessionDep, access: Assignable, models:
         return render(request, "review/items.html", {"project": access.project, "access": access, "errors": exc.errors,
                                                       "settings": settings_of(access.project), "text": text},
                       status_code=422)
-    return _go(request, f"/projects/{access.project.id}/examples?done={count} items added to the labelling queue")
+    return go(request, f"/projects/{access.project.id}/examples?done={count} items added to the labelling queue")
 
 
 @router.get("/projects/{project_id}/agreement")
@@ -142,4 +133,4 @@ def adjudicate(request: Request, session: SessionDep, access: Reviewable, models
                example_id: int) -> Response:
     agreement_service.adjudicate(session, access.project, access.user, access.role, example_id,
                                  str(form.get("label", "")), models)
-    return _go(request, f"/projects/{access.project.id}/agreement")
+    return go(request, f"/projects/{access.project.id}/agreement")
