@@ -37,13 +37,18 @@ def bump_state(session: Session, project_id: int, status: str, delta: int) -> No
     upsert_add(session, StateCount, {"project_id": project_id, "status": status}, {"n": delta})
 
 
-def move_state(session: Session, project_id: int, old: str | None, new: str | None) -> None:
+def _move(bump, session: Session, project_id: int, old: str | None, new: str | None) -> None:
+    """One counter down, another up: an example went from `old` to `new` (None: absent)."""
     if old == new:
         return
     if old:
-        bump_state(session, project_id, old, -1)
+        bump(session, project_id, old, -1)
     if new:
-        bump_state(session, project_id, new, +1)
+        bump(session, project_id, new, +1)
+
+
+def move_state(session: Session, project_id: int, old: str | None, new: str | None) -> None:
+    _move(bump_state, session, project_id, old, new)
 
 
 def bump_level(session: Session, project_id: int, level: str, delta: int) -> None:
@@ -51,13 +56,7 @@ def bump_level(session: Session, project_id: int, level: str, delta: int) -> Non
 
 
 def move_level(session: Session, project_id: int, old: str | None, new: str | None) -> None:
-    """An example's worst rule level changed from `old` to `new` (None: it did not exist / is gone)."""
-    if old == new:
-        return
-    if old:
-        bump_level(session, project_id, old, -1)
-    if new:
-        bump_level(session, project_id, new, +1)
+    _move(bump_level, session, project_id, old, new)
 
 
 def level_counts(session: Session, project_id: int) -> dict[str, int]:
