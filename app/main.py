@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from asgi_csrf import asgi_csrf
@@ -11,20 +13,29 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.config import Settings, get_settings
 from app.core.models import load_model_table
-from app.storage.db import make_engine
+from app.storage.db import make_engine, write_engine
 from app.tokenizer_files import activate
 from app.web import errors, routes
+from app.web.background import resume_rechecks
 from app.web.security import ConcurrencyLimitMiddleware, SecurityHeadersMiddleware, csrf_failed
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    resume_rechecks(app)  # a re-check a stopped server left half-done is finished in the background
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     activate(settings.tokenizer_dir)  # refuses to start with a clear message if files are missing/wrong
-    app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.state.write_engine = write_engine(app.state.engine)
     app.state.models = load_model_table(settings.models_file)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     routes.register(app)

@@ -11,17 +11,25 @@ from app.core.models import ModelTable
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
 from app.services import audit
-from app.services.errors import Invalid
+from app.services.errors import Forbidden, Invalid
 from app.services.examples import get_example, move_status, save
-from app.services.permissions import require
+from app.services.permissions import may_label_independently, require
 from app.storage import counters, team
 from app.storage.tables import Annotation, Comment, Example, Project, User, utcnow
 
 
-def annotate(session: Session, project: Project, user: User, role: str | None, example_id: int, label: str) -> Annotation:
-    """One annotator's independent label for a double-labelled example."""
+def labelling_example(session: Session, project: Project, user: User, role: str | None, example_id: int):
+    """The example behind the independent-label form, if this member may label it."""
     require(role, "annotate", project)
     example = get_example(session, project, example_id)
+    if not may_label_independently(role, user, example):
+        raise Forbidden(f"Example #{example_id} is not yours and is not waiting for independent labels.")
+    return example
+
+
+def annotate(session: Session, project: Project, user: User, role: str | None, example_id: int, label: str) -> Annotation:
+    """One annotator's independent label for a double-labelled example."""
+    example = labelling_example(session, project, user, role, example_id)
     if example.labels_wanted <= 0:
         raise Invalid({"output": "This example was not picked for double labelling."})
     if example.created_by == user.id:
@@ -102,7 +110,8 @@ def adjudicate(session: Session, project: Project, user: User, role: str | None,
     chosen = ProjectSettings.from_dict(project.settings).label_for(label)
     if chosen is None:
         raise Invalid({"output": f"{label!r} is not a label of this project."})
-    saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id, role=role)
+    saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id,
+                 example.version, role=role)
     example = saved.example
     if example.status != "approved":
         move_status(session, example, "approved")

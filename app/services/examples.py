@@ -15,7 +15,7 @@ from app.core.models import ModelTable
 from app.core.rules.registry import Neighbors
 from app.core.tasks import Example as ExampleValues
 from app.core.tasks import ProjectSettings
-from app.services import health
+from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
 from app.storage import counters
@@ -27,9 +27,11 @@ def _settings(project: Project) -> ProjectSettings:
     return ProjectSettings.from_dict(project.settings)
 
 
-def _neighbor_finder(session: Session, project_id: int, example_id: int | None):
+def neighbor_finder(session: Session, project_id: int, example_id: int | None, only_user: int | None = None):
+    """The duplicate/conflict lookup for evaluate(); with `only_user`, only examples that member may
+    see are named (the panel never reveals other people's examples)."""
     def find(input_hash: str, content_hash: str) -> Neighbors:
-        rows = store.neighbors(session, project_id, input_hash, example_id)
+        rows = store.neighbors(session, project_id, input_hash, example_id, only_user=only_user)
         return Neighbors(
             duplicates=tuple(i for i, h in rows if h == content_hash),
             conflicts=tuple(i for i, h in rows if h != content_hash),
@@ -49,13 +51,18 @@ def lint(
     models: ModelTable,
     example_id: int | None = None,
     profile: str | None = None,
+    *,
+    user: User | None = None,
+    role: str | None = "owner",
 ) -> Evaluation:
-    """What the live panel shows: render + count + rules, plus one indexed hash lookup."""
+    """What the live panel shows to `user`: render + count + rules, plus one indexed hash lookup
+    among the examples that user may see."""
+    only_user = None if allows(role, "view_all") else (user.id if user else -1)
     return evaluate(
         _settings(project),
         values,
         profile or project.export_profile,
-        find_neighbors=_neighbor_finder(session, project.id, example_id),
+        find_neighbors=neighbor_finder(session, project.id, example_id, only_user),
         models=models,
     )
 
@@ -71,15 +78,15 @@ def _snapshot(example: Example) -> dict[str, Any]:
     return {"fields": example.fields, "output": example.output, "status": example.status}
 
 
-def _apply(example: Example, values: ExampleValues, evaluation: Evaluation, settings: ProjectSettings) -> None:
-    example.fields = values.fields
-    example.output = values.output
-    label = settings.label_for(values.output) if settings.kind == "classification" else None
+def apply_evaluation(example: Example, evaluation: Evaluation, settings: ProjectSettings, project: Project,
+                     values: ExampleValues | None = None) -> None:
+    """Store `values` (if given) and what evaluating them under the project's current settings gave."""
+    if values is not None:
+        example.fields = values.fields
+        example.output = values.output
+    label = settings.label_for(example.output) if settings.kind == "classification" else None
     example.label = label.name if label else None
-    _cache(example, evaluation)
-
-
-def _cache(example: Example, evaluation: Evaluation) -> None:
+    example.checked_version = project.version
     example.token_count = evaluation.rendered.tokens
     example.worst_level = evaluation.level
     example.codes = evaluation.codes
@@ -123,15 +130,18 @@ def save(
     work_seconds: int | None = None,
 ) -> Saved:
     """Create or update one example. Refused (nothing stored) on field errors or error-level
-    findings; a stale `expected_version` raises Stale with both versions. Editing an approved
-    example sends it back to review (submitted)."""
+    findings. An update must name the version it edited: if someone saved since, Stale (409) with
+    both versions; the check is one conditional UPDATE, so of two saves of the same version exactly
+    one wins. Editing an approved example sends it back to review (submitted)."""
     require(role, "annotate", project)
     settings = _settings(project)
     current = visible_example(session, project, user, role, example_id) if example_id is not None else None
     if current is not None and not may_edit_example(role, user, current):
         raise Forbidden(f"You may not edit example #{current.id} ({current.status.replace('_', ' ')}).")
-    evaluation = lint(session, project, values, models, example_id)
-    if current is not None and expected_version is not None and current.version != expected_version:
+    if current is not None and expected_version is None:
+        raise Invalid({"version": "Send the version of the example you edited (a whole number)."})
+    evaluation = lint(session, project, values, models, example_id, user=user, role=role)
+    if current is not None and current.version != expected_version:
         raise Stale(current=current, mine=evaluation)
     if not evaluation.can_save:
         errors = {e.field: e.message for e in evaluation.field_errors}
@@ -143,7 +153,7 @@ def save(
     if current is None:
         example = Example(project_id=project.id, created_by=user.id, updated_by=user.id, created_at=now, updated_at=now,
                           input_hash="", content_hash="", work_seconds=seconds)
-        _apply(example, values, evaluation, settings)
+        apply_evaluation(example, evaluation, settings, project, values)
         session.add(example)
         session.flush()
         counters.bump_state(session, project.id, example.status, +1)
@@ -153,10 +163,10 @@ def save(
         before = None
         health.record_change(session, project, example.id, None, health.footprint(project, example, evaluation))
     else:
-        example = current
+        example = _claim(session, current, expected_version, evaluation)
         before = _snapshot(example)
         old_footprint, old_level = health.footprint_now(project, example, models), example.worst_level
-        _apply(example, values, evaluation, settings)
+        apply_evaluation(example, evaluation, settings, project, values)
         counters.move_level(session, project.id, old_level, example.worst_level)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
@@ -167,7 +177,6 @@ def save(
         if example.status == "approved":
             move_status(session, example, "submitted")
             example.submitted_at = now
-        example.version += 1
         example.updated_by = user.id
         example.updated_at = now
         example.lease_user_id = None
@@ -182,19 +191,39 @@ def save(
     return Saved(example=example, evaluation=evaluation, created=current is None)
 
 
+def _claim(session: Session, example: Example, expected_version: int, evaluation: Evaluation | None,
+           bump: int = 1) -> Example:
+    """Take the example at `expected_version` for this transaction (one conditional UPDATE that also
+    moves it to the next version, or only locks it with bump=0) and read it fresh; Stale if another
+    save got there first."""
+    won = store.claim_version(session, example.id, expected_version, bump)
+    session.refresh(example)
+    if not won:
+        raise Stale(current=example, mine=evaluation)
+    return example
+
+
+def claim_seen_version(session: Session, example: Example, seen_version: int | None) -> Example:
+    """A decision about an example (approve, reject, …) holds only for the version its reviewer saw."""
+    if seen_version is None:
+        raise Invalid({"version": "Send the version of the example you reviewed (a whole number)."})
+    return _claim(session, example, seen_version, None, bump=0)
+
+
 def delete(session: Session, project: Project, user: User, example_id: int, models: ModelTable,
            expected_version: int | None = None, role: str | None = "owner") -> None:
+    """Delete one example with its history, comments and labels (the audit log keeps who and when)."""
     example = visible_example(session, project, user, role, example_id)
     if not (allows(role, "delete_any") or (allows(role, "annotate") and example.created_by == user.id
                                            and example.status != "approved")):
         raise Forbidden(f"You may not delete example #{example.id}.")
-    if expected_version is not None and example.version != expected_version:
-        raise Stale(current=example, mine=None)
+    if expected_version is not None:
+        example = _claim(session, example, expected_version, None, bump=0)
     counters.bump_state(session, project.id, example.status, -1)
     counters.move_level(session, project.id, example.worst_level, None)
     health.record_change(session, project, example.id, health.footprint_now(project, example, models), None)
-    session.add(ExampleRevision(example_id=example.id, version=example.version + 1, user_id=user.id,
-                                before=_snapshot(example), after=None))
+    audit.record(session, project, user, "example_deleted", {"example": example.id, "version": example.version,
+                                                             "status": example.status})
     session.delete(example)
     session.commit()
 
@@ -222,23 +251,3 @@ def neighbours_in_list(session: Session, project: Project, example_id: int) -> t
     """(older id, newer id) for previous / next navigation."""
     return (store.adjacent_id(session, project.id, example_id, newer=False),
             store.adjacent_id(session, project.id, example_id, newer=True))
-
-
-def recheck_project(session: Session, project: Project, models: ModelTable) -> int:
-    """Re-evaluate every example after a settings change (cached counts, levels, hashes)."""
-    settings = _settings(project)
-    builder = health.StatsBuilder(session, project)  # the same pass rebuilds the dataset aggregates
-    checked = 0
-    for example in store.iter_for_export(session, project.id, None):
-        evaluation = evaluate(settings, values_of(example), project.export_profile,
-                              find_neighbors=_neighbor_finder(session, project.id, example.id), models=models)
-        _apply(example, values_of(example), evaluation, settings)
-        session.add(example)
-        builder.add(example, evaluation)
-        checked += 1
-        if checked % 500 == 0:
-            session.flush()
-    builder.finish()
-    counters.recount_levels(session, project.id)
-    session.commit()
-    return checked

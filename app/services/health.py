@@ -5,7 +5,8 @@ deletes update in O(1): the old version of an example is removed and the new one
 same transaction as the example. Duplicates and conflicts come from the hash counters. Examples
 still waiting for a label (added to be labelled) are not part of the dataset. A page view reads
 one row and a few index ranges; it never scans the examples. After deletes or edits the common
-prefix/suffix can only be recomputed by a rebuild (one pass), offered on the page when stale.
+prefix/suffix can only be recomputed by a re-check (services.recheck, in batches), offered on
+the page when stale.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ def footprint(project: Project, example: Example, evaluation: Evaluation) -> Foo
 
 
 def footprint_now(project: Project, example: Example, models: ModelTable) -> Footprint | None:
-    """The footprint of an example as stored, before it changes (its codes and near hash as cached)."""
-    if example.needs_output:
+    """The footprint of an example as stored, before it changes (its codes and near hash as cached);
+    None if it is not counted: an item waiting for its label, or one a running re-check has not
+    reached yet."""
+    if example.needs_output or example.checked_version != project.version:
         return None
     settings = ProjectSettings.from_dict(project.settings)
     ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
@@ -111,43 +114,27 @@ def record_change(session: Session, project: Project, example_id: int, old: Foot
     store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-class StatsBuilder:
-    """Fresh aggregates and hash/code counters from one pass over the project's examples."""
+def reset(session: Session, project: Project) -> None:
+    """Empty aggregates and hash/code counters (a re-check then adds every example back)."""
+    store.clear_project(session, project.id)
+    store.save_stats(session, project.id, pickle.dumps(new_stats(), protocol=pickle.HIGHEST_PROTOCOL))
 
-    def __init__(self, session: Session, project: Project) -> None:
-        self.session, self.project, self.stats = session, project, new_stats()
-        store.clear_project(session, project.id)
 
-    def add(self, example: Example, evaluation: Evaluation) -> None:
-        """Count one example as just evaluated (its cached codes must be the evaluation's)."""
-        mark = footprint(self.project, example, evaluation)
+def add_many(session: Session, project: Project, changes: list[tuple[Example, Evaluation]]) -> None:
+    """Count examples just re-checked (none of them counted before): one aggregate load and save."""
+    if not changes:
+        return
+    row = store.load_stats(session, project.id, for_update=True)
+    stats: DatasetStats = pickle.loads(row.blob) if row is not None else new_stats()
+    for example, evaluation in changes:
+        mark = footprint(project, example, evaluation)
         if mark is None:
-            return
-        example.near_hash = evaluation.near_hash
-        self.session.add(example)
-        self.stats.add_contribution(mark.contribution)
-        store.count_hashes(self.session, self.project.id, evaluation.input_hash, evaluation.content_hash,
+            continue
+        stats.add_contribution(mark.contribution)
+        store.count_hashes(session, project.id, evaluation.input_hash, evaluation.content_hash,
                            evaluation.near_hash, +1)
-        store.move_codes(self.session, self.project.id, example.id, (), tuple(example.codes or ()))
-
-    def finish(self) -> DatasetStats:
-        store.save_stats(self.session, self.project.id, pickle.dumps(self.stats, protocol=pickle.HIGHEST_PROTOCOL))
-        return self.stats
-
-
-def rebuild(session: Session, project: Project, models: ModelTable, batch: int = 500) -> DatasetStats:
-    """One pass over the project's examples: fresh aggregates and hash counters."""
-    from app.storage.examples import iter_for_export
-
-    settings = ProjectSettings.from_dict(project.settings)
-    builder = StatsBuilder(session, project)
-    for example in iter_for_export(session, project.id, None, batch):
-        if not example.needs_output:
-            builder.add(example, evaluate(settings, ExampleValues(example.fields, example.output),
-                                          project.export_profile, models=models))
-    stats = builder.finish()
-    session.commit()
-    return stats
+        store.move_codes(session, project.id, example.id, (), mark.codes)
+    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @dataclass(frozen=True)
@@ -173,6 +160,7 @@ class HealthReport:
     conflict_groups: int
     near_groups: int
     example_codes: list[tuple[str, str, int]]  # (code, level, examples) of per-example rules
+    rechecking: bool  # a re-check after a settings change is running: the figures are partial
 
     @property
     def codes(self) -> list[str]:
@@ -182,7 +170,7 @@ class HealthReport:
 def report(session: Session, project: Project, role: str | None, models: ModelTable) -> HealthReport:
     require(role, "view_all", project)
     row = store.load_stats(session, project.id)
-    stats = pickle.loads(row.blob) if row is not None else rebuild(session, project, models)
+    stats = pickle.loads(row.blob) if row is not None else new_stats()  # a re-check is building it
     settings = ProjectSettings.from_dict(project.settings)
     model = models.get(settings.target_model)
     declared = [label.name for label in settings.labels] if project.kind == "classification" else []
@@ -206,4 +194,5 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
         labels=label_counts, histogram=stats.histogram(), limit=model.limit, model=model,
         duplicates=duplicates, conflicts=conflicts, near_duplicates=near, duplicate_groups=n_dups,
         conflict_groups=n_conflicts, near_groups=n_near, example_codes=example_codes,
+        rechecking=project.recheck_cursor is not None,
     )

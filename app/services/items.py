@@ -72,7 +72,8 @@ def add_items(session: Session, project: Project, user: User, role: str | None, 
         levels.append(ev.level)
         session.add(Example(project_id=project.id, fields=fields, output=None, needs_output=True, status="draft",
                             token_count=ev.rendered.tokens, worst_level=ev.level, codes=ev.codes,
-                            input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now))
+                            input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now,
+                            checked_version=project.version))
     counters.bump_state(session, project.id, "draft", len(items))
     for level, n in Counter(levels).items():
         counters.bump_level(session, project.id, level, n)

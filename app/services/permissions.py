@@ -65,6 +65,12 @@ def may_see_example(role: str | None, user: User, example: Example) -> bool:
     return allows(role, "view") and user.id in (example.created_by, example.assignee_id, example.lease_user_id)
 
 
+def may_label_independently(role: str | None, user: User, example: Example) -> bool:
+    """The independent-label form of a double-labelled example: open to every member who may annotate
+    while labels are still wanted (that is the queue's point), else only to those who may see it."""
+    return allows(role, "annotate") and (example.labels_open or may_see_example(role, user, example))
+
+
 def may_edit_example(role: str | None, user: User, example: Example) -> bool:
     if allows(role, "edit_any"):
         return True

@@ -12,11 +12,11 @@ from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
 from app.core.tasks import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
 from app.services import audit
-from app.services import examples as example_service
+from app.services import health, recheck
 from app.services.errors import Invalid, NotFound
 from app.storage import projects as store
 from app.storage import team
-from app.storage.tables import Membership, Project, User, utcnow
+from app.storage.tables import Membership, Project, User
 
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
 
@@ -61,6 +61,7 @@ def create_project(session: Session, user: User, name: str, preset_key: str) -> 
         created_by=user.id,
     )
     store.add_project(session, project)
+    health.reset(session, project)  # empty aggregates, kept in step from the first save
     session.add(Membership(project_id=project.id, user_id=user.id, role="owner"))
     audit.record(session, project, user, "project_created", {"preset": preset.key})
     session.commit()
@@ -168,10 +169,7 @@ def update_settings(session: Session, project: Project, user: User, form: Settin
     project.settings = updated.to_dict()
     project.export_profile = form.export_profile if kind in PROFILES[form.export_profile].kinds else default_profile(kind)
     project.guidelines = form.guidelines
-    project.updated_at = utcnow()
-    project.version += 1
-    session.add(project)
+    recheck.start(session, project)  # every example is re-checked in batches after this commit
     audit.record(session, project, user, "settings_changed", {"version": project.version})
     session.commit()
-    example_service.recheck_project(session, project, models)
     return project

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.core.evaluate import evaluate
 from app.core.models import ModelTable
 from app.core.tasks import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
-from app.services.examples import Saved, get_example, move_status, save, values_of
+from app.services.examples import Saved, claim_seen_version, get_example, move_status, save, values_of, visible_example
 from app.services.permissions import allows, may_edit_example, require
 from app.storage import counters
+from app.storage import examples as example_store
 from app.storage.tables import Comment, Example, Project, User, utcnow
 
 DECISIONS = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
@@ -29,7 +30,7 @@ MAX_COMMENT = 10_000
 def add_comment(session: Session, project: Project, user: User, role: str | None, example_id: int, body: str,
                 action: str = "comment") -> Comment:
     require(role, "comment", project)
-    example = get_example(session, project, example_id)
+    example = visible_example(session, project, user, role, example_id)
     if action == "comment" and not body.strip():
         raise Invalid({"body": "Write a comment first."})
     if len(body) > MAX_COMMENT:
@@ -43,7 +44,7 @@ def add_comment(session: Session, project: Project, user: User, role: str | None
 def submit(session: Session, project: Project, user: User, role: str | None, example_id: int,
            models: ModelTable) -> Example:
     require(role, "annotate", project)
-    example = get_example(session, project, example_id)
+    example = visible_example(session, project, user, role, example_id)
     if not may_edit_example(role, user, example):
         raise Forbidden("You may only submit your own or assigned examples.")
     if example.status not in ("draft", "changes_requested"):
@@ -80,12 +81,15 @@ class Decision:
 
 
 def decide(session: Session, project: Project, user: User, role: str | None, example_id: int, action: str,
-           comment: str = "") -> Decision:
-    """Approve, request changes (a comment is required) or reject one submitted example."""
+           comment: str = "", seen_version: int | None = None) -> Decision:
+    """Approve, request changes (a comment is required) or reject one submitted example, as it was
+    at `seen_version`, the version its reviewer looked at: Stale (409) if it changed since."""
     require(role, "review", project)
     if action not in DECISIONS:
         raise Invalid({"action": f"Unknown review action {action!r}."})
-    example = get_example(session, project, example_id)
+    if len(comment) > MAX_COMMENT:
+        raise Invalid({"body": f"Comments are limited to {MAX_COMMENT:,} characters."})
+    example = claim_seen_version(session, get_example(session, project, example_id), seen_version)
     _check_reviewable(role, user, example)
     if action == "request_changes" and not comment.strip():
         raise Invalid({"body": "Say what to change: the comment goes back to the author."})
@@ -121,7 +125,7 @@ def bulk_decide(session: Session, project: Project, user: User, role: str | None
     if action not in ("approve", "reject"):
         raise Invalid({"action": "Bulk review can approve or reject."})
     done = skipped = 0
-    rows = session.exec(select(Example).where(Example.project_id == project.id, Example.id.in_(example_ids[:5000])))
+    rows = example_store.lock_examples(session, project.id, example_ids[:5000])
     for example in rows:
         try:
             _check_reviewable(role, user, example)

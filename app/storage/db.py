@@ -1,7 +1,17 @@
-"""The engine: SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+"""The engine: SQLite gets WAL, foreign keys, a busy timeout and write transactions that take the
+write lock when they begin.
+
+SQLite's default (deferred) transaction reads first and asks for the write lock at its first
+write; if another connection committed in between, SQLite answers "database is locked" at once,
+whatever the busy timeout. So a unit of work that will write begins with `BEGIN IMMEDIATE`
+(`write_engine(engine)` or the `sqlite_begin="IMMEDIATE"` execution option): it waits its turn
+(up to the busy timeout) and then cannot fail that way. Reads keep plain `BEGIN` and never wait,
+and so does anything running on the event loop (see _sqlite_begin).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+BUSY_TIMEOUT_MS = 15_000
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -17,27 +29,55 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLite connections are cheap: never make a request wait for one (see ConcurrencyLimitMiddleware).
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                                pool_size=40, max_overflow=-1)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # More connections than requests let in at once (TUNELAB_MAX_CONCURRENT_REQUESTS) plus exports.
     return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=10)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def write_engine(engine: Engine) -> Engine:
+    """The same engine (same pool) whose transactions begin with the write lock on SQLite."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # The driver must not issue its own BEGIN: _sqlite_begin does (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _sqlite_begin(connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    # The request's async dependencies (who is asking, their role) read on the event loop, where
+    # waiting for the write lock would stall every request; they end their read transaction, and
+    # the handler, in a worker thread, begins the one that writes.
+    if mode != "IMMEDIATE" or _on_event_loop():
+        mode = ""
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One unit of work that writes: commit on success, roll back on any error."""
+    with Session(write_engine(engine), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

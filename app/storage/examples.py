@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from app.storage.tables import Example, ExampleCode
@@ -15,16 +15,34 @@ def get_example(session: Session, project_id: int, example_id: int) -> Example |
     return example if example is not None and example.project_id == project_id else None
 
 
+def _seen_by(user_id: int):
+    """Examples a member who may not see everything sees: their own, assigned and handed-out ones."""
+    return or_(Example.created_by == user_id, Example.assignee_id == user_id, Example.lease_user_id == user_id)
+
+
 def neighbors(
-    session: Session, project_id: int, input_hash: str, exclude_id: int | None, limit: int = 20
+    session: Session, project_id: int, input_hash: str, exclude_id: int | None, limit: int = 20,
+    only_user: int | None = None,
 ) -> list[tuple[int, str]]:
-    """(id, content_hash) of other examples with the same input: one indexed lookup."""
+    """(id, content_hash) of other examples with the same input (only those `only_user` may see,
+    when given): one indexed lookup."""
     query = select(Example.id, Example.content_hash).where(
         Example.project_id == project_id, Example.input_hash == input_hash
     )
     if exclude_id is not None:
         query = query.where(Example.id != exclude_id)
+    if only_user is not None:
+        query = query.where(_seen_by(only_user))
     return [(int(i), h) for i, h in session.exec(query.order_by(Example.id).limit(limit))]
+
+
+def claim_version(session: Session, example_id: int, expected: int, bump: int = 1) -> bool:
+    """The optimistic lock as one conditional UPDATE: moves the example from version `expected` to
+    `expected + bump` (bump 0 only locks it) and says whether it was still at `expected`. It holds
+    the row until the transaction ends, so a second writer that saw the same version fails here."""
+    result = session.execute(update(Example).where(Example.id == example_id, Example.version == expected)
+                             .values(version=Example.version + bump).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def list_examples(
@@ -44,8 +62,7 @@ def list_examples(
         query = query.join(ExampleCode, ExampleCode.example_id == Example.id).where(
             ExampleCode.project_id == project_id, ExampleCode.code == code)
     if only_user is not None:
-        query = query.where(or_(Example.created_by == only_user, Example.assignee_id == only_user,
-                                Example.lease_user_id == only_user))
+        query = query.where(_seen_by(only_user))
     if level:
         query = query.where(Example.worst_level == level)
     if label:
@@ -81,3 +98,19 @@ def iter_for_export(
         last_id = rows[-1].id
         session.flush()  # keep changes a caller made to this batch before letting go of it
         session.expunge_all()
+
+
+def examples_after(session: Session, project_id: int, after_id: int, limit: int) -> list[Example]:
+    """The next `limit` examples of a project after `after_id`, in id order."""
+    query = select(Example).where(Example.project_id == project_id, Example.id > after_id)
+    return list(session.exec(query.order_by(Example.id).limit(limit)))
+
+
+def lock_examples(session: Session, project_id: int, example_ids: list[int]) -> list[Example]:
+    """Examples of a project by id, locked until the transaction ends (PostgreSQL; on SQLite the
+    write transaction already excludes other writers) and read fresh."""
+    query = select(Example).where(Example.project_id == project_id, Example.id.in_(example_ids))
+    query = query.order_by(Example.id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.exec(query))

@@ -30,3 +30,16 @@ def add_project(session: Session, project: Project) -> Project:
     session.add(project)
     session.flush()
     return project
+
+
+def lock_project(session: Session, project_id: int) -> Project | None:
+    """The project row, locked until the transaction ends (PostgreSQL; SQLite's write transaction
+    already excludes other writers), read fresh."""
+    query = select(Project).where(Project.id == project_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def rechecks_pending(session: Session) -> list[int]:
+    return list(session.exec(select(Project.id).where(Project.recheck_cursor.is_not(None)).order_by(Project.id)))

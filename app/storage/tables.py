@@ -56,7 +56,8 @@ class Project(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
+    version: int = 1  # bumped on every settings change; examples record the version they were checked under
+    recheck_cursor: int | None = None  # re-check after a settings change: examples up to this id are done
 
 
 class Membership(SQLModel, table=True):
@@ -110,6 +111,7 @@ class Example(SQLModel, table=True):
     reviewed_by: int | None = Field(default=None, foreign_key="user_account.id")
     reviewed_at: datetime | None = None
     work_seconds: int | None = None  # time from opening the form to the first save
+    checked_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # Project.version of its cached counts and codes
 
 
 class Annotation(SQLModel, table=True):
@@ -129,7 +131,7 @@ class Annotation(SQLModel, table=True):
 class Comment(SQLModel, table=True):
     __tablename__ = "comment"
     id: int | None = Field(default=None, primary_key=True)
-    example_id: int = Field(index=True)  # no foreign key: the thread outlives a deleted example
+    example_id: int = Field(foreign_key="example.id", index=True, ondelete="CASCADE")  # deleted with its example
     user_id: int = Field(foreign_key="user_account.id")
     action: str = Field(default="comment", max_length=20)  # comment | submit | approve | request_changes | reject
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -238,7 +240,7 @@ class ExampleRevision(SQLModel, table=True):
     __tablename__ = "example_revision"
     __table_args__ = (UniqueConstraint("example_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
-    example_id: int = Field(index=True)  # no foreign key: history outlives a deleted example
+    example_id: int = Field(foreign_key="example.id", index=True, ondelete="CASCADE")  # deleted with its example
     version: int
     user_id: int | None = Field(default=None, foreign_key="user_account.id")
     at: datetime = Field(default_factory=utcnow)
@@ -259,3 +261,16 @@ class ExportSnapshot(SQLModel, table=True):
     complete: bool = False
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+def _ids_never_reused() -> None:
+    """SQLite hands the id of a deleted newest row to the next insert unless the table is
+    AUTOINCREMENT; then rows that still name that id (history, comments, links) would attach to a
+    stranger. Every table with an integer surrogate id is AUTOINCREMENT (PostgreSQL sequences never
+    reuse an id)."""
+    for table in metadata.tables.values():
+        if "id" in table.c and table.c.id.primary_key:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_ids_never_reused()

@@ -26,6 +26,9 @@ async def read_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class SignInRequired(Exception):
     """No signed-in user: HTML pages redirect to /login, the API answers 401."""
 
@@ -34,8 +37,28 @@ class SignInRequired(Exception):
 # lookup, and running them on the event loop saves a thread-pool hop each on every request
 # (the live panel is called on every pause in typing). Route handlers stay plain `def`.
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """A session for this request; one that may write (an unsafe method not marked `read_only`, or a
+    GET marked `writes`) begins its transaction with the write lock on SQLite (see app.storage.db)."""
+    endpoint = request.scope.get("endpoint")
+    if request.method in SAFE_METHODS:
+        writes = getattr(endpoint, "writes", False)
+    else:
+        writes = not getattr(endpoint, "read_only", False)
+    engine = request.app.state.write_engine if writes else request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def writes(endpoint):
+    """Mark a GET handler that writes (handing out work with a lease): it queues for the write lock."""
+    endpoint.writes = True
+    return endpoint
+
+
+def read_only(endpoint):
+    """Mark a POST handler that never writes (the live panel): its session does not queue for the write lock."""
+    endpoint.read_only = True
+    return endpoint
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -49,7 +72,9 @@ ModelsDep = Annotated[ModelTable, Depends(get_models)]
 
 
 async def current_user(request: Request, session: SessionDep) -> User:
-    return user_of_request(request, session)
+    user = user_of_request(request, session)
+    session.commit()  # end the read transaction: the handler's own begins in its worker thread
+    return user
 
 
 def user_of_request(request: Request, session: Session) -> User:
@@ -83,6 +108,7 @@ def project_for(action: str):
     async def dependency(project_id: int, user: UserDep, session: SessionDep) -> ProjectAccess:
         project = project_service.get_project(session, project_id)
         role = permissions.role_of(session, user, project)
+        session.commit()  # end the read transaction (see current_user); loaded objects stay loaded
         permissions.require(role, action, project)
         return ProjectAccess(project, user, role)
 

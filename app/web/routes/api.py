@@ -17,7 +17,7 @@ from app.services import examples as example_service
 from app.services import projects as project_service
 from app.services import review as review_service
 from app.storage.tables import Example, Project
-from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, project_for
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, read_only
 from app.web.routes.exports import download
 
 router = APIRouter(prefix="/api/v1")
@@ -93,9 +93,10 @@ def example(session: SessionDep, access: Viewable, example_id: int) -> dict[str,
 
 
 @router.post("/projects/{project_id}/lint")
+@read_only
 def lint(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
     ev = example_service.lint(session, access.project, ExampleValues(body.fields, body.output), models,
-                              profile=body.profile)
+                              profile=body.profile, user=access.user, role=access.role)
     return _evaluation(ev)
 
 
@@ -122,12 +123,13 @@ def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_
 class ReviewIn(BaseModel):
     action: str
     comment: str = ""
+    version: int  # the version the reviewer looked at: a decision about another version is refused (409)
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/review")
 def review(session: SessionDep, access: Reviewable, example_id: int, body: ReviewIn) -> dict[str, Any]:
     decision = review_service.decide(session, access.project, access.user, access.role, example_id, body.action,
-                                     body.comment)
+                                     body.comment, body.version)
     return _example(decision.example)
 
 

@@ -17,7 +17,7 @@ from app.services import review as review_service
 from app.services.errors import Invalid, Stale
 from app.services.permissions import allows, may_edit_example
 from app.storage.tables import Example
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, read_only
 from app.web.forms import example_values, int_or_none
 from app.web.templating import go, is_htmx, render
 
@@ -70,18 +70,21 @@ def _editor(request: Request, session, access: ProjectAccess, values: ExampleVal
 @router.get("/projects/{project_id}/examples/new")
 def new_page(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep) -> Response:
     values = ExampleValues(fields={}, output=None)
-    return _editor(request, session, access, values, example_service.lint(session, access.project, values, models))
+    return _editor(request, session, access, values, example_service.lint(session, access.project, values, models,
+                                                                                user=access.user, role=access.role))
 
 
 @router.get("/projects/{project_id}/examples/{example_id}")
 def edit_page(request: Request, session: SessionDep, access: Viewable, models: ModelsDep, example_id: int) -> Response:
     example = example_service.visible_example(session, access.project, access.user, access.role, example_id)
     values = example_service.values_of(example)
-    evaluation = example_service.lint(session, access.project, values, models, example_id)
+    evaluation = example_service.lint(session, access.project, values, models, example_id, user=access.user,
+                                      role=access.role)
     return _editor(request, session, access, values, evaluation, example=example)
 
 
 @router.post("/projects/{project_id}/lint")
+@read_only
 def lint(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep) -> Response:
     """The live panel: called (debounced) while the user types; no write, one indexed lookup."""
     project = access.project
@@ -89,7 +92,8 @@ def lint(request: Request, session: SessionDep, access: Annotatable, models: Mod
     profile = str(form.get("profile", "")) or None
     if profile not in PROFILES or project.kind not in PROFILES[profile].kinds:
         profile = None
-    evaluation = example_service.lint(session, project, values, models, int_or_none(form.get("example_id")), profile)
+    evaluation = example_service.lint(session, project, values, models, int_or_none(form.get("example_id")), profile,
+                                      user=access.user, role=access.role)
     return _editor(request, session, access, values, evaluation, block="panel")
 
 
@@ -104,7 +108,8 @@ def _save(request: Request, session, access: ProjectAccess, models, form, exampl
                      role=access.role, work_seconds=int(time.time()) - opened if opened else None)
     except Invalid as exc:
         session.rollback()
-        evaluation = exc.evaluation or example_service.lint(session, project, values, models, example_id)
+        evaluation = exc.evaluation or example_service.lint(session, project, values, models, example_id,
+                                                            user=access.user, role=access.role)
         current = example_service.get_example(session, project, example_id) if example_id else None
         return _editor(request, session, access, values, evaluation, example=current, errors=exc.errors,
                        status_code=422, block="editor" if is_htmx(request) else None)

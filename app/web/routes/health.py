@@ -2,12 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.services import health as health_service
+from app.services import recheck as recheck_service
 from app.services import resolve as resolve_service
 from app.services.projects import settings_of
+from app.web.background import recheck_later
 from app.web.charts import class_bars, histogram_bars
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
 from app.web.forms import int_or_none, ints
@@ -49,6 +51,7 @@ def health_json(session: SessionDep, access: ViewAll, models: ModelsDep) -> dict
         "near_duplicate_groups": report.near_groups,
         "near_duplicates": [[e.id for e in g.examples] for g in report.near_duplicates],
         "stale": report.stats.needs_rebuild,
+        "rechecking": report.rechecking,
         "example_codes": {code: n for code, _, n in report.example_codes},
     }
 
@@ -61,6 +64,8 @@ def keep_one(session: SessionDep, access: Deleting, models: ModelsDep, form: For
 
 
 @router.post("/projects/{project_id}/health/rebuild")
-def rebuild(session: SessionDep, access: Configurable, models: ModelsDep) -> Response:
-    health_service.rebuild(session, access.project, models)
+def rebuild(request: Request, session: SessionDep, access: Configurable, background: BackgroundTasks) -> Response:
+    """Recompute every example's checks and the aggregates (in batches, after the response)."""
+    recheck_service.recompute(session, access.project, access.role)
+    recheck_later(background, request, access.project.id)
     return RedirectResponse(f"/projects/{access.project.id}/health", status_code=303)

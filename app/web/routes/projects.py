@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.core.presets import PRESETS
@@ -14,6 +14,7 @@ from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.storage.tables import Project
+from app.web.background import recheck_later
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, user_of_request
 from app.web.forms import settings_form
 from app.web.templating import render
@@ -71,7 +72,7 @@ def settings_page(request: Request, access: Configurable, models: ModelsDep) -> 
 
 @router.post("/projects/{project_id}/settings")
 def save_settings(request: Request, session: SessionDep, form: FormDep, models: ModelsDep,
-                  access: Configurable) -> Response:
+                  access: Configurable, background: BackgroundTasks) -> Response:
     project = access.project
     try:
         project_service.update_settings(session, project, access.user, settings_form(form), models)
@@ -79,4 +80,5 @@ def save_settings(request: Request, session: SessionDep, form: FormDep, models: 
         session.rollback()
         session.refresh(project)
         return render(request, "projects/settings.html", _settings_context(project, models, exc.errors), status_code=422)
+    recheck_later(background, request, project.id)
     return render(request, "projects/settings.html", _settings_context(project, models, saved=True))

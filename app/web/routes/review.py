@@ -13,9 +13,8 @@ from app.services import items as items_service
 from app.services import queue as queue_service
 from app.services import review as review_service
 from app.services.errors import Invalid
-from app.services.examples import get_example
 from app.services.projects import settings_of
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, writes
 from app.web.forms import int_or_none, ints
 from app.web.templating import go, render
 
@@ -30,6 +29,7 @@ ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 
 @router.get("/projects/{project_id}/next")
+@writes
 def next_example(request: Request, session: SessionDep, access: Annotatable, saved: int | None = None,
                  mode: str = "") -> Response:
     """Hand out the next piece of work: review mode for reviewers, else the annotation queue."""
@@ -55,7 +55,8 @@ def submit(request: Request, session: SessionDep, access: Annotatable, models: M
 @router.post("/projects/{project_id}/examples/{example_id}/review")
 def decide(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: int) -> Response:
     action, body = str(form.get("action", "")), str(form.get("body", ""))
-    review_service.decide(session, access.project, access.user, access.role, example_id, action, body)
+    review_service.decide(session, access.project, access.user, access.role, example_id, action, body,
+                          int_or_none(form.get("version")))
     return go(request, f"/projects/{access.project.id}/next?mode=review&saved={example_id}")
 
 
@@ -91,7 +92,7 @@ def bulk(request: Request, session: SessionDep, access: Viewable, form: FormDep)
 
 @router.get("/projects/{project_id}/examples/{example_id}/annotate")
 def annotate_page(request: Request, session: SessionDep, access: Annotatable, example_id: int) -> Response:
-    example = get_example(session, access.project, example_id)
+    example = agreement_service.labelling_example(session, access.project, access.user, access.role, example_id)
     return render(request, "review/annotate.html", {"project": access.project, "access": access, "example": example,
                                                      "settings": settings_of(access.project), "errors": {}})
 

@@ -1,0 +1,27 @@
+"""Work that runs after the response: re-checks after a settings change, and resuming them at start-up."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import BackgroundTasks, FastAPI, Request
+
+from app.services import recheck
+from app.storage.db import session_scope
+
+
+def _sessions(app: FastAPI):
+    return lambda: session_scope(app.state.engine)
+
+
+def recheck_later(tasks: BackgroundTasks, request: Request, project_id: int) -> None:
+    """Run the project's re-check in batches once the response is sent."""
+    tasks.add_task(recheck.run, _sessions(request.app), project_id, request.app.state.models)
+
+
+def resume_rechecks(app: FastAPI) -> threading.Thread:
+    """Finish, in a background thread, the re-checks a stopped server left half-done."""
+    thread = threading.Thread(target=recheck.resume_all, args=(_sessions(app), app.state.models),
+                              name="tunelab-recheck", daemon=True)
+    thread.start()
+    return thread
