@@ -26,7 +26,7 @@ def test_submit_approve_and_export_only_approved(team: Team):
     for example in (first, second):
         assert team.annotator.post(f"/projects/{p}/examples/{example}/submit").status_code == 303
     assert status_of(team, first) == "submitted"
-    assert team.reviewer.post(f"/projects/{p}/examples/{first}/review", {"action": "approve"}).status_code == 303
+    assert team.reviewer.post(f"/projects/{p}/examples/{first}/review", {"action": "approve", "version": 1}).status_code == 303
     assert status_of(team, first) == "approved"
     exported = team.owner.get(f"/projects/{p}/export.jsonl").text
     assert exported == '{"prompt": "good one ->", "completion": " positive"}\n'
@@ -38,10 +38,10 @@ def test_request_changes_needs_a_comment_that_the_author_then_sees(team: Team):
     p = team.project
     example = write(team.annotator, p, "needs work")
     team.annotator.post(f"/projects/{p}/examples/{example}/submit")
-    empty = team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "request_changes", "body": " "})
+    empty = team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "request_changes", "body": " ", "version": 1})
     assert empty.status_code == 422 and status_of(team, example) == "submitted"
     sent = team.reviewer.post(f"/projects/{p}/examples/{example}/review",
-                              {"action": "request_changes", "body": "Say which phone."})
+                              {"action": "request_changes", "body": "Say which phone.", "version": 1})
     assert sent.status_code == 303 and status_of(team, example) == "changes_requested"
     nxt = team.annotator.get(f"/projects/{p}/next")
     assert nxt.headers["location"].startswith(f"/projects/{p}/examples/{example}")
@@ -59,7 +59,7 @@ def test_reviewer_cannot_review_own_example_and_gets_others_next(team: Team):
     team.reviewer.post(f"/projects/{p}/examples/{own}/submit")
     theirs = write(team.annotator, p, "annotator's")
     team.annotator.post(f"/projects/{p}/examples/{theirs}/submit")
-    assert team.reviewer.post(f"/projects/{p}/examples/{own}/review", {"action": "approve"}).status_code == 403
+    assert team.reviewer.post(f"/projects/{p}/examples/{own}/review", {"action": "approve", "version": 1}).status_code == 403
     assert team.reviewer.get(f"/projects/{p}/next?mode=review").headers["location"].startswith(
         f"/projects/{p}/examples/{theirs}")
 
@@ -68,9 +68,9 @@ def test_editing_an_approved_example_sends_it_back_to_review(team: Team):
     p = team.project
     example = write(team.annotator, p, "approved text")
     team.annotator.post(f"/projects/{p}/examples/{example}/submit")
-    team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "approve"})
+    team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "approve", "version": 1})
     edited = team.reviewer.post(f"/projects/{p}/examples/{example}", {"f.text": "approved text, edited",
-                                                                      "output": "positive", "after": "stay"}, htmx=True)
+                                                                      "output": "positive", "version": "1", "after": "stay"}, htmx=True)
     assert edited.status_code == 204 and status_of(team, example) == "submitted"
 
 
@@ -121,7 +121,7 @@ def test_dashboard_counts_states_and_members(team: Team):
     p = team.project
     example = write(team.annotator, p, "counted")
     team.annotator.post(f"/projects/{p}/examples/{example}/submit")
-    team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "reject", "body": "off topic"})
+    team.reviewer.post(f"/projects/{p}/examples/{example}/review", {"action": "reject", "body": "off topic", "version": 1})
     board = team.owner.client.get(f"/api/v1/projects/{p}/team").json()
     assert board["states"]["rejected"] == 1 and board["total"] == 1
     anna = next(m for m in board["members"] if m["name"] == "anna")
