@@ -59,6 +59,9 @@ def upgrade() -> None:
     with op.batch_alter_table("project") as batch:
         batch.add_column(sa.Column("recheck_cursor", sa.Integer(), nullable=True))
     op.execute("UPDATE example SET checked_version = (SELECT version FROM project WHERE project.id = example.project_id)")
+    # Projects whose aggregates were never built (a visit to the health page used to build them) get
+    # a re-check queued: the server runs it at start-up.
+    op.execute("UPDATE project SET recheck_cursor = 0 WHERE id NOT IN (SELECT project_id FROM dataset_stats)")
 
 
 def downgrade() -> None:
