@@ -46,6 +46,8 @@ def test_upgrade_drops_the_history_of_dead_examples_and_keeps_the_living(empty_d
             assert conn.execute(text("SELECT checked_version FROM example WHERE id = 7")).scalar_one() == 3
             # the project had no aggregates yet: a re-check is queued to build them
             assert conn.execute(text("SELECT recheck_cursor FROM project")).scalar_one() == 0
+            if conn.dialect.name != "sqlite":
+                return  # PostgreSQL's sequences never hand an id out twice (the rows above set ids by hand)
             conn.execute(text("DELETE FROM example WHERE id = 7"))
             conn.execute(text(EXAMPLE.format(id="").replace("(id, ", "(").replace("VALUES (, ", "VALUES (")))
             assert conn.execute(text("SELECT max(id) FROM example")).scalar_one() > 7
