@@ -4,6 +4,8 @@
   example's id to the next insert, which then showed the deleted example's history and comments).
 - Revisions and comments get a foreign key to their example, ON DELETE CASCADE; rows that belong
   to no example, or to an earlier life of a reused id, are removed first.
+- Text stored before input was validated may hold lone surrogates (a JSON "\\ud800" escape), which
+  no page can encode: each becomes U+FFFD.
 - `example.checked_version` (the project settings version its cached counts were computed under) and
   `project.recheck_cursor` (how far a re-check after a settings change has got), so a re-check runs
   in short batches and resumes after a crash.
@@ -12,6 +14,8 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 08:50:00
 """
+
+import json
 
 from alembic import op
 import sqlalchemy as sa
@@ -42,7 +46,39 @@ def _drop_history_of_other_lives() -> None:
         op.execute(f"DELETE FROM {table} WHERE example_id NOT IN (SELECT id FROM example)")
 
 
+JSON_COLUMNS = {"example": ("fields", "output"), "example_revision": ("before", "after"), "annotation": ("output",)}
+
+
+def _mend(value):
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_mend(v) for v in value]
+    if isinstance(value, dict):
+        return {_mend(k): _mend(v) for k, v in value.items()}
+    return value
+
+
+def _mend_lone_surrogates() -> None:
+    bind = op.get_bind()
+    for table, columns in JSON_COLUMNS.items():
+        if bind.dialect.name == "sqlite":
+            found = " OR ".join(f"instr(lower({c}), '\\ud') > 0" for c in columns)
+        else:
+            found = " OR ".join(f"position('\\ud' in lower(CAST({c} AS TEXT))) > 0" for c in columns)
+        rows = bind.execute(sa.text(f"SELECT id, {', '.join(f'CAST({c} AS TEXT)' for c in columns)} FROM {table} "
+                                    f"WHERE {found}")).all()
+        for row_id, *texts in rows:
+            values = {c: json.loads(t) if t is not None else None for c, t in zip(columns, texts)}
+            if _mend(values) != values:
+                mended = {c: json.dumps(_mend(v)) if v is not None else None for c, v in values.items()}
+                cast = "CAST(:{0} AS JSON)" if bind.dialect.name == "postgresql" else ":{0}"
+                sets = ", ".join(f"{c} = {cast.format(c)}" for c in columns)
+                bind.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"), {"id": row_id, **mended})
+
+
 def upgrade() -> None:
+    _mend_lone_surrogates()
     _drop_history_of_other_lives()
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:

@@ -3,6 +3,7 @@ history and comments go, the live one keeps its own, no row is lost, and ids are
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from alembic import command
@@ -32,6 +33,7 @@ def test_upgrade_drops_the_history_of_dead_examples_and_keeps_the_living(empty_d
                               "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
                               "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 3)"))
             conn.execute(text(EXAMPLE.format(id=7)))  # the second life of id 7
+            conn.execute(text(EXAMPLE.format(id=8).replace("'{}', NULL", "'{\"text\": \"a\\ud800b\"}', NULL")))
             # the first life of 7: created, commented, deleted; then the id was handed out again
             conn.execute(text(REVISION.format(e=7, v=1, at="2026-11-29 09:00:00", after="'{\"fields\": \"dead\"}'")))
             conn.execute(text(COMMENT.format(e=7, body="about the dead one", at="2026-11-29 09:30:00")))
@@ -44,6 +46,8 @@ def test_upgrade_drops_the_history_of_dead_examples_and_keeps_the_living(empty_d
             assert conn.execute(text("SELECT body FROM comment")).scalars().all() == ["about the living one"]
             assert conn.execute(text("SELECT count(*) FROM example_revision")).scalar_one() == 0
             assert conn.execute(text("SELECT checked_version FROM example WHERE id = 7")).scalar_one() == 3
+            # a lone surrogate stored before input was validated can be shown again
+            assert json.loads(conn.execute(text("SELECT CAST(fields AS TEXT) FROM example WHERE id = 8")).scalar_one()) == {"text": "a\ufffdb"}
             # the project had no aggregates yet: a re-check is queued to build them
             assert conn.execute(text("SELECT recheck_cursor FROM project")).scalar_one() == 0
             if conn.dialect.name != "sqlite":
