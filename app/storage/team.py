@@ -48,8 +48,10 @@ def annotation_count(session: Session, example_id: int) -> int:
 def claim(session: Session, candidates, user_id: int, now: datetime, until: datetime) -> int | None:
     """Lease the first free example of `candidates` (a select of ids) to `user_id`, atomically.
 
-    The UPDATE re-checks that the row is still free, so two people pressing "next" at the same
-    moment never get the same example: the loser's UPDATE matches no row and it tries the next.
+    The UPDATE re-checks that the row is still free and still a candidate (still submitted, still
+    waiting for a label, …), so two people pressing "next" at the same moment never get the same
+    example, and nobody gets one decided meanwhile: the loser's UPDATE matches no row and it tries
+    the next.
     """
     free = or_(Example.lease_until.is_(None), Example.lease_until < now, Example.lease_user_id == user_id)
     for _ in range(20):
@@ -57,7 +59,7 @@ def claim(session: Session, candidates, user_id: int, now: datetime, until: date
         if example_id is None:
             return None
         result = session.execute(
-            update(Example).where(and_(Example.id == example_id, free))
+            update(Example).where(and_(Example.id == example_id, free, candidates.whereclause))
             .values(lease_user_id=user_id, lease_until=until)
         )
         if result.rowcount == 1:
