@@ -81,6 +81,7 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     expected: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
+    expected_samples: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # every request sent, answered or not
     requests: int = 0
 
@@ -100,6 +101,12 @@ class Ledger:
     contents: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     markers: dict[str, int] = field(default_factory=dict)  # unique marker of each acknowledged save -> id
     unknown_creates: int = 0  # saves whose answer never came (may or may not exist)
+
+
+def _message(body: str) -> str:
+    """The first error message of a page (class="error" / role="alert"), else the start of the body."""
+    found = re.search(r'(?:class="[^"]*error[^"]*"|role="alert")[^>]*>\s*([^<]{3,200})', body)
+    return found.group(1).strip() if found else body[:200]
 
 
 class Client:
@@ -128,6 +135,9 @@ class Client:
         self.stats.latencies.setdefault(endpoint, []).append((time.perf_counter() - sent) * 1000)
         if resp.status in EXPECTED:
             self.stats.expected[endpoint] = self.stats.expected.get(endpoint, 0) + 1
+            if len(self.stats.expected_samples) < 5:
+                self.stats.expected_samples.append(f"{endpoint}: {method} {path}: HTTP {resp.status}: "
+                                                   f"{_message(body)!r}")
         elif not 200 <= resp.status < 400:
             self.stats.error(endpoint, f"{method} {path}: HTTP {resp.status}: {body[:200]!r}")
         return resp.status, resp.headers.get("location", ""), body
@@ -396,6 +406,8 @@ def run_engine(engine: str, args, runner) -> dict:
     errors = sum(stats.errors.values())
     for sample in stats.samples:
         log(f"  error sample: {sample}")
+    for sample in stats.expected_samples:
+        log(f"  expected 409/422 sample: {sample}")
     recon = reconcile(ledger, rows)
     health = endpoints.pop("healthz", {"p50_ms": 0.0, "p99_ms": 0.0})
     work = sum(n for k, n in stats.counts.items() if k != "healthz")

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -79,7 +80,7 @@ def make_team_data(base: str) -> dict:
     for example in ids[:3]:
         admin.post(f"/projects/{project}/examples/{example}/review", {"action": "approve"})
     admin.post(f"/projects/{project}/examples/{ids[3]}/comments", {"body": "Is this really negative?"})
-    return {"project": project, "texts": texts}
+    return {"project": project, "texts": texts, "anna": anna}
 
 
 @SQLITE_ONLY
@@ -118,6 +119,37 @@ def test_a_backup_taken_while_the_server_runs_restores_every_row(live_server, da
         assert page.status_code == 200
         for text in data["texts"]:
             assert text in page.text
+
+
+@SQLITE_ONLY
+def test_a_backup_taken_while_annotators_keep_saving_is_a_consistent_snapshot(live_server, database_url, tmp_path):
+    data = make_team_data(live_server)
+    anna, project = data["anna"], data["project"]
+    stop, saved, failures = threading.Event(), [], []
+
+    def keep_saving() -> None:
+        while not stop.is_set() or len(saved) < 5:
+            response = anna.http.post(f"/projects/{project}/examples", data={
+                "csrftoken": anna.token, "f.text": f"written during the backup {len(saved)}", "output": "positive"})
+            (saved if response.status_code == 303 else failures).append(response.status_code)
+
+    writer = threading.Thread(target=keep_saving)
+    writer.start()
+    try:
+        result = run_backup(database_url, str(tmp_path / "copy.db"))
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert failures == [], "the backup never makes a save fail"
+
+    original, copy = table_rows(sqlite_file(database_url)), table_rows(tmp_path / "copy.db")
+    assert 12 <= len(copy["example"]) <= len(original["example"]) == 12 + len(saved)
+    assert copy["example"] == original["example"][: len(copy["example"])], "the copy holds whole, unchanged rows"
+    with sqlite3.connect(tmp_path / "copy.db") as conn:  # the counters agree with the rows: one snapshot
+        counted = conn.execute("SELECT sum(n) FROM state_count WHERE project_id = ?", (project,)).fetchone()[0]
+        rows = conn.execute("SELECT count(*) FROM example WHERE project_id = ?", (project,)).fetchone()[0]
+    assert counted == rows
 
 
 @SQLITE_ONLY
