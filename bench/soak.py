@@ -101,6 +101,7 @@ class Ledger:
     contents: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     markers: dict[str, int] = field(default_factory=dict)  # unique marker of each acknowledged save -> id
     unknown_creates: int = 0  # saves whose answer never came (may or may not exist)
+    handed_out: dict[str, list[int]] = field(default_factory=dict)  # example id -> reviewers "next" gave it to
 
 
 def _message(body: str) -> str:
@@ -217,7 +218,7 @@ async def annotator(i: int, me: Client, project: int, end: float, ledger: Ledger
         await asyncio.sleep(rng.uniform(0.2, 0.5))
 
 
-async def reviewer(me: Client, project: int, end: float) -> None:
+async def reviewer(r: int, me: Client, project: int, end: float, ledger: Ledger) -> None:
     p = f"/projects/{project}"
     while time.monotonic() < end and me.stats.budget_left():
         got = await me.call("review_next", "GET", f"{p}/next?mode=review")
@@ -226,6 +227,7 @@ async def reviewer(me: Client, project: int, end: float) -> None:
             await asyncio.sleep(0.5)
             continue
         example = found.group(1)
+        ledger.handed_out.setdefault(example, []).append(r)
         page = await me.call("review_page", "GET", f"{p}/examples/{example}?mode=review")
         version = VERSION_RE.search(page[2]) if page and page[0] == 200 else None
         form = {"action": "approve", **({"version": version.group(1)} if version else {})}
@@ -282,7 +284,7 @@ async def run_load(base: str, args) -> tuple[Stats, Ledger, list[int], float, in
     started = time.monotonic()
     end = started + args.seconds
     tasks = [*(annotator(i, c, project, end, ledger) for i, c in enumerate(annotators)),
-             *(reviewer(c, project, end) for c in reviewers),
+             *(reviewer(r, c, project, end, ledger) for r, c in enumerate(reviewers)),
              owner_exports(owner, project, end, args.export_every, export_lines), baseline(probe, end)]
     try:
         gathered = asyncio.gather(*tasks)
@@ -323,10 +325,14 @@ def reconcile(ledger: Ledger, rows: list[tuple[int, str, str | None]]) -> dict:
         seen[marker] = seen.get(marker, 0) + 1
     duplicated = sum(n - 1 for n in seen.values() if n > 1)
     unacknowledged = len([i for i in by_id if i not in ledger.contents])
+    twice = [hands for hands in ledger.handed_out.values() if len(hands) > 1]
     ok = not lost and not mismatched and not duplicated and unacknowledged <= ledger.unknown_creates
     return {"acknowledged_saves": len(ledger.contents), "rows_in_db": len(rows), "lost": len(lost),
             "mismatched": len(mismatched), "duplicated": duplicated, "unacknowledged": unacknowledged,
-            "saves_without_answer": ledger.unknown_creates, "ok": ok}
+            "saves_without_answer": ledger.unknown_creates, "ok": ok,
+            # the review queue handing one example out again (to another reviewer, or the same one)
+            "review_handed_out_again": {"to_another_reviewer": sum(len(set(h)) > 1 for h in twice),
+                                        "to_the_same_reviewer": sum(len(set(h)) < len(h) for h in twice)}}
 
 
 def start_server(tmp: Path, url: str, workers: int, max_concurrent: int | None) -> subprocess.Popen:
