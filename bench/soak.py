@@ -1,10 +1,9 @@
 """Soak: a whole team working at once over HTTP against a real uvicorn, then every acknowledged save checked.
 
-Setup per engine: a fresh database (SQLite: a file in a temp dir; PostgreSQL: a database this script creates
-on 127.0.0.1:5432 as user postgres and drops afterwards), `alembic upgrade head`, uvicorn on 127.0.0.1 (SQLite:
-1 worker; PostgreSQL: --workers, default 3, sharing one secret key). Through HTTP: the first admin (/setup, the
-owner), --annotators + --reviewers accounts (/admin/users), one `sentiment` project and its members.
-Everyone signs in with the login form and its CSRF token (4 at a time: argon2 is CPU-heavy).
+Setup per engine: a fresh database (SQLite: a temp file; PostgreSQL: a database created on 127.0.0.1:5432 as
+user postgres, dropped afterwards), `alembic upgrade head`, uvicorn on 127.0.0.1 (SQLite: 1 worker; PostgreSQL:
+--workers, default 3, one secret key). Through HTTP: the first admin (/setup, the owner), the accounts
+(/admin/users), one `sentiment` project and its members; everyone signs in with the form and its CSRF token.
 
 Load for --seconds, every client with its own cookie jar, redirects not followed:
 - annotator: GET /projects/{p}/next (303) -> GET the form it names -> live lint while typing: 3-5
@@ -22,10 +21,10 @@ plus timeouts (10 s) and connection errors; 409/422 are counted apart (`expected
 request after --seconds or --max-requests, and the whole load is cancelled 60 s after --seconds.
 
 Reconciliation, in the database itself after the load: every acknowledged save (the ID of its 303) is
-present with exactly the text and label sent last for it (an edit whose answer was lost may have landed
-or not: either content passes), each save's unique marker appears once (no duplicates), and rows that
-no acknowledged save explains are counted (`unacknowledged`). ok = 0 lost, 0 mismatched, 0 duplicated,
-0 unacknowledged.
+present with exactly the text and label sent last for it (an edit whose answer was lost may hold either
+content), each save's unique marker appears once (no duplicates), and rows no acknowledged save explains
+are counted (`unacknowledged`). ok = 0 lost, 0 mismatched, 0 duplicated, and no more unacknowledged rows
+than saves whose answer never came. Also counted: review "next" handing one example out again.
 
 Output: ONE JSON line on stdout: per engine rps, p50/p99 per endpoint, errors, reconciliation, the healthz
 baseline and the server's traceback count; met = 0 errors and ok reconciliation on every engine and
@@ -54,6 +53,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,18 +78,18 @@ WORDS = ("love hate this that new phone film game day night service team update 
 class Stats:
     max_requests: int
     latencies: dict[str, list[float]] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
-    expected: dict[str, int] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)  # per endpoint: every request sent, answered or not
+    errors: Counter = field(default_factory=Counter)
+    expected: Counter = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
     expected_samples: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)  # every request sent, answered or not
     requests: int = 0
 
     def budget_left(self) -> bool:
         return self.requests < self.max_requests
 
     def error(self, endpoint: str, what: str) -> None:
-        self.errors[endpoint] = self.errors.get(endpoint, 0) + 1
+        self.errors[endpoint] += 1
         if len(self.samples) < 20:
             self.samples.append(f"{endpoint}: {what}")
 
@@ -99,7 +99,6 @@ class Ledger:
     """What the server acknowledged: example id -> the contents it may hold (one, unless an edit's answer was lost)."""
 
     contents: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
-    markers: dict[str, int] = field(default_factory=dict)  # unique marker of each acknowledged save -> id
     unknown_creates: int = 0  # saves whose answer never came (may or may not exist)
     handed_out: dict[str, list[int]] = field(default_factory=dict)  # example id -> reviewers "next" gave it to
 
@@ -124,7 +123,7 @@ class Client:
         headers = {"HX-Request": "true", "x-csrftoken": self.token} if htmx else {}
         data = None if form is None else {**form, "csrftoken": self.token}
         self.stats.requests += 1
-        self.stats.counts[endpoint] = self.stats.counts.get(endpoint, 0) + 1
+        self.stats.counts[endpoint] += 1
         sent = time.perf_counter()
         try:
             async with self.http.request(method, self.base + path, data=data, headers=headers,
@@ -135,7 +134,7 @@ class Client:
             return None
         self.stats.latencies.setdefault(endpoint, []).append((time.perf_counter() - sent) * 1000)
         if resp.status in EXPECTED:
-            self.stats.expected[endpoint] = self.stats.expected.get(endpoint, 0) + 1
+            self.stats.expected[endpoint] += 1
             if len(self.stats.expected_samples) < 5:
                 self.stats.expected_samples.append(f"{endpoint}: {method} {path}: HTTP {resp.status}: "
                                                    f"{_message(body)!r}")
@@ -144,16 +143,14 @@ class Client:
         return resp.status, resp.headers.get("location", ""), body
 
     async def sign_in(self, username: str, first: bool = False) -> None:
+        """The login form (or, for the first admin, /setup) with the CSRF token of its page."""
         page = "/setup" if first else "/login"
         async with self.http.get(self.base + page, allow_redirects=False) as resp:
-            match = TOKEN_RE.search(await resp.text())
-        if not match:
-            raise RuntimeError(f"GET {page}: status {resp.status}, no csrftoken in the page")
+            if not (match := TOKEN_RE.search(await resp.text())):
+                raise RuntimeError(f"GET {page}: status {resp.status}, no csrftoken in the page")
         self.token = match.group(1)
-        form = {"username": username, "password": PASSWORD}
-        if first:
-            form["password_again"] = PASSWORD
-        await self.setup_post(page, form)
+        await self.setup_post(page, {"username": username, "password": PASSWORD,
+                                     **({"password_again": PASSWORD} if first else {})})
 
     async def setup_post(self, path: str, form: dict, expect: int = 303) -> str:
         """A set-up step (not measured): must answer `expect`."""
@@ -201,7 +198,7 @@ async def annotator(i: int, me: Client, project: int, end: float, ledger: Ledger
         if got[0] != 303 or not (saved := SAVED_RE.search(got[1])):
             continue
         example = int(saved.group(1))
-        ledger.contents[example], ledger.markers[marker] = {(text, label)}, example
+        ledger.contents[example] = {(text, label)}
         if rng.random() < 0.2:  # a second thought: edit the saved example, with the version the page shows
             page = await me.call("edit_page", "GET", f"{p}/examples/{example}")
             version = VERSION_RE.search(page[2]) if page and page[0] == 200 else None
@@ -234,20 +231,14 @@ async def reviewer(r: int, me: Client, project: int, end: float, ledger: Ledger)
         await me.call("approve", "POST", f"{p}/examples/{example}/review", form)
 
 
-async def owner_exports(me: Client, project: int, end: float, every: float, lines: list[int]) -> None:
+async def every(period: float, me: Client, endpoint: str, path: str, end: float, lines: list[int]) -> None:
+    """The owner's export (lines of each file kept) or the healthz baseline, once per `period` seconds."""
     while time.monotonic() < end and me.stats.budget_left():
         started = time.monotonic()
-        got = await me.call("export", "GET", f"/projects/{project}/export.jsonl")
+        got = await me.call(endpoint, "GET", path)
         if got and got[0] == 200:
             lines.append(got[2].count("\n"))
-        await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
-
-
-async def baseline(me: Client, end: float) -> None:
-    while time.monotonic() < end and me.stats.budget_left():
-        started = time.monotonic()
-        await me.call("healthz", "GET", "/healthz")
-        await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
+        await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))
 
 
 # --- one engine --------------------------------------------------------------------------------------
@@ -262,7 +253,7 @@ async def set_up_team(base: str, args, stats: Stats) -> tuple[int, Client, list[
     for name, role in names:
         await owner.setup_post("/admin/users", {"username": name, "password": PASSWORD}, expect=200)
         await owner.setup_post(f"/projects/{project}/members", {"username": name, "role": role})
-    gate = asyncio.Semaphore(4)
+    gate = asyncio.Semaphore(4)  # argon2 is CPU-heavy: a few sign-ins at a time
 
     async def signed_in(name: str) -> Client:
         client = Client(base, stats)
@@ -285,7 +276,8 @@ async def run_load(base: str, args) -> tuple[Stats, Ledger, list[int], float, in
     end = started + args.seconds
     tasks = [*(annotator(i, c, project, end, ledger) for i, c in enumerate(annotators)),
              *(reviewer(r, c, project, end, ledger) for r, c in enumerate(reviewers)),
-             owner_exports(owner, project, end, args.export_every, export_lines), baseline(probe, end)]
+             every(args.export_every, owner, "export", f"/projects/{project}/export.jsonl", end, export_lines),
+             every(0.1, probe, "healthz", "/healthz", end, [])]
     try:
         gathered = asyncio.gather(*tasks)
         gathered.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved" on Ctrl+C
@@ -308,21 +300,14 @@ def fetch_rows(url: str, project: int) -> list[tuple[int, str, str | None]]:
 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
             raw = conn.execute(query.format("%s"), (project,)).fetchall()
-    rows = []
-    for example_id, fields, label in raw:
-        fields = json.loads(fields) if isinstance(fields, str) else fields
-        rows.append((int(example_id), fields.get("text", ""), label))
-    return rows
+    return [(int(i), (json.loads(f) if isinstance(f, str) else f).get("text", ""), label) for i, f, label in raw]
 
 
 def reconcile(ledger: Ledger, rows: list[tuple[int, str, str | None]]) -> dict:
     by_id = {example_id: (text, label) for example_id, text, label in rows}
     lost = [i for i in ledger.contents if i not in by_id]
     mismatched = [i for i, allowed in ledger.contents.items() if i in by_id and by_id[i] not in allowed]
-    seen: dict[str, int] = {}
-    for _, text, _ in rows:
-        marker = text.split("]", 1)[0] + "]"
-        seen[marker] = seen.get(marker, 0) + 1
+    seen = Counter(text.split("]", 1)[0] for _, text, _ in rows)  # each save's unique "[soak aNNN nNNNNN]"
     duplicated = sum(n - 1 for n in seen.values() if n > 1)
     unacknowledged = len([i for i in by_id if i not in ledger.contents])
     twice = [hands for hands in ledger.handed_out.values() if len(hands) > 1]
@@ -364,22 +349,16 @@ def start_server(tmp: Path, url: str, workers: int, max_concurrent: int | None) 
         time.sleep(0.1)
 
 
-def create_postgres_database() -> str:
+def postgres_database(create: bool) -> str:
+    """(Re)create, or drop, this run's database on 127.0.0.1:5432; returns its SQLAlchemy URL."""
     import psycopg
 
     name = f"tunelab_soak_{os.getpid()}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def summarise(stats: Stats) -> dict:
@@ -387,8 +366,8 @@ def summarise(stats: Stats) -> dict:
     for name in sorted(stats.counts):
         lat = sorted(stats.latencies.get(name, []))
         endpoints[name] = {"requests": stats.counts[name], "p50_ms": round(pct(lat, 50), 1),
-                           "p99_ms": round(pct(lat, 99), 1), "errors": stats.errors.get(name, 0),
-                           "expected_4xx": stats.expected.get(name, 0)}
+                           "p99_ms": round(pct(lat, 99), 1), "errors": stats.errors[name],
+                           "expected_4xx": stats.expected[name]}
     return endpoints
 
 
@@ -396,7 +375,7 @@ def run_engine(engine: str, args, runner) -> dict:
     tmp, proc, url = Path(tempfile.mkdtemp(prefix=f"tunelab-soak-{engine}-")), None, None
     workers = 1 if engine == "sqlite" else args.workers
     try:
-        url = f"sqlite:///{tmp / 'soak.db'}" if engine == "sqlite" else create_postgres_database()
+        url = f"sqlite:///{tmp / 'soak.db'}" if engine == "sqlite" else postgres_database(create=True)
         # PostgreSQL: each worker has its own pool; keep workers x requests-at-once under max_connections.
         proc = start_server(tmp, url, workers, None if engine == "sqlite" else args.max_concurrent)
         log(f"{engine}: server {proc.base} up with {workers} worker(s)")  # type: ignore[attr-defined]
@@ -407,19 +386,16 @@ def run_engine(engine: str, args, runner) -> dict:
         log_text = (tmp / "uvicorn.log").read_text(errors="replace") if (tmp / "uvicorn.log").exists() else ""
         shutil.rmtree(tmp, ignore_errors=True)
         if url and engine == "postgresql":
-            drop_postgres_database(url)
-    endpoints = summarise(stats)
-    errors = sum(stats.errors.values())
-    for sample in stats.samples:
-        log(f"  error sample: {sample}")
-    for sample in stats.expected_samples:
-        log(f"  expected 409/422 sample: {sample}")
+            postgres_database(create=False)
+    endpoints, errors = summarise(stats), sum(stats.errors.values())
+    for sample in stats.samples + stats.expected_samples:
+        log(f"  sample: {sample}")
     recon = reconcile(ledger, rows)
     health = endpoints.pop("healthz", {"p50_ms": 0.0, "p99_ms": 0.0})
     work = sum(n for k, n in stats.counts.items() if k != "healthz")
     log(f"{engine}: {work} requests in {elapsed:.1f} s, {errors} errors; reconciliation {recon}")
     return {"workers": workers, "requests": work, "rps": round(work / elapsed, 1), "errors": errors,
-            "expected_4xx": sum(v for k, v in stats.expected.items()), "endpoints": endpoints,
+            "expected_4xx": sum(stats.expected.values()), "endpoints": endpoints,
             "exports": len(export_lines), "last_export_lines": export_lines[-1] if export_lines else 0,
             "reconciliation": recon, "server_tracebacks": log_text.count("Traceback"),
             "baseline_healthz_p50_ms": health["p50_ms"], "baseline_healthz_p99_ms": health["p99_ms"]}
