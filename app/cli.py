@@ -26,7 +26,6 @@ from app.core.jsonl_check import CheckResult, check_file, write_json
 from app.core.rules.helpers import show
 from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.text import unescape_controls
-from app.storage import backup as backup_store
 from app.tokenizer_files import TokenizerFilesError, activate
 
 LEVEL_ORDER = ("error", "warning", "info")
@@ -124,6 +123,7 @@ def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def backup_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from app.config import DEV_SECRET, Settings
+    from app.storage import backup as backup_store  # SQLAlchemy only for this command, not for `check`
 
     # Only the URL is read here (as the app reads it); no secret key is needed to make a copy.
     url = Settings(dev_mode=True, secret_key=DEV_SECRET).database_url

@@ -398,7 +398,8 @@ def run_engine(engine: str, args, runner) -> dict:
             "expected_4xx": sum(stats.expected.values()), "endpoints": endpoints,
             "exports": len(export_lines), "last_export_lines": export_lines[-1] if export_lines else 0,
             "reconciliation": recon, "server_tracebacks": log_text.count("Traceback"),
-            "baseline_healthz_p50_ms": health["p50_ms"], "baseline_healthz_p99_ms": health["p99_ms"]}
+            "baseline_healthz_p50_ms": health["p50_ms"], "baseline_healthz_p99_ms": health["p99_ms"],
+            "loadavg_1m_after": round(os.getloadavg()[0], 1)}  # the machine's load: the client shares the CPUs
 
 
 def main() -> int:

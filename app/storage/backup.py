@@ -97,6 +97,10 @@ def backup_sqlite(source: Path, target: Path, *, force: bool = False) -> BackupR
         raise BackupError(f"the directory {target.parent} does not exist")
     if target.exists() and os.path.samefile(source, target):
         raise BackupError(f"{target} is the live database itself: choose another path")
+    leftovers = [p.name for p in (Path(f"{target}-wal"), Path(f"{target}-journal")) if p.exists()]
+    if leftovers:  # SQLite would replay them into the new copy when it is opened
+        raise BackupError(f"{', '.join(leftovers)} lies beside {target}: it looks like a database in use; "
+                          "choose another path (or remove those files if nothing uses it)")
     if target.exists() and not force:
         raise BackupError(f"{target} already exists: choose another path, or pass --force to replace it")
 

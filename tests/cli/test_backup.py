@@ -168,6 +168,14 @@ def test_an_existing_file_is_never_overwritten_without_force(database_url, tmp_p
     assert "integrity check ok" in capsys.readouterr().out
     assert table_rows(target).keys() == table_rows(sqlite_file(database_url)).keys()
 
+    # A file with a write-ahead log beside it is a database in use: SQLite would replay that log into
+    # the new copy, so even --force is refused.
+    Path(f"{target}-wal").write_bytes(b"frames of another database")
+    before = target.read_bytes()
+    assert cli.main(["backup", "--force", str(target)]) == 2
+    assert "precious.db-wal lies beside" in capsys.readouterr().err
+    assert target.read_bytes() == before
+
 
 @SQLITE_ONLY
 def test_a_missing_database_or_the_live_file_itself_is_refused(database_url, tmp_path, monkeypatch, capsys):
