@@ -5,16 +5,18 @@
 #   docker build -t tunelab .
 #   docker run -d --name tunelab -p 8000:8000 -v tunelab-data:/data \
 #       -e TUNELAB_SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" tunelab
+#   docker exec tunelab tunelab backup /data/backup-$(date +%F).db     # online SQLite backup
 #
-# TUNELAB_SECRET_KEY is REQUIRED at run time (the app refuses to start without it) and is not baked
-# into the image: pass it with -e / --env-file / your orchestrator's secrets, and keep the same value
-# across restarts (it signs the sign-in and CSRF cookies). For PostgreSQL, also pass
-# TUNELAB_DATABASE_URL=postgresql+psycopg://user:password@host:5432/dbname. Behind TLS, set
-# TUNELAB_COOKIE_SECURE=1. Migrations run at every start (`alembic upgrade head`), before uvicorn.
+# TUNELAB_SECRET_KEY is REQUIRED at run time (the entrypoint and the app refuse to start without it)
+# and is not baked into the image: pass it with -e / --env-file / your orchestrator's secrets, and keep
+# the same value across restarts (it signs the sign-in and CSRF cookies). For PostgreSQL, also pass
+# TUNELAB_DATABASE_URL=postgresql+psycopg://user:password@host:5432/dbname (and, to run several
+# workers, append `--workers 3` to the command). Behind TLS, set TUNELAB_COOKIE_SECURE=1.
+# Migrations run at every server start (docker/entrypoint.sh: `alembic upgrade head`, then uvicorn).
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- builder: Python packages, npm assets (htmx, tiktoken tables), offline tokenizer files -----------
+# --- build stage: Python packages, npm assets (htmx, tiktoken tables), offline tokenizer files -----
 FROM ${PYTHON_IMAGE} AS builder
 
 RUN apt-get update \
@@ -26,26 +28,35 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
 
-# Runtime dependencies only (the pinned list in pyproject.toml), in their own layer so that code
-# changes do not reinstall them. The app itself runs from /app (PYTHONPATH), not from site-packages:
-# it finds static/, templates/ and .cache/tiktoken next to its package.
+# Runtime dependencies only, exactly as pinned in pyproject.toml, in their own layer so that code
+# changes do not reinstall them.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
     && python -m venv /opt/venv \
     && /opt/venv/bin/pip install -r /tmp/requirements.txt
 
+# npm assets at the versions pinned in package-lock.json; htmx copied where the templates link it.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts \
     && mkdir -p static/vendor \
     && cp node_modules/htmx.org/dist/htmx.min.js \
         "static/vendor/htmx-$(node -p "require('./package.json').dependencies['htmx.org']").min.js"
 
-# Builds .cache/tiktoken from node_modules/tiktoken and checks every SHA-256 (stdlib only).
+# Builds .cache/tiktoken from node_modules/tiktoken, then checks every SHA-256 again (stdlib only).
 COPY app/__init__.py app/tokenizer_files.py app/
-RUN python -m app.tokenizer_files build
+RUN python -m app.tokenizer_files build \
+    && python -m app.tokenizer_files check
 
-# --- final image: no node, no npm, no compiler --------------------------------------------------
+# The package itself (no dependency changes: --no-deps), installed in place at /app, where the runtime
+# stage puts the same files: it finds static/, templates/ and .cache/tiktoken next to its package,
+# and the `tunelab` command (check, backup) is on PATH.
+COPY README.md ./
+COPY app/ app/
+RUN /opt/venv/bin/pip install --no-deps --editable . \
+    && /opt/venv/bin/python -c "import app.main"
+
+# --- runtime stage: no node, no npm, no compiler ---------------------------------------------------
 FROM ${PYTHON_IMAGE}
 
 ENV PATH=/opt/venv/bin:$PATH \
@@ -64,12 +75,17 @@ WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /app/.cache/tiktoken /app/.cache/tiktoken
 COPY --from=builder /app/static/vendor /app/static/vendor
+COPY pyproject.toml README.md ./
 COPY alembic.ini ./
 COPY migrations/ migrations/
 COPY templates/ templates/
 COPY static/ static/
 COPY app/ app/
+COPY --chmod=755 docker/entrypoint.sh /usr/local/bin/tunelab-entrypoint
+# Fail the build, not the first start, if a baked file is missing or not the official one.
+RUN python -m app.tokenizer_files check
 
+# Code and baked assets stay root-owned (read-only to the app); only /data is writable.
 USER tunelab
 VOLUME /data
 EXPOSE 8000
@@ -77,5 +93,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
+ENTRYPOINT ["tunelab-entrypoint"]
 # One worker: SQLite has one writer, and the app keeps no state outside the database.
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000"]
+CMD ["uvicorn", "--factory", "app.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
