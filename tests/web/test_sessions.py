@@ -3,11 +3,11 @@ and a sign-in ends after TUNELAB_SESSION_MAX_AGE (issue 8, item 5)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import base64
 import json
+from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -41,6 +41,20 @@ def test_logout_ends_the_session_so_a_copied_cookie_is_signed_out(web: Web):
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     assert thief.get("/api/v1/projects").status_code == 401
     assert session_rows(web.client.app, "admin") == 0
+
+
+def test_on_a_real_server_a_copied_cookie_stops_working_at_logout(live_server: str):
+    with httpx.Client(base_url=live_server, follow_redirects=False) as browser:
+        token = TOKEN_RE.search(browser.get("/setup").text).group(1)
+        created = browser.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD,
+                                               "password_again": PASSWORD})
+        assert created.status_code == 303
+        copied = {"tunelab_session": browser.cookies["tunelab_session"]}
+        with httpx.Client(base_url=live_server, follow_redirects=False, cookies=copied) as thief:
+            assert thief.get("/").status_code == 200
+            assert browser.post("/logout", data={"csrftoken": browser.cookies["csrftoken"]}).status_code == 303
+            assert thief.get("/").status_code == 303
+            assert thief.get("/api/v1/projects").status_code == 401
 
 
 def test_signing_out_of_one_browser_keeps_the_other_signed_in(team: Team, app):
