@@ -29,7 +29,9 @@ def test_admin_password_reset_revokes_the_users_tokens(team: Team):
     token = new_token(team.reviewer, "rita's script")
     client = team.owner.client
     assert client.get("/api/v1/projects", headers=bearer(token)).status_code == 200
-    team.owner.post(f"/admin/users/{team.ids['rita']}", {"action": "reset_password", "password": "brand new password"})
+    page = team.owner.post(f"/admin/users/{team.ids['rita']}", {"action": "reset_password",
+                                                                "password": "brand new password"})
+    assert "their API tokens were revoked" in page.text
     assert team.outsider.client.get("/api/v1/projects", headers=bearer(token)).status_code == 401
 
 
