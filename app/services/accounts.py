@@ -126,15 +126,34 @@ def sign_in(session: Session, username: str, password: str, address: str | None,
     now = now or utcnow()
     account_key, address_key = _account_key(username), _address_key(address)
     _refuse_if_locked(session, account_key, address_key, now)
+    _admit(session, account_key, address_key, limits, now)
     user = _check_password(session, username, password)
     if user is None:
-        _count_failure(session, account_key, address_key, limits, now)
+        _count_address_failure(session, address_key, limits, now)
         session.commit()
         return None
     store.clear_failures(session, account_key)
     token = _start_session(session, user, limits, now)
     session.commit()
     return SignedIn(user, token)
+
+
+def _admit(session: Session, account_key: str, address_key: str, limits: SignInLimits, now: datetime) -> None:
+    """Count this attempt as a failure of the account until it succeeds (one atomic upsert), and
+    from the limit on let it through only if it wins the lock for the next, doubled wait: attempts
+    sent at once to several workers cannot all slip past. Committed before the password check, so
+    no write lock is held while argon2 runs."""
+    cutoff = now - timedelta(seconds=limits.window)
+    failures, _ = store.record_failure(session, account_key, now, cutoff)
+    admitted = True
+    if failures >= limits.account_failures:
+        doublings = min(failures - limits.account_failures, 20)
+        until = now + timedelta(seconds=min(limits.delay * 2 ** doublings, limits.window))
+        admitted = store.claim_lock(session, account_key, now, until)
+    session.commit()
+    if not admitted:  # another attempt got there first
+        _refuse_if_locked(session, account_key, address_key, now)
+        raise Throttled("Too many failed sign-ins for this account: try again in a moment.", 1)
 
 
 def _check_password(session: Session, username: str, password: str) -> User | None:
@@ -178,13 +197,8 @@ def _wait_text(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _count_failure(session: Session, account_key: str, address_key: str, limits: SignInLimits,
-                   now: datetime) -> None:
+def _count_address_failure(session: Session, address_key: str, limits: SignInLimits, now: datetime) -> None:
     cutoff = now - timedelta(seconds=limits.window)
-    failures, _ = store.record_failure(session, account_key, now, cutoff)
-    if failures >= limits.account_failures:
-        doublings = min(failures - limits.account_failures, 20)
-        store.lock(session, account_key, now + timedelta(seconds=min(limits.delay * 2 ** doublings, limits.window)))
     failures, window_start = store.record_failure(session, address_key, now, cutoff)
     if failures >= limits.address_failures:
         store.lock(session, address_key, window_start + timedelta(seconds=limits.window))

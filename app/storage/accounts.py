@@ -99,7 +99,9 @@ def delete_tokens_of(session: Session, user_id: int) -> None:
 
 
 def failures_for(session: Session, keys: list[str]) -> list[SignInFailure]:
-    return list(session.exec(select(SignInFailure).where(SignInFailure.key.in_(keys))))
+    # populate_existing: the counters change under Core upserts, so never trust rows already loaded.
+    return list(session.exec(select(SignInFailure).where(SignInFailure.key.in_(keys))
+                             .execution_options(populate_existing=True)))
 
 
 def record_failure(session: Session, key: str, now: datetime, window_cutoff: datetime) -> tuple[int, datetime]:
@@ -115,6 +117,15 @@ def record_failure(session: Session, key: str, now: datetime, window_cutoff: dat
     ).returning(table.c.failures, table.c.window_start)
     failures, window_start = session.execute(stmt).one()
     return int(failures), window_start
+
+
+def claim_lock(session: Session, key: str, now: datetime, until: datetime) -> bool:
+    """Lock `key` until `until` unless it is locked already: of several attempts at once (in any
+    worker) exactly one wins the claim."""
+    result = session.execute(update(SignInFailure).where(
+        SignInFailure.key == key, or_(SignInFailure.locked_until.is_(None), SignInFailure.locked_until <= now))
+        .values(locked_until=until))
+    return result.rowcount == 1
 
 
 def lock(session: Session, key: str, until: datetime) -> None:

@@ -1,8 +1,10 @@
 """Sign-in: first admin only on an empty database, argon2 sign-in, sessions, CSRF, guarded pages,
 and the sign-in rate limit per account and per address."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -228,3 +230,23 @@ def test_the_limit_holds_across_workers_and_restarts(client, settings):
         attempt(client, "admin", "wrong password")
     with TestClient(create_app(settings), follow_redirects=False) as other_worker:
         assert attempt(other_worker, "admin", PASSWORD).status_code == 429
+
+
+def test_wrong_passwords_sent_all_at_once_to_a_real_server_are_refused_past_the_limit(live_server):
+    """Attempts racing each other (as across several workers) cannot all slip past the limit: each
+    one is counted before its password is checked, and from the limit on only the one that wins the
+    lock is checked."""
+    with httpx.Client(base_url=live_server, follow_redirects=False) as first:
+        token = TOKEN_RE.search(first.get("/setup").text).group(1)
+        assert first.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD,
+                                          "password_again": PASSWORD}).status_code == 303
+        csrf = first.cookies["csrftoken"]
+
+    def wrong(i: int) -> int:
+        with httpx.Client(base_url=live_server, cookies={"csrftoken": csrf}, timeout=60) as browser:
+            return browser.post("/login", data={"csrftoken": csrf, "username": "admin",
+                                                "password": f"wrong password {i}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(wrong, range(20)))
+    assert sorted(set(codes)) == [401, 429] and codes.count(401) <= 5
