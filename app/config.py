@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     tokenizer_dir: Path = Field(DEFAULT_CACHE_DIR, description="Where the offline tiktoken files live.")
     page_size: int = Field(50, description="Examples per page in the examples list.")
     max_concurrent_requests: int = Field(32, ge=1, description="Requests handled at once; more wait in line.")
+    sign_in_window: int = Field(15 * 60, ge=1, description="Seconds over which failed sign-ins are counted.")
+    sign_in_account_failures: int = Field(5, ge=1, description="Failed sign-ins of one account name before each "
+                                          "further attempt waits (the wait doubles).")
+    sign_in_address_failures: int = Field(30, ge=1, description="Failed sign-ins from one address before it waits "
+                                          "until the window ends.")
+    sign_in_delay: int = Field(60, ge=1, description="Seconds of the first wait of a locked account name.")
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> Settings:

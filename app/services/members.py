@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.services import audit
-from app.services.accounts import MIN_PASSWORD, check_new_account, hasher, verify_password
+from app.services.accounts import (MIN_PASSWORD, check_new_account, end_sessions, hasher, revoke_all_tokens,
+                                   verify_password)
 from app.services.errors import Invalid, NotFound
 from app.services.permissions import ROLES, require
 from app.storage import accounts as account_store
@@ -45,7 +46,9 @@ def set_active(session: Session, admin: User, user_id: int, active: bool) -> Use
     if user.id == admin.id and not active:
         raise Invalid({"user": "You cannot deactivate yourself."})
     user.is_active = active
-    user.session_epoch += 1  # ends every sign-in of a deactivated account
+    if not active:  # a deactivated account keeps no sign-in and no API token
+        end_sessions(session, user.id)
+        revoke_all_tokens(session, user.id)
     session.add(user)
     audit.record(session, None, admin, "user_activated" if active else "user_deactivated", {"user": user.username})
     session.commit()
@@ -57,14 +60,17 @@ def reset_password(session: Session, admin: User, user_id: int, new_password: st
         raise Invalid({"password": f"Use at least {MIN_PASSWORD} characters."})
     user = _user(session, user_id)
     user.password_hash = hasher.hash(new_password)
-    user.session_epoch += 1
+    end_sessions(session, user.id)  # every sign-in and API token of the account ends
+    revoke_all_tokens(session, user.id)
     session.add(user)
     audit.record(session, None, admin, "password_reset", {"user": user.username})
     session.commit()
     return user
 
 
-def change_own_password(session: Session, user: User, current: str, new: str, again: str) -> User:
+def change_own_password(session: Session, user: User, current: str, new: str, again: str,
+                        keep_session: str | None = None) -> User:
+    """Change one's own password; every other sign-in (all but `keep_session`'s token) ends."""
     errors = {}
     if not verify_password(user.password_hash, current):
         errors["current"] = "That is not your current password."
@@ -75,7 +81,7 @@ def change_own_password(session: Session, user: User, current: str, new: str, ag
     if errors:
         raise Invalid(errors)
     user.password_hash = hasher.hash(new)
-    user.session_epoch += 1  # other browsers are signed out; the caller re-signs this one in
+    end_sessions(session, user.id, keep_token=keep_session)  # other browsers are signed out
     session.add(user)
     session.commit()
     return user

@@ -30,11 +30,12 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_admin: bool = False
     is_active: bool = True
-    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # bumped on password change/reset and deactivation: old sign-ins end
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class ApiToken(SQLModel, table=True):
+    """A script's bearer token (only its SHA-256 is stored); revoking deletes the row."""
+
     __tablename__ = "api_token"
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
@@ -42,6 +43,32 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None  # None: never expires
+
+
+class UserSession(SQLModel, table=True):
+    """A browser sign-in: the cookie carries a random token, this row its SHA-256. Logout deletes it."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins of one key (an account name's hash, or a client address) in the current
+    window, and until when further attempts are refused. Kept in the database so the limit holds
+    across workers and restarts."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_window_start", "window_start"),)
+    key: str = Field(max_length=80, primary_key=True)
+    window_start: datetime
+    failures: int = 0
+    locked_until: datetime | None = None
 
 
 class Project(SQLModel, table=True):

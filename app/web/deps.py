@@ -16,6 +16,7 @@ from app.services import projects as project_service
 from app.services.errors import Forbidden
 from app.storage.tables import Project, User
 from app.services import permissions
+from app.web.signin import session_token
 
 
 async def read_form(request: Request) -> FormData:
@@ -78,13 +79,14 @@ async def current_user(request: Request, session: SessionDep) -> User:
 
 
 def user_of_request(request: Request, session: Session) -> User:
-    """The user of a session cookie (pages) or of a bearer token (the JSON API)."""
+    """The user of a session cookie (pages) or of a bearer token (the JSON API): one indexed query.
+    An expired token raises TokenExpired (401 with a message saying so)."""
     user = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         user = accounts.user_for_token(session, auth[7:].strip())
-    elif "session" in request.scope:
-        user = accounts.active_user(session, request.session.get("user_id"), request.session.get("epoch", 0))
+    else:
+        user = accounts.user_for_session(session, session_token(request))
     if user is None:
         raise SignInRequired()
     request.state.user = user

@@ -139,3 +139,32 @@ def test_team_review_upgrade_keeps_every_foundation_row(empty_database_url: str,
             assert conn.execute(text("SELECT labels_wanted, assignee_id FROM example WHERE id = 2")).one() == (0, None)
     finally:
         engine.dispose()
+
+
+def test_sessions_tokens_upgrade_keeps_accounts_and_tokens(empty_database_url: str,
+                                                           alembic_config: Callable[[str], Config]):
+    """0003 -> head (0005): users and their API tokens stay (tokens never expire); sign-ins now live
+    in user_session (empty: existing cookies carry no session token, so they sign in again)."""
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0003")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
+                              "session_epoch, created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, 3, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
+                              "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
+                              "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO api_token (id, user_id, name, token_hash, created_at) "
+                              "VALUES (1, 1, 'ci', 'abc', CURRENT_TIMESTAMP)"))
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT username, is_admin FROM user_account")).all() == [("ann", True)]
+            assert conn.execute(text("SELECT name, expires_at FROM api_token")).all() == [("ci", None)]
+            assert conn.execute(text("SELECT count(*) FROM user_session")).scalar_one() == 0
+            assert "session_epoch" not in {c["name"] for c in inspect(conn).get_columns("user_account")}
+        command.downgrade(cfg, "0003")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT username, session_epoch FROM user_account")).all() == [("ann", 0)]
+    finally:
+        engine.dispose()

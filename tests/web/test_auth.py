@@ -1,11 +1,21 @@
-"""Sign-in: first admin only on an empty database, argon2 sign-in, sessions, CSRF, guarded pages."""
+"""Sign-in: first admin only on an empty database, argon2 sign-in, sessions, CSRF, guarded pages,
+and the sign-in rate limit per account and per address."""
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlmodel import Session
 
 from app.config import Settings
-from app.storage.tables import User
+from app.main import create_app
+from app.services import accounts
+from app.services.accounts import SignInLimits
+from app.storage.tables import User, utcnow
 from tests.web.conftest import PASSWORD, TOKEN_RE, Web, setup_admin
 
 GUARDED_PAGES = ["/", "/projects/new", "/projects/1/examples", "/projects/1/examples/new", "/projects/1/settings",
@@ -130,3 +140,113 @@ def test_api_token_signs_in_scripts(client):
     assert client.get("/api/v1/projects").status_code == 401
     assert client.get("/api/v1/projects", headers={"Authorization": f"Bearer {token}"}).json() == []
     assert client.get("/api/v1/projects", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+# --- the sign-in rate limit (issue 8, item 5: 300 wrong passwords got no slow-down) -------------
+
+
+def attempt(client, username: str, password: str):
+    token = client.cookies.get("csrftoken") or TOKEN_RE.search(client.get("/login").text).group(1)
+    return client.post("/login", data={"csrftoken": token, "username": username, "password": password})
+
+
+def test_300_quick_wrong_passwords_are_mostly_refused_and_the_right_one_works_after_the_wait(client):
+    setup_admin(client)
+    client.cookies.delete("tunelab_session")
+    answers = [attempt(client, "admin", f"wrong password {i}") for i in range(300)]
+    codes = [a.status_code for a in answers]
+    assert codes[:5] == [401] * 5 and codes.count(429) == 295
+    refused = answers[5]
+    assert int(refused.headers["Retry-After"]) == 60
+    assert "Too many failed sign-ins for this account: try again in 1 minute." in refused.text
+    # While locked, even the right password is refused without being checked:
+    right = attempt(client, "admin", PASSWORD)
+    assert right.status_code == 429 and "tunelab_session" not in right.headers.get("set-cookie", "")
+    # After the wait (the service's clock moves on instead of the test sleeping) it works again:
+    with Session(client.app.state.engine, expire_on_commit=False) as session:
+        limits = SignInLimits.from_settings(client.app.state.settings)
+        later = utcnow() + timedelta(seconds=limits.window + 1)
+        assert accounts.sign_in(session, "admin", PASSWORD, "testclient", limits, now=later) is not None
+
+
+def test_each_further_failure_doubles_the_wait(client):
+    setup_admin(client)
+    limits = SignInLimits.from_settings(client.app.state.settings)
+    start = utcnow()
+    with Session(client.app.state.engine, expire_on_commit=False) as session:
+        for i in range(5):
+            assert accounts.sign_in(session, "admin", "wrong", "10.0.0.1", limits, now=start) is None
+        waits = []
+        now = start
+        for _ in range(3):
+            with pytest.raises(accounts.Throttled) as refused:
+                accounts.sign_in(session, "admin", PASSWORD, "10.0.0.1", limits, now=now)
+            waits.append(refused.value.retry_after)
+            now += timedelta(seconds=refused.value.retry_after)
+            assert accounts.sign_in(session, "admin", "wrong", "10.0.0.1", limits, now=now) is None
+        assert waits == [60, 120, 240]
+        assert "try again in 2 minutes" in _throttled_message(session, limits, now + timedelta(seconds=360))
+
+
+def _throttled_message(session, limits, now) -> str:
+    with pytest.raises(accounts.Throttled) as refused:
+        accounts.sign_in(session, "admin", PASSWORD, "10.0.0.1", limits, now=now)
+    return str(refused.value)
+
+
+def test_unknown_usernames_are_limited_exactly_like_real_ones(client):
+    setup_admin(client)
+    client.cookies.delete("tunelab_session")
+    real = [attempt(client, "admin", "wrong password") for _ in range(7)]
+    ghost = [attempt(client, "nobody-here", "wrong password") for _ in range(7)]
+    assert [r.status_code for r in real] == [r.status_code for r in ghost] == [401] * 5 + [429] * 2
+    assert real[-1].headers["Retry-After"] == ghost[-1].headers["Retry-After"]
+    assert "for this account" in ghost[-1].text
+
+
+def test_one_address_trying_many_accounts_is_limited(client):
+    setup_admin(client)
+    client.cookies.delete("tunelab_session")
+    codes = [attempt(client, f"guess{i % 10}", "wrong password").status_code for i in range(30)]
+    assert codes == [401] * 30  # no account reached its own limit (3 failures each)
+    refused = attempt(client, "admin", PASSWORD)
+    assert refused.status_code == 429 and "from your network address" in refused.text
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+
+
+def test_a_success_clears_the_accounts_failures(client):
+    setup_admin(client)
+    client.cookies.delete("tunelab_session")
+    assert [attempt(client, "admin", "wrong password").status_code for _ in range(4)] == [401] * 4
+    assert attempt(client, "admin", PASSWORD).status_code == 303
+    client.cookies.delete("tunelab_session")
+    assert [attempt(client, "admin", "wrong password").status_code for _ in range(4)] == [401] * 4
+
+
+def test_the_limit_holds_across_workers_and_restarts(client, settings):
+    setup_admin(client)
+    client.cookies.delete("tunelab_session")
+    for _ in range(5):
+        attempt(client, "admin", "wrong password")
+    with TestClient(create_app(settings), follow_redirects=False) as other_worker:
+        assert attempt(other_worker, "admin", PASSWORD).status_code == 429
+
+
+def test_wrong_passwords_sent_all_at_once_to_a_real_server_are_refused_past_the_limit(live_server):
+    """Attempts racing each other (as across several workers) cannot all slip past the limit: each
+    one is counted before its password is checked, and from the limit on only the one that wins the
+    lock is checked."""
+    with httpx.Client(base_url=live_server, follow_redirects=False) as first:
+        token = TOKEN_RE.search(first.get("/setup").text).group(1)
+        assert first.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD,
+                                          "password_again": PASSWORD}).status_code == 303
+        csrf = first.cookies["csrftoken"]
+
+    def wrong(i: int) -> int:
+        with httpx.Client(base_url=live_server, cookies={"csrftoken": csrf}, timeout=60) as browser:
+            return browser.post("/login", data={"csrftoken": csrf, "username": "admin",
+                                                "password": f"wrong password {i}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(wrong, range(20)))
+    assert sorted(set(codes)) == [401, 429] and codes.count(401) <= 5

@@ -14,7 +14,7 @@ from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.services.permissions import ROLES
 from app.web.deps import AdminDep, FormDep, ProjectAccess, SessionDep, UserDep, project_for
-from app.web.routes.auth import sign_in
+from app.web.signin import session_token
 from app.web.templating import render
 
 router = APIRouter()
@@ -96,10 +96,11 @@ def change_user(request: Request, session: SessionDep, admin: AdminDep, form: Fo
     try:
         if action in ("deactivate", "activate"):
             user = member_service.set_active(session, admin, user_id, action == "activate")
-            notice = f"{user.username!r} {action}d."
+            notice = f"{user.username!r} {action}d." + (" Their sign-ins ended and their API tokens were revoked."
+                                                         if action == "deactivate" else "")
         elif action == "reset_password":
             user = member_service.reset_password(session, admin, user_id, str(form.get("password", "")))
-            notice = f"Password of {user.username!r} reset; their sign-ins ended."
+            notice = f"Password of {user.username!r} reset; their sign-ins ended and their API tokens were revoked."
         else:
             raise Invalid({"action": "Unknown action."})
     except Invalid as exc:
@@ -117,8 +118,7 @@ def password_page(request: Request, user: UserDep) -> Response:
 def change_password(request: Request, session: SessionDep, user: UserDep, form: FormDep) -> Response:
     try:
         member_service.change_own_password(session, user, str(form.get("current", "")), str(form.get("new", "")),
-                                           str(form.get("again", "")))
+                                           str(form.get("again", "")), keep_session=session_token(request))
     except Invalid as exc:
         return render(request, "team/password.html", {"errors": exc.errors, "done": False}, status_code=422)
-    sign_in(request, user)
     return render(request, "team/password.html", {"errors": {}, "done": True})
