@@ -5,7 +5,7 @@ a password change or reset and a deactivation delete. Existing sign-ins end (the
 no session token); accounts and API tokens are kept (existing tokens never expire).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 09:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlmodel
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -31,7 +31,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_session_user_id_user_account'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)

@@ -78,7 +78,7 @@ def make_team_data(base: str) -> dict:
     for example in ids[:6]:
         anna.post(f"/projects/{project}/examples/{example}/submit")
     for example in ids[:3]:
-        admin.post(f"/projects/{project}/examples/{example}/review", {"action": "approve"})
+        admin.post(f"/projects/{project}/examples/{example}/review", {"action": "approve", "version": "1"})
     admin.post(f"/projects/{project}/examples/{ids[3]}/comments", {"body": "Is this really negative?"})
     return {"project": project, "texts": texts, "anna": anna}
 

@@ -20,7 +20,7 @@ from app.core.tasks import Example as Values
 from app.core.tasks import ProjectSettings
 from app.services import accounts, examples, health, projects, recheck
 from app.storage.db import make_engine, session_scope
-from app.storage.tables import Example, ExampleCode, HashCount, LevelCount, Project
+from app.storage.tables import Example, ExampleCode, HashCount, LevelCount, Project, User
 from tests.conftest import REPO_ROOT, _free_port, _stop, _wait_until_healthy
 from tests.web.conftest import PASSWORD, TOKEN_RE
 
@@ -29,7 +29,7 @@ MODELS = load_model_table()
 
 def _project_with_examples(engine, n: int) -> int:
     with Session(engine, expire_on_commit=False) as session:
-        admin = accounts.create_first_admin(session, "admin", PASSWORD)
+        admin = accounts.create_first_admin(session, "admin", PASSWORD).user
         project = projects.create_project(session, admin, "Tweets", "sentiment")
         for i in range(n):
             text = f"tweet number {i % (n // 2 or 1)}"  # every text twice: duplicates to count
@@ -64,7 +64,7 @@ def assert_counted_as_if_saved_now(engine, project_id: int) -> None:
 
 def _change_separator(session: Session, project_id: int, separator: str) -> None:
     project = session.get(Project, project_id)
-    admin = accounts.authenticate(session, "admin", PASSWORD)
+    admin = session.get(User, project.created_by)
     current = projects.settings_of(project)
     form = projects.SettingsForm(name=project.name, target_model=current.target_model, separator=separator,
                                  stop=current.stop, leading_space=True, guidelines="", export_profile=project.export_profile,
@@ -84,7 +84,7 @@ def test_a_recheck_stopped_half_way_is_finished_by_the_next_start(database_url: 
         project = session.get(Project, project_id)
         assert project.recheck_cursor is not None and health.report(session, project, "owner", MODELS).rechecking
         # a save while the re-check runs is counted once, with the new settings
-        admin = accounts.authenticate(session, "admin", PASSWORD)
+        admin = session.get(User, project.created_by)
         last = session.exec(select(Example).where(Example.project_id == project_id).order_by(Example.id.desc())).scalars().first()
         examples.save(session, project, admin, Values({"text": "edited during the re-check"}, "positive"), MODELS,
                       last.id, last.version)

@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from app.storage.db import make_engine
+from app.storage.tables import metadata
 
 EXAMPLE = ("INSERT INTO example (id, project_id, fields, output, label, status, version, token_count, worst_level, "
            "codes, input_hash, content_hash, created_by, updated_by, created_at, updated_at, needs_output, "
@@ -57,3 +58,18 @@ def test_upgrade_drops_the_history_of_dead_examples_and_keeps_the_living(empty_d
             assert conn.execute(text("SELECT max(id) FROM example")).scalar_one() > 7
     finally:
         engine.dispose()
+
+
+def test_every_table_with_an_id_never_reuses_one_on_sqlite(database_url: str):
+    """The migrated schema (not only the models): each integer id is AUTOINCREMENT on SQLite."""
+    if not database_url.startswith("sqlite"):
+        return  # PostgreSQL sequences never reuse an id
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            tables = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    finally:
+        engine.dispose()
+    with_ids = [name for name, table in metadata.tables.items() if "id" in table.c and table.c.id.primary_key]
+    assert with_ids and all("AUTOINCREMENT" in tables[name] for name in with_ids), \
+        [name for name in with_ids if "AUTOINCREMENT" not in tables[name]]
