@@ -12,12 +12,15 @@ and so does anything running on the event loop (see _sqlite_begin).
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 BUSY_TIMEOUT_MS = 15_000
@@ -32,7 +35,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                                pool_size=40, max_overflow=-1)
         event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", partial(_sqlite_begin, threading.Lock()))
+        event.listen(engine.pool, "checkin", _end_write_turn)
         return engine
     # More connections than requests let in at once (TUNELAB_MAX_CONCURRENT_REQUESTS) plus exports.
     return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=10)
@@ -64,14 +68,30 @@ def _on_event_loop() -> bool:
     return True
 
 
-def _sqlite_begin(connection) -> None:
-    mode = connection.get_execution_options().get("sqlite_begin", "")
+def _sqlite_begin(turn: threading.Lock, connection) -> None:
     # The request's async dependencies (who is asking, their role) read on the event loop, where
     # waiting for the write lock would stall every request; they end their read transaction, and
     # the handler, in a worker thread, begins the one that writes.
-    if mode != "IMMEDIATE" or _on_event_loop():
-        mode = ""
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    if connection.get_execution_options().get("sqlite_begin") != "IMMEDIATE" or _on_event_loop():
+        connection.exec_driver_sql("BEGIN")
+        return
+    # Writers of this process queue on a lock of ours first: SQLite's own busy wait sleeps in
+    # growing steps (up to 100 ms), so under load a waiter oversleeps the moments the lock is free
+    # and latency grows a long tail. The lock is released when the connection goes back to the pool.
+    if not turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked: no write turn within the busy timeout"))
+    connection.connection.info["write_turn"] = turn
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        connection.connection.info.pop("write_turn").release()
+        raise
+
+
+def _end_write_turn(dbapi_connection, record) -> None:
+    turn = record.info.pop("write_turn", None)
+    if turn is not None:
+        turn.release()
 
 
 @contextmanager
