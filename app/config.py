@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     tokenizer_dir: Path = Field(DEFAULT_CACHE_DIR, description="Where the offline tiktoken files live.")
     page_size: int = Field(50, description="Examples per page in the examples list.")
     max_concurrent_requests: int = Field(32, ge=1, description="Requests handled at once; more wait in line.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024,
+                                description="Largest request body accepted, in bytes; larger ones get 413 unread.")
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> Settings:
