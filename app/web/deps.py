@@ -16,7 +16,7 @@ from app.services import projects as project_service
 from app.services.errors import Forbidden
 from app.storage.tables import Project, User
 from app.services import permissions
-from app.web.forms import MAX_FORM_FIELDS
+from app.web.forms import Id, MAX_FORM_FIELDS
 
 
 async def read_form(request: Request) -> FormData:
@@ -92,7 +92,7 @@ class ProjectAccess:
 def project_for(action: str):
     """Dependency: the project in the path, if the signed-in user's role allows `action` (403 otherwise)."""
 
-    async def dependency(project_id: int, user: UserDep, session: SessionDep) -> ProjectAccess:
+    async def dependency(project_id: Id, user: UserDep, session: SessionDep) -> ProjectAccess:
         project = project_service.get_project(session, project_id)
         role = permissions.role_of(session, user, project)
         permissions.require(role, action, project)

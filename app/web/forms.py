@@ -8,8 +8,9 @@ Field names: `f.<field>` for text, `f.<field>.key`/`.value` for attribute rows,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
 from app.core.tasks import Example, ProjectSettings
@@ -20,6 +21,7 @@ from app.services.projects import SettingsForm
 MAX_INT = 2**63 - 1  # the largest id (and version, timestamp) the databases store: BIGINT
 MAX_IDS = 5000  # the most example ids one bulk action takes (the services' limit)
 MAX_FORM_FIELDS = MAX_IDS + 1000  # a bulk form's ids plus its other fields; settings forms are far smaller
+Id = Annotated[int, Ge(1), Le(MAX_INT)]  # every id in a path or query string: larger ones get 422, never 500
 TOO_LARGE = f"must be a whole number no larger than {MAX_INT:,}"
 
 
