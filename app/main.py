@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     routes.register(app)
     errors.register(app)
+    errors.declare_api_errors(app)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
     # Requests with "Authorization: Bearer" (the JSON API's scripts) skip the CSRF check; a browser

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -103,6 +104,26 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     if _is_api(request):
         return _json(422, f"invalid request: {problems}", errors)
     return _page(request, 422, "Invalid request", problems)
+
+
+def _api_routes(routes) -> list[APIRoute]:
+    """The APIRoutes, through FastAPI's included routers (the routers' own route objects)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif (included := getattr(route, "original_router", None)) is not None:
+            found.extend(_api_routes(included.routes))
+    return found
+
+
+def declare_api_errors(app: FastAPI) -> None:
+    """Every /api route declares ErrorOut for each error status; the HTML pages stay out of the schema."""
+    for route in _api_routes(app.routes):
+        if route.path.startswith("/api/"):
+            route.responses = {**API_ERRORS, **route.responses}
+        else:
+            route.include_in_schema = False
 
 
 def register(app: FastAPI) -> None:

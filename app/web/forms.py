@@ -18,7 +18,9 @@ from app.core.text import unescape_controls
 from app.services.errors import Invalid
 from app.services.projects import SettingsForm
 
-MAX_INT = 2**63 - 1  # the largest id (and version, timestamp) the databases store: BIGINT
+# The largest id (and version) every engine stores: the id and version columns are INTEGER, 32-bit on
+# PostgreSQL (a larger value there is a DataError, a 500). Move it to 2**63 - 1 with a BIGINT migration.
+MAX_INT = 2**31 - 1
 MAX_IDS = 5000  # the most example ids one bulk action takes (the services' limit)
 MAX_FORM_FIELDS = MAX_IDS + 1000  # a bulk form's ids plus its other fields; settings forms are far smaller
 Id = Annotated[int, Ge(1), Le(MAX_INT)]  # every id in a path or query string: larger ones get 422, never 500
@@ -28,12 +30,12 @@ TOO_LARGE = f"must be a whole number no larger than {MAX_INT:,}"
 def int_or_none(value: Any, field: str = "value") -> int | None:
     """A non-negative integer form/query value, or None (ids, versions, timestamps).
 
-    A number past 64 bits is refused with a clear 422 (it cannot name anything stored).
+    A number past MAX_INT is refused with a clear 422 (it cannot name anything stored).
     """
     text = str(value or "").strip()
     if not (text.isascii() and text.isdigit()):
         return None
-    if len(text) > 19 or int(text) > MAX_INT:
+    if len(text) > 20 or int(text) > MAX_INT:
         raise Invalid({field: f"{field} {TOO_LARGE}."})
     return int(text)
 

@@ -26,7 +26,7 @@ from app.web.errors import API_ERRORS
 from app.web.routes.exports import download
 from app.web.text_check import problems
 
-router = APIRouter(prefix="/api/v1", responses=API_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)  # also declared app-wide (errors.declare_api_errors)
 Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
 Annotatable = Annotated[ProjectAccess, Depends(project_for("annotate"))]
 Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
@@ -169,7 +169,8 @@ def agreement(session: SessionDep, access: ViewAll) -> dict[str, Any]:
             "disagreements": [{"example": d.example.id, "labels": d.labels} for d in report.disagreements]}
 
 
-@router.get("/projects/{project_id}/export.jsonl")
+@router.get("/projects/{project_id}/export.jsonl", response_class=StreamingResponse, responses={
+    200: {"description": "The export, one JSON object per line", "content": {"application/jsonl": {"schema": {"type": "string"}}}}})
 def export(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
            include_errors: bool = False, status: Annotated[list[str], Query()] = []) -> StreamingResponse:  # noqa: B006
     return download(request, session, access, models, profile, include_errors, status)
