@@ -24,11 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     activate(settings.tokenizer_dir)  # refuses to start with a clear message if files are missing/wrong
-    # max_body_size counts chunked bodies as they arrive (413 once past the limit); BodyLimitMiddleware
-    # answers an over-long Content-Length before anything runs. form_limits: as many fields as the
-    # services accept (5,000 ticked ids), text fields as long as the body may be.
+    # form_limits: as many fields as the services accept (5,000 ticked ids), text fields as long as the
+    # body may be (BodyLimitMiddleware bounds that). FastAPI's own max_body_size is not used: its 413
+    # is plain text and replaces ours.
     app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
-                  max_body_size=settings.max_body_bytes,
                   form_limits={"max_fields": MAX_FORM_FIELDS, "max_files": 0, "max_part_size": settings.max_body_bytes})
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)

@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError, Stale
 from app.web.deps import SignInRequired
-from app.web.security import too_large_message
 from app.web.templating import is_htmx, render
 from app.web.text_check import TextRejected
 
@@ -77,8 +76,6 @@ async def service_error(request: Request, exc: ServiceError) -> Response:
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     message = str(exc.detail)
-    if exc.status_code == 413 and message == "Content Too Large":  # Starlette's limiter, counting a chunked body
-        message = too_large_message(request.app.state.settings.max_body_bytes)
     errors = exc.errors if isinstance(exc, TextRejected) else None
     if _is_api(request):
         return _json(exc.status_code, message, errors, headers=getattr(exc, "headers", None))
@@ -87,6 +84,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 def _field(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"
     loc = [str(p) for p in error["loc"]]
     if loc and loc[0] in LOCATIONS:
         loc = loc[1:]
@@ -106,20 +105,20 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return _page(request, 422, "Invalid request", problems)
 
 
-def _api_routes(routes) -> list[APIRoute]:
+def every_route(routes) -> list[APIRoute]:
     """The APIRoutes, through FastAPI's included routers (the routers' own route objects)."""
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
             found.append(route)
         elif (included := getattr(route, "original_router", None)) is not None:
-            found.extend(_api_routes(included.routes))
+            found.extend(every_route(included.routes))
     return found
 
 
 def declare_api_errors(app: FastAPI) -> None:
     """Every /api route declares ErrorOut for each error status; the HTML pages stay out of the schema."""
-    for route in _api_routes(app.routes):
+    for route in every_route(app.routes):
         if route.path.startswith("/api/"):
             route.responses = {**API_ERRORS, **route.responses}
         else:

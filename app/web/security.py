@@ -6,6 +6,7 @@ import asyncio
 import json
 from html import escape
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -83,12 +84,20 @@ def too_large_message(limit: int) -> str:
             "nothing was saved. Send less at once (split a large paste into several).")
 
 
-class BodyLimitMiddleware:
-    """A request whose Content-Length is over the limit gets 413 at once, before any route runs.
+class BodyTooLarge(HTTPException):
+    """Raised out of `receive` once a body passes the limit: the app's error handlers answer 413."""
 
-    Bodies without a Content-Length (chunked) are counted as they arrive by FastAPI's own
-    `max_body_size` (Starlette's RequestBodyLimitMiddleware), which answers 413 as soon as the count
-    passes the limit; errors.py words that 413 like this one.
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_message(limit))
+
+
+class BodyLimitMiddleware:
+    """Request bodies of at most `limit` bytes, enforced while streaming, in constant memory.
+
+    A Content-Length over the limit gets 413 at once, before any route runs or a byte is read; a
+    chunked body is counted as it arrives and the read that passes the limit raises BodyTooLarge (the
+    handlers in errors.py answer 413 in the API's error model or as a page; nothing has run yet,
+    since every route reads its whole body before it acts).
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -96,11 +105,35 @@ class BodyLimitMiddleware:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                status = 413 if length.isdigit() else 400
-                message = too_large_message(self.limit) if status == 413 else "Invalid Content-Length header."
-                await send_error(scope, send, status, message, ("Request too large" if status == 413 else "Bad request", message))
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            status = 413 if length.isdigit() else 400
+            message = too_large_message(self.limit) if status == 413 else "Invalid Content-Length header."
+            await send_error(scope, send, status, message, ("Request too large" if status == 413 else "Bad request", message))
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:  # read outside the app's handlers (middleware): answer here
+            if started:
+                raise
+            await send_error(scope, send, 413, str(exc.detail), ("Request too large", str(exc.detail)))
