@@ -149,7 +149,7 @@ def test_a_bulk_action_takes_more_than_1000_ticked_ids(web: Web):
     ids = _examples(web, project, 30)
     ticked = [str(i) for i in ids] + [str(10_000 + n) for n in range(1_500)]  # 1,530 ids, most unknown
     response = web.post(f"/projects/{project}/bulk", {"action": "assign", "assignee": "", "ids": ticked})
-    assert response.status_code < 500 and response.status_code != 413, response.text[:300]
+    assert response.status_code in (200, 303), response.text[:300]
 
 
 def test_more_ids_than_the_services_take_get_a_clear_422(web: Web):
