@@ -92,3 +92,11 @@ def test_every_api_operation_declares_the_error_model(app):
             declared = op["responses"][str(status)]["content"]["application/json"]["schema"]
             assert declared == {"$ref": "#/components/schemas/ErrorOut"}, f"{method} {path} {status}"
     assert set(schema["components"]["schemas"]["ErrorOut"]["properties"]) == {"error", "errors", "current_version"}
+
+
+def test_a_refused_number_on_a_deleted_example_is_a_clear_answer(web: Web):
+    project = web.create_project("sentiment")
+    example = _example(web, project)
+    assert web.post(f"/projects/{project}/examples/{example}/delete", {"version": "1"}).status_code in (200, 303)
+    response = web.post(f"/projects/{project}/examples/{example}", {"f.text": "x", "output": "positive", "version": HUGE})
+    assert response.status_code in (404, 422) and "text/html" in response.headers["content-type"]

@@ -97,10 +97,11 @@ def _save(request: Request, session, access: ProjectAccess, models, form, exampl
     project = access.project
     values = example_values(project_service.settings_of(project), form)
     opened = int_or_none(form.get("opened_at"))
+    version = int_or_none(form.get("version"))  # out of the try: a refused number is no reason to roll back
     after = str(form.get("after", "next"))
     save = review_service.save_and_submit if after == "submit" else example_service.save
     try:
-        saved = save(session, project, access.user, values, models, example_id, int_or_none(form.get("version")),
+        saved = save(session, project, access.user, values, models, example_id, version,
                      role=access.role, work_seconds=int(time.time()) - opened if opened else None)
     except Invalid as exc:
         session.rollback()
