@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sign_in_address_failures: int = Field(30, ge=1, description="Failed sign-ins from one address before it waits "
                                           "until the window ends.")
     sign_in_delay: int = Field(60, ge=1, description="Seconds of the first wait of a locked account name.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024,
+                                description="Largest request body accepted, in bytes; larger ones get 413 unread.")
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> Settings:

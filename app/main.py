@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from asgi_csrf import asgi_csrf
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -17,7 +16,10 @@ from app.storage.db import make_engine, write_engine
 from app.tokenizer_files import activate
 from app.web import errors, routes
 from app.web.background import resume_rechecks
-from app.web.security import ConcurrencyLimitMiddleware, SecurityHeadersMiddleware, csrf_failed
+from app.web.csrf import CSRFMiddleware
+from app.web.forms import MAX_FORM_FIELDS
+from app.web.security import BodyLimitMiddleware, ConcurrencyLimitMiddleware, SecurityHeadersMiddleware
+from app.web.text_check import TextCheckMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,8 +33,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     activate(settings.tokenizer_dir)  # refuses to start with a clear message if files are missing/wrong
+    # form_limits: as many fields as the services accept (5,000 ticked ids), text fields as long as the
+    # body may be (BodyLimitMiddleware bounds that). FastAPI's own max_body_size is not used: its 413
+    # is plain text and replaces ours.
     app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
-                  lifespan=_lifespan)
+                  lifespan=_lifespan,
+                  form_limits={"max_fields": MAX_FORM_FIELDS, "max_files": 0, "max_part_size": settings.max_body_bytes})
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.write_engine = write_engine(app.state.engine)
@@ -40,12 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     routes.register(app)
     errors.register(app)
+    errors.declare_api_errors(app)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
-    # Requests with "Authorization: Bearer" (the JSON API's scripts) skip the check inside asgi-csrf;
-    # a browser session calling /api/v1 must send the token like any page.
-    app.add_middleware(asgi_csrf, signing_secret=settings.secret_key, always_protect={"/login", "/setup"},
-                       cookie_secure=settings.cookie_secure, send_csrf_failed=csrf_failed)
+    # Requests with "Authorization: Bearer" (the JSON API's scripts) skip the CSRF check; a browser
+    # session calling /api/v1 must send the token like any page. Outermost last: the request cap,
+    # headers, the early body-size check, CSRF, then the text check (UTF-8, no NUL) of what the app reads.
+    app.add_middleware(TextCheckMiddleware)
+    app.add_middleware(CSRFMiddleware, secret_key=settings.secret_key, cookie_secure=settings.cookie_secure)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     return app

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -17,11 +17,23 @@ from app.services.errors import Forbidden
 from app.storage.tables import Project, User
 from app.services import permissions
 from app.web.signin import session_token
+from app.web.forms import MAX_FORM_FIELDS, Id
 
 
 async def read_form(request: Request) -> FormData:
-    """The posted form, parsed before a sync handler runs (fields repeat: turns, labels, rows)."""
-    return await request.form()
+    """The posted form, parsed before a sync handler runs (fields repeat: turns, labels, rows).
+
+    Its text was checked while it streamed in (app/web/text_check.py); it may have as many fields as
+    the services accept (MAX_FORM_FIELDS), and a text field may be as long as the body may be.
+    """
+    try:
+        return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0,
+                                  max_part_size=request.app.state.settings.max_body_bytes)
+    except HTTPException as exc:
+        if exc.status_code == 400 and "Too many fields" in str(exc.detail):
+            raise HTTPException(413, f"The form has more than {MAX_FORM_FIELDS:,} fields: nothing was changed. "
+                                     "Send fewer at once.") from exc
+        raise
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -107,7 +119,7 @@ class ProjectAccess:
 def project_for(action: str):
     """Dependency: the project in the path, if the signed-in user's role allows `action` (403 otherwise)."""
 
-    async def dependency(project_id: int, user: UserDep, session: SessionDep) -> ProjectAccess:
+    async def dependency(project_id: Id, user: UserDep, session: SessionDep) -> ProjectAccess:
         project = project_service.get_project(session, project_id)
         role = permissions.role_of(session, user, project)
         session.commit()  # end the read transaction (see current_user); loaded objects stay loaded

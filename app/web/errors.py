@@ -1,21 +1,52 @@
-"""Error handlers: one clear page (HTML), fragment (htmx) or JSON body (API) per kind of error."""
+"""Error handlers: one clear page (HTML), fragment (htmx) or JSON body (API) per kind of error.
+
+Every JSON error has one shape, `ErrorOut`, declared for every /api route (`API_ERRORS`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError, Stale
 from app.web.deps import SignInRequired
 from app.web.templating import is_htmx, render
+from app.web.text_check import TextRejected
+
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+class ErrorOut(BaseModel):
+    """Every JSON error: a message, per-field messages where a field is at fault, the current version on 409."""
+
+    error: str = Field(description="What went wrong, in a sentence.")
+    errors: dict[str, str] | None = Field(None, description="Field (dotted path) -> what is wrong with it.")
+    current_version: int | None = Field(None, description="On 409: the example's version now.")
+
+
+_DESCRIPTIONS = {400: "Malformed request", 401: "Sign-in required", 403: "Not allowed (role or CSRF token)",
+                 404: "No such project or example", 405: "Method not allowed",
+                 409: "Changed by someone else", 413: "Request body too large", 422: "Invalid input",
+                 429: "Too many requests"}
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in _DESCRIPTIONS.items()}
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+def _json(status: int, message: str, errors: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+          **extra: Any) -> JSONResponse:
+    body = ErrorOut(error=message, errors=errors or None, **extra).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _page(request: Request, status: int, title: str, message: str) -> Response:
@@ -24,8 +55,7 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
 
 async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": "sign-in required: send 'Authorization: Bearer <token>'"}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})
+        return _json(401, "sign-in required: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
     target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
@@ -37,28 +67,62 @@ async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
 
 async def service_error(request: Request, exc: ServiceError) -> Response:
     if _is_api(request):
-        body: dict = {"error": str(exc)}
-        if isinstance(exc, Invalid):
-            body["errors"] = exc.errors
-        if isinstance(exc, Stale):
-            body["current_version"] = exc.current.version
-        return JSONResponse(body, status_code=exc.status_code)
+        errors = exc.errors if isinstance(exc, Invalid) else None
+        version = exc.current.version if isinstance(exc, Stale) else None
+        return _json(exc.status_code, str(exc), errors, current_version=version)
     titles = {NotFound: "Not found", Forbidden: "Not allowed", Stale: "Changed by someone else"}
     return _page(request, exc.status_code, titles.get(type(exc), "Cannot do that"), str(exc))
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = str(exc.detail)
+    errors = exc.errors if isinstance(exc, TextRejected) else None
     if _is_api(request):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-    return _page(request, exc.status_code, title, str(exc.detail))
+        return _json(exc.status_code, message, errors, headers=getattr(exc, "headers", None))
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 422: "Invalid text"}
+    return _page(request, exc.status_code, title.get(exc.status_code, "Error"), message)
+
+
+def _field(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "body"
+    loc = [str(p) for p in error["loc"]]
+    if loc and loc[0] in LOCATIONS:
+        loc = loc[1:]
+    path = (error.get("ctx") or {}).get("path")
+    if path:
+        loc.append(str(path))
+    return ".".join(loc) or "body"
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    errors: dict[str, str] = {}
+    for e in exc.errors():
+        errors.setdefault(_field(e), e["msg"].removeprefix("Value error, "))
+    problems = "; ".join(f"{k}: {v}" for k, v in errors.items())
     if _is_api(request):
-        return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
+        return _json(422, f"invalid request: {problems}", errors)
     return _page(request, 422, "Invalid request", problems)
+
+
+def every_route(routes) -> list[APIRoute]:
+    """The APIRoutes, through FastAPI's included routers (the routers' own route objects)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif (included := getattr(route, "original_router", None)) is not None:
+            found.extend(every_route(included.routes))
+    return found
+
+
+def declare_api_errors(app: FastAPI) -> None:
+    """Every /api route declares ErrorOut for each error status; the HTML pages stay out of the schema."""
+    for route in every_route(app.routes):
+        if route.path.startswith("/api/"):
+            route.responses = {**API_ERRORS, **route.responses}
+        else:
+            route.include_in_schema = False
 
 
 def register(app: FastAPI) -> None:

@@ -8,24 +8,44 @@ Field names: `f.<field>` for text, `f.<field>.key`/`.value` for attribute rows,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
 from app.core.tasks import Example, ProjectSettings
 from app.core.text import unescape_controls
+from app.services.errors import Invalid
 from app.services.projects import SettingsForm
 
+# The largest id (and version) every engine stores: the id and version columns are INTEGER, 32-bit on
+# PostgreSQL (a larger value there is a DataError, a 500). Move it to 2**63 - 1 with a BIGINT migration.
+MAX_INT = 2**31 - 1
+MAX_IDS = 5000  # the most example ids one bulk action takes (the services' limit)
+MAX_FORM_FIELDS = MAX_IDS + 1000  # a bulk form's ids plus its other fields; settings forms are far smaller
+Id = Annotated[int, Ge(1), Le(MAX_INT)]  # every id in a path or query string: larger ones get 422, never 500
+TOO_LARGE = f"must be a whole number no larger than {MAX_INT:,}"
 
-def int_or_none(value: Any) -> int | None:
-    """A positive integer form/query value, or None (ids, versions, timestamps)."""
+
+def int_or_none(value: Any, field: str = "value") -> int | None:
+    """A non-negative integer form/query value, or None (ids, versions, timestamps).
+
+    A number past MAX_INT is refused with a clear 422 (it cannot name anything stored).
+    """
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > 20 or int(text) > MAX_INT:
+        raise Invalid({field: f"{field} {TOO_LARGE}."})
+    return int(text)
 
 
 def ints(form: FormData, name: str) -> list[int]:
-    """The positive integers posted under a repeated field (ticked example ids)."""
-    return [int(v) for v in form.getlist(name) if str(v).isdigit()]
+    """The positive integers posted under a repeated field (ticked example ids), at most MAX_IDS."""
+    values = [str(v) for v in form.getlist(name)]
+    if len(values) > MAX_IDS:
+        raise Invalid({name: f"At most {MAX_IDS:,} examples at once ({len(values):,} were ticked): nothing was changed."})
+    return [number for v in values if (number := int_or_none(v, name)) is not None]
 
 
 def _lf(value: Any) -> str:

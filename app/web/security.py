@@ -1,9 +1,12 @@
-"""Request plumbing: CSP and other headers, the CSRF failure page, and the in-flight request cap."""
+"""Request plumbing: CSP and other headers, the early body-size check, plain error replies, the request cap."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from html import escape
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -55,13 +58,82 @@ class ConcurrencyLimitMiddleware:
             await self.app(scope, receive, send)
 
 
-async def csrf_failed(scope: Scope, send: Send, message_id) -> None:
-    body = (
-        "<!doctype html><meta charset=utf-8><title>Form expired</title>"
-        "<h1>This form has expired</h1><p>The security token of the page did not match "
-        "(it expires when you sign in again or clear cookies). Go back, reload the page and "
-        "send it again; nothing was saved.</p>"
-    ).encode()
-    await send({"type": "http.response.start", "status": 403,
-                "headers": [(b"content-type", b"text/html; charset=utf-8")] + HEADERS})
+def _page(title: str, message: str) -> bytes:
+    return (f"<!doctype html><meta charset=utf-8><title>{escape(title)}</title>"
+            f"<h1>{escape(title)}</h1><p>{escape(message)}</p>").encode()
+
+
+async def send_error(scope: Scope, send: Send, status: int, api_message: str, page: tuple[str, str],
+                     errors: dict[str, str] | None = None) -> None:
+    """A JSON error (the API's error model) under /api/, a small HTML page (title, message) elsewhere.
+
+    For answers sent before the app runs (middleware); the app's own errors go through errors.py.
+    """
+    if scope["path"].startswith("/api/"):
+        error = {"error": api_message} | ({"errors": errors} if errors else {})
+        body, kind = json.dumps(error).encode(), b"application/json"
+    else:
+        body, kind = _page(*page), b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def too_large_message(limit: int) -> str:
+    return (f"The request body is larger than this server accepts ({limit:,} bytes, TUNELAB_MAX_BODY_BYTES): "
+            "nothing was saved. Send less at once (split a large paste into several).")
+
+
+class BodyTooLarge(HTTPException):
+    """Raised out of `receive` once a body passes the limit: the app's error handlers answer 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_message(limit))
+
+
+class BodyLimitMiddleware:
+    """Request bodies of at most `limit` bytes, enforced while streaming, in constant memory.
+
+    A Content-Length over the limit gets 413 at once, before any route runs or a byte is read; a
+    chunked body is counted as it arrives and the read that passes the limit raises BodyTooLarge (the
+    handlers in errors.py answer 413 in the API's error model or as a page; nothing has run yet,
+    since every route reads its whole body before it acts).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            status = 413 if length.isdigit() else 400
+            message = too_large_message(self.limit) if status == 413 else "Invalid Content-Length header."
+            await send_error(scope, send, status, message, ("Request too large" if status == 413 else "Bad request", message))
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:  # read outside the app's handlers (middleware): answer here
+            if started:
+                raise
+            await send_error(scope, send, 413, str(exc.detail), ("Request too large", str(exc.detail)))

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.core.evaluate import Evaluation
+from app.core.profiles import PROFILES
 from app.core.rules.registry import RULES
 from app.core.tasks import Example as ExampleValues
 from app.services import agreement as agreement_service
@@ -16,11 +18,15 @@ from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
 from app.services import projects as project_service
 from app.services import review as review_service
+from app.services.errors import Invalid
 from app.storage.tables import Example, Project
 from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, read_only
+from app.web.errors import API_ERRORS
+from app.web.forms import Id
 from app.web.routes.exports import download
+from app.web.text_check import problems
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=API_ERRORS)  # also declared app-wide (errors.declare_api_errors)
 Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
 Annotatable = Annotated[ProjectAccess, Depends(project_for("annotate"))]
 Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
@@ -28,7 +34,18 @@ Reviewable = Annotated[ProjectAccess, Depends(project_for("review"))]
 ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 
-class ExampleIn(BaseModel):
+class TextIn(BaseModel):
+    """A JSON body whose every string (nested, keys too) is text: no NUL, no lone surrogate (422 naming it)."""
+
+    @field_validator("*")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        for path, problem in problems(value).items():
+            raise PydanticCustomError("text", problem, {"path": path} if path != "value" else {})
+        return value
+
+
+class ExampleIn(TextIn):
     fields: dict[str, Any] = {}
     output: Any = None
     version: int | None = None
@@ -80,7 +97,7 @@ def project(access: Viewable) -> dict[str, Any]:
 
 @router.get("/projects/{project_id}/examples")
 def examples(session: SessionDep, access: Viewable, level: str = "", label: str = "", status: str = "",
-             before: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+             before: Id | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     rows = example_service.list_examples(session, access.project, level=level or None, label=label or None,
                                          status=status or None, before_id=before, limit=limit, user=access.user,
                                          role=access.role)
@@ -88,13 +105,17 @@ def examples(session: SessionDep, access: Viewable, level: str = "", label: str 
 
 
 @router.get("/projects/{project_id}/examples/{example_id}")
-def example(session: SessionDep, access: Viewable, example_id: int) -> dict[str, Any]:
+def example(session: SessionDep, access: Viewable, example_id: Id) -> dict[str, Any]:
     return _example(example_service.visible_example(session, access.project, access.user, access.role, example_id))
 
 
 @router.post("/projects/{project_id}/lint")
 @read_only
 def lint(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
+    kind = access.project.kind
+    if body.profile and (body.profile not in PROFILES or kind not in PROFILES[body.profile].kinds):
+        known = ", ".join(p.key for p in PROFILES.values() if kind in p.kinds)
+        raise Invalid({"profile": f"Unknown export profile {body.profile!r} for this project; one of: {known}."})
     ev = example_service.lint(session, access.project, ExampleValues(body.fields, body.output), models,
                               profile=body.profile, user=access.user, role=access.role)
     return _evaluation(ev)
@@ -109,25 +130,25 @@ def create(session: SessionDep, access: Annotatable, models: ModelsDep, body: Ex
 
 @router.put("/projects/{project_id}/examples/{example_id}")
 def update(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn,
-           example_id: int) -> dict[str, Any]:
+           example_id: Id) -> dict[str, Any]:
     saved = example_service.save(session, access.project, access.user, ExampleValues(body.fields, body.output),
                                  models, example_id, body.version, role=access.role)
     return _example(saved.example) | {"evaluation": _evaluation(saved.evaluation)}
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/submit")
-def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_id: int) -> dict[str, Any]:
+def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_id: Id) -> dict[str, Any]:
     return _example(review_service.submit(session, access.project, access.user, access.role, example_id, models))
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(TextIn):
     action: str
     comment: str = ""
     version: int  # the version the reviewer looked at: a decision about another version is refused (409)
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/review")
-def review(session: SessionDep, access: Reviewable, example_id: int, body: ReviewIn) -> dict[str, Any]:
+def review(session: SessionDep, access: Reviewable, example_id: Id, body: ReviewIn) -> dict[str, Any]:
     decision = review_service.decide(session, access.project, access.user, access.role, example_id, body.action,
                                      body.comment, body.version)
     return _example(decision.example)
@@ -150,7 +171,8 @@ def agreement(session: SessionDep, access: ViewAll) -> dict[str, Any]:
             "disagreements": [{"example": d.example.id, "labels": d.labels} for d in report.disagreements]}
 
 
-@router.get("/projects/{project_id}/export.jsonl")
+@router.get("/projects/{project_id}/export.jsonl", response_class=StreamingResponse, responses={
+    200: {"description": "The export, one JSON object per line", "content": {"application/jsonl": {"schema": {"type": "string"}}}}})
 def export(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
            include_errors: bool = False, status: Annotated[list[str], Query()] = []) -> StreamingResponse:  # noqa: B006
     return download(request, session, access, models, profile, include_errors, status)

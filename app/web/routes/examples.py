@@ -18,7 +18,7 @@ from app.services.errors import Invalid, Stale
 from app.services.permissions import allows, may_edit_example
 from app.storage.tables import Example
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, read_only
-from app.web.forms import example_values, int_or_none
+from app.web.forms import Id, example_values, int_or_none
 from app.web.templating import go, is_htmx, render
 
 router = APIRouter()
@@ -30,7 +30,7 @@ STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
 
 @router.get("/projects/{project_id}/examples")
 def list_page(request: Request, session: SessionDep, access: Viewable, level: str = "", label: str = "",
-              status: str = "", code: str = "", before: int | None = None) -> Response:
+              status: str = "", code: str = "", before: Id | None = None) -> Response:
     project = access.project
     size = request.app.state.settings.page_size
     rows = example_service.list_examples(session, project, level=level if level in LEVELS else None, label=label or None,
@@ -75,7 +75,7 @@ def new_page(request: Request, session: SessionDep, access: Annotatable, models:
 
 
 @router.get("/projects/{project_id}/examples/{example_id}")
-def edit_page(request: Request, session: SessionDep, access: Viewable, models: ModelsDep, example_id: int) -> Response:
+def edit_page(request: Request, session: SessionDep, access: Viewable, models: ModelsDep, example_id: Id) -> Response:
     example = example_service.visible_example(session, access.project, access.user, access.role, example_id)
     values = example_service.values_of(example)
     evaluation = example_service.lint(session, access.project, values, models, example_id, user=access.user,
@@ -101,10 +101,11 @@ def _save(request: Request, session, access: ProjectAccess, models, form, exampl
     project = access.project
     values = example_values(project_service.settings_of(project), form)
     opened = int_or_none(form.get("opened_at"))
+    version = int_or_none(form.get("version"))  # out of the try: a refused number is no reason to roll back
     after = str(form.get("after", "next"))
     save = review_service.save_and_submit if after == "submit" else example_service.save
     try:
-        saved = save(session, project, access.user, values, models, example_id, int_or_none(form.get("version")),
+        saved = save(session, project, access.user, values, models, example_id, version,
                      role=access.role, work_seconds=int(time.time()) - opened if opened else None)
     except Invalid as exc:
         session.rollback()
@@ -129,13 +130,13 @@ def create(request: Request, session: SessionDep, access: Annotatable, models: M
 
 @router.post("/projects/{project_id}/examples/{example_id}")
 def update(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep,
-           example_id: int) -> Response:
+           example_id: Id) -> Response:
     return _save(request, session, access, models, form, example_id)
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/delete")
 def delete(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep,
-           example_id: int) -> Response:
+           example_id: Id) -> Response:
     example_service.delete(session, access.project, access.user, example_id, models, int_or_none(form.get("version")),
                            role=access.role)
     return go(request, f"/projects/{access.project.id}/examples")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -31,6 +33,13 @@ def export_page(request: Request, session: SessionDep, access: Exportable, model
     })
 
 
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients and the exact name as UTF-8 in `filename*`."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", filename) if not unicodedata.combining(ch))
+    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in stripped)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def download(request: Request, session, access: ProjectAccess, models, profile: str, include_errors: bool,
              statuses: list[str]) -> StreamingResponse:
     project = access.project
@@ -41,7 +50,7 @@ def download(request: Request, session, access: ProjectAccess, models, profile: 
     return StreamingResponse(
         export_service.stream_jsonl(request.app.state.engine, project, access.user, export, models),
         media_type="application/jsonl; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export_service.filename(project, export)}"',
+        headers={"Content-Disposition": content_disposition(export_service.filename(project, export)),
                  "Cache-Control": "no-store"},
     )
 

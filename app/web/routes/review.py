@@ -15,7 +15,7 @@ from app.services import review as review_service
 from app.services.errors import Invalid
 from app.services.projects import settings_of
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, writes
-from app.web.forms import int_or_none, ints
+from app.web.forms import Id, int_or_none, ints
 from app.web.templating import go, render
 
 router = APIRouter()
@@ -30,7 +30,7 @@ ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 @router.get("/projects/{project_id}/next")
 @writes
-def next_example(request: Request, session: SessionDep, access: Annotatable, saved: int | None = None,
+def next_example(request: Request, session: SessionDep, access: Annotatable, saved: Id | None = None,
                  mode: str = "") -> Response:
     """Hand out the next piece of work: review mode for reviewers, else the annotation queue."""
     project = access.project
@@ -47,13 +47,13 @@ def next_example(request: Request, session: SessionDep, access: Annotatable, sav
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/submit")
-def submit(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, example_id: int) -> Response:
+def submit(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, example_id: Id) -> Response:
     review_service.submit(session, access.project, access.user, access.role, example_id, models)
     return go(request, f"/projects/{access.project.id}/next?saved={example_id}")
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/review")
-def decide(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: int) -> Response:
+def decide(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: Id) -> Response:
     action, body = str(form.get("action", "")), str(form.get("body", ""))
     review_service.decide(session, access.project, access.user, access.role, example_id, action, body,
                           int_or_none(form.get("version")))
@@ -61,7 +61,7 @@ def decide(request: Request, session: SessionDep, access: Reviewable, form: Form
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/comments")
-def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: int) -> Response:
+def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: Id) -> Response:
     review_service.add_comment(session, access.project, access.user, access.role, example_id, str(form.get("body", "")))
     return go(request, f"/projects/{access.project.id}/examples/{example_id}#thread")
 
@@ -91,14 +91,14 @@ def bulk(request: Request, session: SessionDep, access: Viewable, form: FormDep)
 
 
 @router.get("/projects/{project_id}/examples/{example_id}/annotate")
-def annotate_page(request: Request, session: SessionDep, access: Annotatable, example_id: int) -> Response:
+def annotate_page(request: Request, session: SessionDep, access: Annotatable, example_id: Id) -> Response:
     example = agreement_service.labelling_example(session, access.project, access.user, access.role, example_id)
     return render(request, "review/annotate.html", {"project": access.project, "access": access, "example": example,
                                                      "settings": settings_of(access.project), "errors": {}})
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/annotate")
-def annotate(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: int) -> Response:
+def annotate(request: Request, session: SessionDep, access: Annotatable, form: FormDep, example_id: Id) -> Response:
     agreement_service.annotate(session, access.project, access.user, access.role, example_id, str(form.get("output", "")))
     return go(request, f"/projects/{access.project.id}/next?saved={example_id}")
 
@@ -131,7 +131,7 @@ def agreement_page(request: Request, session: SessionDep, access: ViewAll) -> Re
 
 @router.post("/projects/{project_id}/examples/{example_id}/adjudicate")
 def adjudicate(request: Request, session: SessionDep, access: Reviewable, models: ModelsDep, form: FormDep,
-               example_id: int) -> Response:
+               example_id: Id) -> Response:
     agreement_service.adjudicate(session, access.project, access.user, access.role, example_id,
                                  str(form.get("label", "")), models)
     return go(request, f"/projects/{access.project.id}/agreement")

@@ -13,6 +13,7 @@ from app.services import members as member_service
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.services.permissions import ROLES
+from app.web.forms import Id
 from app.web.deps import AdminDep, FormDep, ProjectAccess, SessionDep, UserDep, project_for
 from app.web.signin import session_token
 from app.web.templating import render
@@ -47,7 +48,7 @@ def set_member(request: Request, session: SessionDep, access: Managing, form: Fo
 
 
 @router.post("/projects/{project_id}/members/{user_id}/remove")
-def remove_member(request: Request, session: SessionDep, access: Managing, user_id: int) -> Response:
+def remove_member(request: Request, session: SessionDep, access: Managing, user_id: Id) -> Response:
     try:
         member_service.remove_member(session, access.project, access.user, access.role, user_id)
     except Invalid as exc:
@@ -63,7 +64,7 @@ def team_page(request: Request, session: SessionDep, access: ViewAll) -> Respons
 
 
 @router.get("/projects/{project_id}/audit")
-def audit_page(request: Request, session: SessionDep, access: Managing, before: int | None = None) -> Response:
+def audit_page(request: Request, session: SessionDep, access: Managing, before: Id | None = None) -> Response:
     events = audit.events(session, access.project, before, 100)
     return render(request, "team/audit.html", {"project": access.project, "access": access, "events": events,
                                                 "more": events[-1][0].id if len(events) == 100 else None})
@@ -91,7 +92,7 @@ def create_user(request: Request, session: SessionDep, admin: AdminDep, form: Fo
 
 
 @router.post("/admin/users/{user_id}")
-def change_user(request: Request, session: SessionDep, admin: AdminDep, form: FormDep, user_id: int) -> Response:
+def change_user(request: Request, session: SessionDep, admin: AdminDep, form: FormDep, user_id: Id) -> Response:
     action = str(form.get("action", ""))
     try:
         if action in ("deactivate", "activate"):
