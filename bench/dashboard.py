@@ -46,7 +46,7 @@ from pathlib import Path
 
 import httpx
 
-from _benchlib import PY, ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
+from _benchlib import ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 sys.path.insert(0, str(ROOT))
 from app.storage.counters import time_bucket  # noqa: E402  (the app's own bucket formula)
 

@@ -37,7 +37,7 @@ from urllib.parse import quote_plus, urlencode
 
 import aiohttp
 
-from _benchlib import PY, ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
+from _benchlib import ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 sys.path.insert(0, str(ROOT))
 from app.core import tokens as token_mod  # noqa: E402  (the app's own modules, from the repo root)
 from app.core.evaluate import evaluate  # noqa: E402

@@ -53,7 +53,6 @@ import json
 import shutil
 import tempfile
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 

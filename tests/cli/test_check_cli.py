@@ -137,7 +137,7 @@ def test_every_line_of_a_duplicate_group_is_listed(tmp_path, capsys):
 
 def test_separator_and_stop_accept_escapes(tmp_path, capsys):
     lines = [{"prompt": f"Product {i}\n\n###\n\n", "completion": f" A fine product {i}\n"} for i in range(12)]
-    lines[2]["prompt"] = f"Product 2\n\n"
+    lines[2]["prompt"] = "Product 2\n\n"
     lines[5]["completion"] = " No newline"
     _, out, _ = main(capsys, write(tmp_path, lines), "--format", "json", "--separator", "\\n\\n###\\n\\n",
                      "--stop", "\\n", "--kind", "gen")

@@ -4,7 +4,6 @@ and the project's counts end up exactly as if every example had been saved under
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.services import accounts
 from app.services.accounts import SignInLimits
 from app.storage.tables import User, utcnow
-from tests.web.conftest import PASSWORD, TOKEN_RE, Web, setup_admin
+from tests.web.conftest import PASSWORD, TOKEN_RE, setup_admin
 
 GUARDED_PAGES = ["/", "/projects/new", "/projects/1/examples", "/projects/1/examples/new", "/projects/1/settings",
                  "/projects/1/export", "/projects/1/export.jsonl", "/account/tokens"]

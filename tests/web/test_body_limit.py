@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.web.conftest import PASSWORD, TOKEN_RE, Web, setup_admin
+from tests.web.conftest import TOKEN_RE, Web, setup_admin
 
 MB = 1024 * 1024
 

@@ -57,7 +57,9 @@ def test_the_json_api_keeps_its_schema_under_schemathesis(live_server: str, tmp_
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", f"{live_server}/api/openapi.json",
          "-H", f"Authorization: Bearer {api_token}", "--max-examples", "25", "--seed", "1", "--workers", "1",
          "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
-         "--phases", "examples,coverage,fuzzing", "--no-color"],
+         "--phases", "examples,coverage,fuzzing", "--no-color",
+             # revoking a token by a guessed id would end the run's own token (tests/web/test_tokens.py covers it)
+             "--exclude-operation-id", "revoke_api_v1_tokens__token_id__delete"],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )
     report = result.stdout + result.stderr
