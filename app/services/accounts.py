@@ -217,25 +217,39 @@ def _start_session(session: Session, user: User, limits: SignInLimits, now: date
     return token
 
 
-def user_for_session(session: Session, token: str | None, now: datetime | None = None) -> User | None:
-    """The active user of a session cookie's token (one indexed query), or None."""
+@dataclass(frozen=True)
+class Presence:
+    """What identifying a request leaves to write, after the response and off the request's path (a
+    read must not wait for the write lock): the "last seen / used" stamp of a sign-in or token."""
+
+    at: datetime
+    session_id: int | None = None
+    token_id: int | None = None
+
+
+def record_presence(session: Session, presence: Presence) -> None:
+    if presence.session_id is not None:
+        store.touch_session(session, presence.session_id, presence.at)
+    if presence.token_id is not None:
+        store.touch_token(session, presence.token_id, presence.at)
+    session.commit()
+
+
+def user_for_session(session: Session, token: str | None, now: datetime | None = None) -> tuple[User | None, Presence | None]:
+    """The active user of a session cookie's token (one indexed query, no write), or None; and what
+    to record of the visit."""
     if not token:
-        return None
+        return None, None
     found = store.session_with_user(session, _hash(token))
     if found is None:
-        return None
+        return None, None
     row, user = found
     now = now or utcnow()
     if row.expires_at <= now:
-        store.delete_session(session, row.token_hash)
-        session.commit()
-        return None
+        return None, None  # an expired sign-in's row goes when its user next signs in
     if not user.is_active:
-        return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        store.touch_session(session, row.id, now)
-        session.commit()
-    return user
+        return None, None
+    return user, (Presence(session_id=row.id, at=now) if now - row.last_seen_at > TOUCH_EVERY else None)
 
 
 def end_session(session: Session, token: str | None) -> None:
@@ -272,22 +286,21 @@ def create_api_token(session: Session, user: User, name: str, expires_in_days: s
     return token
 
 
-def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
-    """The active user of a bearer token (one indexed query); raises TokenExpired once it expired."""
+def user_for_token(session: Session, token: str, now: datetime | None = None) -> tuple[User | None, Presence | None]:
+    """The active user of a bearer token (one indexed query, no write), and what to record of the use;
+    raises TokenExpired once it expired."""
     found = store.token_with_user(session, _hash(token))
     if found is None:
-        return None
+        return None, None
     row, user = found
     now = now or utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         raise TokenExpired(f"this API token ({row.name!r}) expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: "
                            "create a new one at /account/tokens")
     if not user.is_active:
-        return None
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-        store.touch_token(session, row.id, now)
-        session.commit()
-    return user
+        return None, None
+    stale = row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY
+    return user, (Presence(token_id=row.id, at=now) if stale else None)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -14,6 +14,7 @@ from app.core.models import ModelTable
 from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Forbidden
+from app.storage.db import session_scope
 from app.storage.tables import Project, User
 from app.services import permissions
 from app.web.signin import session_token
@@ -84,21 +85,28 @@ async def get_models(request: Request) -> ModelTable:
 ModelsDep = Annotated[ModelTable, Depends(get_models)]
 
 
-async def current_user(request: Request, session: SessionDep) -> User:
-    user = user_of_request(request, session)
+async def current_user(request: Request, session: SessionDep, background: BackgroundTasks) -> User:
+    user = user_of_request(request, session, background)
     session.commit()  # end the read transaction: the handler's own begins in its worker thread
     return user
 
 
-def user_of_request(request: Request, session: Session) -> User:
-    """The user of a session cookie (pages) or of a bearer token (the JSON API): one indexed query.
-    An expired token raises TokenExpired (401 with a message saying so)."""
-    user = None
+def _record_presence(engine, presence: accounts.Presence) -> None:
+    with session_scope(engine) as session:
+        accounts.record_presence(session, presence)
+
+
+def user_of_request(request: Request, session: Session, background: BackgroundTasks | None = None) -> User:
+    """The user of a session cookie (pages) or of a bearer token (the JSON API): one indexed query,
+    no write (a "last seen" stamp is written after the response). An expired token raises
+    TokenExpired (401 with a message saying so)."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = accounts.user_for_token(session, auth[7:].strip())
+        user, presence = accounts.user_for_token(session, auth[7:].strip())
     else:
-        user = accounts.user_for_session(session, session_token(request))
+        user, presence = accounts.user_for_session(session, session_token(request))
+    if presence is not None and background is not None:
+        background.add_task(_record_presence, request.app.state.engine, presence)
     if user is None:
         raise SignInRequired()
     request.state.user = user
