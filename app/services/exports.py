@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from app.core.evaluate import evaluate
 from app.core.models import ModelTable
@@ -63,7 +64,8 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
     rows = examples = skipped = 0
     buffer: list[str] = []
     size = 0
-    with session_scope(engine) as session:
+    # A read (no write lock held while the file streams); the snapshot row is its own short write.
+    with Session(engine) as session:
         for example in store.iter_for_export(session, project.id, request.statuses):
             evaluation = evaluate(settings, values_of(example), request.profile, models=models)
             if evaluation.errors and not request.include_errors:
@@ -83,6 +85,7 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
             chunk = "".join(buffer).encode("utf-8")
             digest.update(chunk)
             yield chunk
+    with session_scope(engine) as session:
         session.add(ExportSnapshot(
             project_id=project.id, profile=request.profile, rows=rows, examples=examples, skipped=skipped,
             sha256=digest.hexdigest(), complete=True, created_by=user.id,

@@ -75,7 +75,9 @@ def read_only(endpoint):
     return endpoint
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session closes when the handler returns, before the response is sent and
+# before its background tasks run (one of which may need the write turn this session holds).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def get_models(request: Request) -> ModelTable:
