@@ -19,6 +19,7 @@ from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
 from app.storage import counters
+from app.storage.db import begin_write
 from app.storage import examples as store
 from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
 
@@ -148,6 +149,7 @@ def save(
         for finding in evaluation.errors:
             errors.setdefault(finding.field or "output", finding.message)
         raise Invalid(errors, evaluation)
+    begin_write(session)  # the checks and the evaluation above ran without the write lock
     now = utcnow()
     seconds = work_seconds if work_seconds is not None and 0 <= work_seconds <= MAX_WORK_SECONDS else None
     if current is None:

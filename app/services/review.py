@@ -19,6 +19,7 @@ from app.services.errors import Forbidden, Invalid
 from app.services.examples import Saved, claim_seen_version, get_example, move_status, save, values_of, visible_example
 from app.services.permissions import allows, may_edit_example, require
 from app.storage import counters
+from app.storage.db import begin_write
 from app.storage import examples as example_store
 from app.storage.tables import Comment, Example, Project, User, utcnow
 
@@ -55,6 +56,10 @@ def submit(session: Session, project: Project, user: User, role: str | None, exa
     if evaluation.errors or example.needs_output:
         raise Invalid({"status": "Fix the errors first: " + "; ".join(f.message for f in evaluation.errors)
                                  if evaluation.errors else "Label the example before submitting it."})
+    begin_write(session)  # the evaluation ran without the write lock; the example must not have changed since
+    example = claim_seen_version(session, example, example.version)
+    if example.status not in ("draft", "changes_requested"):
+        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')} now."})
     move_status(session, example, "submitted")
     example.submitted_at = utcnow()
     session.add(example)

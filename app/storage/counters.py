@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import func
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from app.storage.tables import Example, LevelCount, MemberStat, StateCount, WorkTimeBucket
+from app.storage.tables import Example, LevelCount, MemberStat, StateCount, WorkTimeBucket, metadata
 
 MEMBER_FIELDS = ("written", "reviewed", "approved", "changes_requested", "rejected")
 
@@ -23,14 +25,25 @@ def upsert_add(session: Session, model: Any, keys: dict[str, Any], increments: d
     """Add `increments` to the row of `keys` of `model`'s table, creating it (with the increments as
     values, and `others` for its remaining columns) if missing; returns the new value of the
     `returning` column when asked."""
-    table = model.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**keys, **(others or {}), **increments).on_conflict_do_update(
-        index_elements=list(keys), set_={column: table.c[column] + delta for column, delta in increments.items()})
-    if returning is None:
-        session.execute(stmt)
-        return None
-    return int(session.execute(stmt.returning(table.c[returning])).scalar_one())
+    others = others or {}
+    stmt = _upsert(session.get_bind().dialect.name, model.__table__.name, tuple(keys), tuple(increments),
+                   tuple(others), returning)
+    result = session.execute(stmt, {**keys, **others, **increments})
+    return None if returning is None else int(result.scalar_one())
+
+
+@lru_cache(maxsize=64)
+def _upsert(dialect: str, table_name: str, keys: tuple[str, ...], increments: tuple[str, ...],
+            others: tuple[str, ...], returning: str | None):
+    """The statement of one kind of upsert, built once (parameters bound at execution): building it
+    anew cost more than running it, on every save."""
+    table = metadata.tables[table_name]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values({column: bindparam(column) for column in keys + others + increments})
+    # The new row holds the increments themselves, so a conflict adds the row's proposed values.
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={column: table.c[column] + stmt.excluded[column] for column in increments})
+    return stmt.returning(table.c[returning]) if returning else stmt
 
 
 def bump_state(session: Session, project_id: int, status: str, delta: int) -> None:

@@ -94,6 +94,15 @@ def _end_write_turn(dbapi_connection, record) -> None:
         turn.release()
 
 
+def begin_write(session: Session) -> None:
+    """End the reading part of a unit of work (its checks and computations) and begin the part that
+    writes: on SQLite it begins with the write lock, so the lock is held only for the writes. What
+    was read must be re-checked under the lock where it matters (the version check's conditional
+    UPDATE does that)."""
+    session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work that writes: commit on success, roll back on any error."""

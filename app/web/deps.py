@@ -57,7 +57,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     if request.method in SAFE_METHODS:
         writes = getattr(endpoint, "writes", False)
     else:
-        writes = not getattr(endpoint, "read_only", False)
+        writes = not getattr(endpoint, "read_only", False) and not getattr(endpoint, "late_write", False)
     engine = request.app.state.write_engine if writes else request.app.state.engine
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -66,6 +66,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 def writes(endpoint):
     """Mark a GET handler that writes (handing out work with a lease): it queues for the write lock."""
     endpoint.writes = True
+    return endpoint
+
+
+def late_write(endpoint):
+    """Mark a POST handler whose service reads and computes first and takes the write lock only for
+    its writes (app.storage.db.begin_write): saving an example, the hottest write."""
+    endpoint.late_write = True
     return endpoint
 
 

@@ -20,7 +20,7 @@ from app.services import projects as project_service
 from app.services import review as review_service
 from app.services.errors import Invalid
 from app.storage.tables import Example, Project
-from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, read_only
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, late_write, project_for, read_only
 from app.web.errors import API_ERRORS
 from app.web.forms import Id
 from app.web.routes.exports import download
@@ -122,6 +122,7 @@ def lint(session: SessionDep, access: Annotatable, models: ModelsDep, body: Exam
 
 
 @router.post("/projects/{project_id}/examples", status_code=201)
+@late_write
 def create(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
     saved = example_service.save(session, access.project, access.user, ExampleValues(body.fields, body.output),
                                  models, role=access.role)
@@ -129,6 +130,7 @@ def create(session: SessionDep, access: Annotatable, models: ModelsDep, body: Ex
 
 
 @router.put("/projects/{project_id}/examples/{example_id}")
+@late_write
 def update(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn,
            example_id: Id) -> dict[str, Any]:
     saved = example_service.save(session, access.project, access.user, ExampleValues(body.fields, body.output),

@@ -17,7 +17,7 @@ from app.services import review as review_service
 from app.services.errors import Invalid, Stale
 from app.services.permissions import allows, may_edit_example
 from app.storage.tables import Example
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, read_only
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for, read_only
 from app.web.forms import Id, example_values, int_or_none
 from app.web.templating import go, is_htmx, render
 
@@ -124,11 +124,13 @@ def _save(request: Request, session, access: ProjectAccess, models, form, exampl
 
 
 @router.post("/projects/{project_id}/examples")
+@late_write
 def create(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep) -> Response:
     return _save(request, session, access, models, form, None)
 
 
 @router.post("/projects/{project_id}/examples/{example_id}")
+@late_write
 def update(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep,
            example_id: Id) -> Response:
     return _save(request, session, access, models, form, example_id)
