@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from app.services.errors import Invalid, NotFound, ServiceError
 from app.storage import accounts as store
+from app.storage.db import begin_write
 from app.storage.tables import ApiToken, User, UserSession, utcnow
 
 hasher = PasswordHasher()
@@ -125,9 +126,11 @@ def sign_in(session: Session, username: str, password: str, address: str | None,
     password is even checked) while the account name or the client address is locked out."""
     now = now or utcnow()
     account_key, address_key = _account_key(username), _address_key(address)
+    begin_write(session)
     _refuse_if_locked(session, account_key, address_key, now)
-    _admit(session, account_key, address_key, limits, now)
+    _admit(session, account_key, address_key, limits, now)  # commits: argon2 below holds no lock
     user = _check_password(session, username, password)
+    begin_write(session)
     if user is None:
         _count_address_failure(session, address_key, limits, now)
         session.commit()

@@ -22,12 +22,13 @@ def list_users(session: Session) -> list[User]:
 def create_user(session: Session, admin: User, username: str, password: str, display_name: str = "",
                 is_admin: bool = False) -> User:
     errors = check_new_account(username, password)
-    if not errors and account_store.get_user_by_username(session, username.strip().lower()):
-        errors["username"] = f"{username.strip().lower()!r} is taken."
     if errors:
         raise Invalid(errors)
+    password_hash = hasher.hash(password)  # ~0.1 s of CPU: before the first statement takes the write lock
+    if account_store.get_user_by_username(session, username.strip().lower()):
+        raise Invalid({"username": f"{username.strip().lower()!r} is taken."})
     user = User(username=username.strip().lower(), display_name=display_name.strip() or username.strip(),
-                password_hash=hasher.hash(password), is_admin=is_admin)
+                password_hash=password_hash, is_admin=is_admin)
     account_store.add_user(session, user)
     audit.record(session, None, admin, "user_created", {"user": user.username, "admin": is_admin})
     session.commit()
@@ -58,8 +59,9 @@ def set_active(session: Session, admin: User, user_id: int, active: bool) -> Use
 def reset_password(session: Session, admin: User, user_id: int, new_password: str) -> User:
     if len(new_password) < MIN_PASSWORD:
         raise Invalid({"password": f"Use at least {MIN_PASSWORD} characters."})
+    password_hash = hasher.hash(new_password)  # before the first statement takes the write lock
     user = _user(session, user_id)
-    user.password_hash = hasher.hash(new_password)
+    user.password_hash = password_hash
     end_sessions(session, user.id)  # every sign-in and API token of the account ends
     revoke_all_tokens(session, user.id)
     session.add(user)

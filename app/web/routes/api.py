@@ -139,6 +139,7 @@ def update(session: SessionDep, access: Annotatable, models: ModelsDep, body: Ex
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/submit")
+@late_write
 def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_id: Id) -> dict[str, Any]:
     return _example(review_service.submit(session, access.project, access.user, access.role, example_id, models))
 

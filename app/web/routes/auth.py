@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.services import accounts
 from app.services.errors import Invalid
 from app.web import signin
-from app.web.deps import SessionDep, UserDep
+from app.web.deps import SessionDep, UserDep, late_write
 from app.web.templating import render
 
 router = APIRouter()
@@ -50,6 +50,7 @@ def login_page(request: Request, session: SessionDep, next: str = "/") -> Respon
 
 
 @router.post("/login")
+@late_write
 def login(request: Request, session: SessionDep, username: Text = "", password: Text = "", next: Text = "/") -> Response:
     context = {"next": _safe_next(next), "username": username}
     try:

@@ -14,7 +14,7 @@ from app.services import queue as queue_service
 from app.services import review as review_service
 from app.services.errors import Invalid
 from app.services.projects import settings_of
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, project_for, writes
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for, writes
 from app.web.forms import Id, int_or_none, ints
 from app.web.templating import go, render
 
@@ -47,6 +47,7 @@ def next_example(request: Request, session: SessionDep, access: Annotatable, sav
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/submit")
+@late_write
 def submit(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, example_id: Id) -> Response:
     review_service.submit(session, access.project, access.user, access.role, example_id, models)
     return go(request, f"/projects/{access.project.id}/next?saved={example_id}")
