@@ -373,7 +373,7 @@ def summarise(stats: Stats) -> dict:
 
 def run_engine(engine: str, args, runner) -> dict:
     tmp, proc, url = Path(tempfile.mkdtemp(prefix=f"tunelab-soak-{engine}-")), None, None
-    workers = 1 if engine == "sqlite" else args.workers
+    workers = args.sqlite_workers if engine == "sqlite" else args.workers
     try:
         url = f"sqlite:///{tmp / 'soak.db'}" if engine == "sqlite" else postgres_database(create=True)
         # PostgreSQL: each worker has its own pool; keep workers x requests-at-once under max_connections.
@@ -408,7 +408,8 @@ def main() -> int:
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--reviewers", type=int, default=5)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--workers", type=int, default=3, help="uvicorn workers on PostgreSQL (SQLite: always 1)")
+    parser.add_argument("--workers", type=int, default=3, help="uvicorn workers on PostgreSQL")
+    parser.add_argument("--sqlite-workers", type=int, default=1, help="uvicorn workers on SQLite (default 1)")
     parser.add_argument("--max-concurrent", type=int, default=16,
                         help="TUNELAB_MAX_CONCURRENT_REQUESTS per PostgreSQL worker (default 16)")
     parser.add_argument("--export-every", type=float, default=3.0, help="seconds between the owner's exports")

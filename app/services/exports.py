@@ -21,7 +21,7 @@ from app.core.tasks import ProjectSettings
 from app.services import audit
 from app.services.errors import Invalid
 from app.storage import examples as store
-from app.storage.db import session_scope
+from app.storage.db import begin_write, session_scope
 from app.storage.tables import ExportSnapshot, Project, User
 from app.services.examples import values_of
 
@@ -47,6 +47,7 @@ def check_request(project: Project, request: ExportRequest) -> None:
 
 def record_start(session, project: Project, user: User, request: ExportRequest) -> None:
     """Note the export in the project's audit log (the snapshot row is written when the stream ends)."""
+    begin_write(session)
     audit.record(session, project, user, "export", {"profile": request.profile, "statuses": list(request.statuses),
                                                     "include_errors": request.include_errors})
     session.commit()

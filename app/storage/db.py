@@ -12,6 +12,7 @@ and so does anything running on the event loop (see _sqlite_begin).
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: the in-process lock alone
+    fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -35,7 +41,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                                pool_size=40, max_overflow=-1)
         event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", partial(_sqlite_begin, threading.Lock()))
+        event.listen(engine, "begin", partial(_sqlite_begin, WriteTurn(parsed.database)))
         event.listen(engine.pool, "checkin", _end_write_turn)
         return engine
     # More connections than requests let in at once (TUNELAB_MAX_CONCURRENT_REQUESTS) plus exports.
@@ -68,16 +74,45 @@ def _on_event_loop() -> bool:
     return True
 
 
-def _sqlite_begin(turn: threading.Lock, connection) -> None:
+class WriteTurn:
+    """Whose turn it is to write the SQLite database: a lock shared by this process's threads and,
+    for a database file, an flock on a file beside it shared by every process (several workers, the
+    CLI). Waiters wake the moment it is free; SQLite's own busy wait sleeps in growing steps (up to
+    100 ms), so under load a waiter oversleeps the moments the lock is free and latency grows a
+    long tail."""
+
+    def __init__(self, database: str | None) -> None:
+        self.threads = threading.Lock()
+        self.path = f"{database}-writelock" if database and database != ":memory:" and fcntl else None
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        if self.path is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)  # another process's turn ends at its commit (or its death)
+            except BaseException:
+                self.threads.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self.threads.release()
+
+
+def _sqlite_begin(turn: WriteTurn, connection) -> None:
     # The request's async dependencies (who is asking, their role) read on the event loop, where
     # waiting for the write lock would stall every request; they end their read transaction, and
     # the handler, in a worker thread, begins the one that writes.
     if connection.get_execution_options().get("sqlite_begin") != "IMMEDIATE" or _on_event_loop():
         connection.exec_driver_sql("BEGIN")
         return
-    # Writers of this process queue on a lock of ours first: SQLite's own busy wait sleeps in
-    # growing steps (up to 100 ms), so under load a waiter oversleeps the moments the lock is free
-    # and latency grows a long tail. The lock is released when the connection goes back to the pool.
+    # Writers queue for their turn first (see WriteTurn); it ends when the connection goes back to the pool.
     if not turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
         raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked: no write turn within the busy timeout"))
     connection.connection.info["write_turn"] = turn

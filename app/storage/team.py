@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
+from app.storage.db import begin_write
 from app.storage.tables import Annotation, AuditEvent, Comment, Example, Membership, User
 
 
@@ -58,6 +59,7 @@ def claim(session: Session, candidates, user_id: int, now: datetime, until: date
         example_id = session.exec(candidates.where(free).limit(1)).first()
         if example_id is None:
             return None
+        begin_write(session)  # the search above held no write lock; the UPDATE re-checks what it found
         result = session.execute(
             update(Example).where(and_(Example.id == example_id, free, candidates.whereclause))
             .values(lease_user_id=user_id, lease_until=until)

@@ -14,7 +14,7 @@ from app.services import queue as queue_service
 from app.services import review as review_service
 from app.services.errors import Invalid
 from app.services.projects import settings_of
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for, writes
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for
 from app.web.forms import Id, int_or_none, ints
 from app.web.templating import go, render
 
@@ -29,7 +29,7 @@ ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 
 @router.get("/projects/{project_id}/next")
-@writes
+@late_write
 def next_example(request: Request, session: SessionDep, access: Annotatable, saved: Id | None = None,
                  mode: str = "") -> Response:
     """Hand out the next piece of work: review mode for reviewers, else the annotation queue."""
