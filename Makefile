@@ -13,6 +13,7 @@ SHELL := /bin/bash
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 1
 PYTEST_ARGS ?=
 # The interpreter that creates .venv: python3.11 when it is on PATH, else python3 (must be >= 3.11).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3)
@@ -33,7 +34,7 @@ help: ## list the targets
 	@echo "tunelab make targets:"
 	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | \
 		sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 20
-	@echo "variables: HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS='$(PYTEST_ARGS)' PYTHON=$(PYTHON)"
+	@echo "variables: HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) PYTEST_ARGS='$(PYTEST_ARGS)' PYTHON=$(PYTHON)"
 
 setup: $(PIP_STAMP) $(HTMX_FILE) tokenizer-files ## venv + pinned packages, npm assets, offline tokenizer files (idempotent)
 
@@ -72,7 +73,7 @@ run: migrate ## migrate, then start uvicorn on HOST:PORT (secret key kept in dat
 	fi
 	@echo "tunelab is running at http://$(HOST):$(PORT) — open it to create the first admin"
 	@export TUNELAB_SECRET_KEY="$${TUNELAB_SECRET_KEY:-$$(cat data/secret.key)}"; \
-		exec $(VENV)/bin/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+		exec $(VENV)/bin/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 chromium: ## install Debian's chromium (for the browser tests) when /usr/bin/chromium is missing
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
