@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.core import agreement as kappa
 from app.core.models import ModelTable
@@ -15,6 +15,7 @@ from app.services.errors import Forbidden, Invalid
 from app.services.examples import get_example, move_status, save
 from app.services.permissions import may_label_independently, require
 from app.storage import counters, team
+from app.storage import examples as example_store
 from app.storage.tables import Annotation, Comment, Example, Project, User, utcnow
 
 
@@ -37,8 +38,7 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
     chosen = ProjectSettings.from_dict(project.settings).label_for(label)
     if chosen is None:
         raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})
-    existing = session.exec(select(Annotation).where(Annotation.example_id == example.id,
-                                                     Annotation.user_id == user.id)).first()
+    existing = team.annotation_by(session, example.id, user.id)
     if existing is None and _ratings(session, example) >= example.labels_wanted:
         raise Invalid({"output": "This example already has all the labels asked for."})
     annotation = existing or Annotation(project_id=project.id, example_id=example.id, user_id=user.id)
@@ -78,7 +78,7 @@ def report(session: Session, project: Project, role: str | None) -> AgreementRep
     require(role, "view_all", project)
     notes = team.annotations_of(session, project.id)
     example_ids = sorted({a.example_id for a in notes})
-    examples = {e.id: e for e in session.exec(select(Example).where(Example.id.in_(example_ids)))} if example_ids else {}
+    examples = {e.id: e for e in example_store.by_ids(session, project.id, example_ids)}
     ratings: dict[int, dict[int, str]] = {}
     for example_id, example in examples.items():
         if example.created_by is not None and example.label:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.storage import team
-from app.storage.tables import Comment, Example, ExampleRevision, User
+from app.storage.tables import Comment, Example, User
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,7 @@ def diff_lines(before: Any, after: Any) -> list[tuple[str, str]]:
 
 
 def revisions(session: Session, example: Example, limit: int = 50) -> list[RevisionView]:
-    rows = session.exec(
-        select(ExampleRevision, User).join(User, User.id == ExampleRevision.user_id, isouter=True)
-        .where(ExampleRevision.example_id == example.id).order_by(ExampleRevision.version.desc()).limit(limit)
-    )
+    rows = team.revisions(session, example.id, limit)
     return [
         RevisionView(rev.version, (user.display_name or user.username) if user else "?", rev.at,
                      diff_lines(rev.before, rev.after), rev.before is None, rev.after is None)

@@ -3,7 +3,7 @@ and project memberships with roles."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.services import audit
 from app.services.accounts import (MIN_PASSWORD, check_new_account, end_sessions, hasher, revoke_all_tokens,
@@ -16,7 +16,7 @@ from app.storage.tables import Membership, Project, User
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.username)))
+    return account_store.all_users(session)
 
 
 def create_user(session: Session, admin: User, username: str, password: str, display_name: str = "",

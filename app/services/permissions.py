@@ -10,10 +10,11 @@ A site admin acts as owner of every project. Anyone signed in may create a proje
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.services.errors import Forbidden
-from app.storage.tables import Example, Membership, Project, User
+from app.storage import team
+from app.storage.tables import Example, Project, User
 
 ROLES = ("owner", "reviewer", "annotator", "viewer")
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -42,9 +43,7 @@ ACTION_WORDS = {
 def role_of(session: Session, user: User, project: Project) -> str | None:
     if user.is_admin:
         return "owner"
-    return session.exec(
-        select(Membership.role).where(Membership.project_id == project.id, Membership.user_id == user.id)
-    ).first()
+    return team.role_of(session, project.id, user.id)
 
 
 def allows(role: str | None, action: str) -> bool:

@@ -10,20 +10,15 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import allows, require
-from app.storage import team
-from app.storage.tables import Annotation, Example, Membership, Project, User, utcnow
+from app.storage import queue as store
+from app.storage.tables import Project, User, utcnow
 
 LEASE_SECONDS = 300
-
-
-def _ids(project: Project):
-    return select(Example.id).where(Example.project_id == project.id).order_by(Example.id)
 
 
 def next_for_annotator(session: Session, project: Project, user: User, role: str | None) -> tuple[str, int | None]:
@@ -32,21 +27,14 @@ def next_for_annotator(session: Session, project: Project, user: User, role: str
     require(role, "annotate", project)
     now = utcnow()
     until = now + timedelta(seconds=LEASE_SECONDS)
-    assigned = _ids(project).where(Example.assignee_id == user.id, Example.status.in_(("draft", "changes_requested")))
-    sent_back = _ids(project).where(Example.created_by == user.id, Example.status == "changes_requested")
-    for candidates in (sent_back, assigned):
-        found = team.claim(session, candidates, user.id, now, until)
+    for candidates in (store.sent_back(project.id, user.id), store.assigned(project.id, user.id)):
+        found = store.claim(session, candidates, user.id, now, until)
         if found:
             return "edit", found
-    mine = exists().where(Annotation.example_id == Example.id, Annotation.user_id == user.id)
-    double = _ids(project).where(Example.labels_open.is_(True), ~mine,
-                                 or_(Example.created_by.is_(None), Example.created_by != user.id))
-    example_id = session.exec(double.limit(1)).first()
+    example_id = store.first_double_labelling(session, project.id, user.id)
     if example_id is not None:
-        return "annotate", int(example_id)
-    unlabelled = _ids(project).where(Example.needs_output.is_(True),
-                                     or_(Example.assignee_id.is_(None), Example.assignee_id == user.id))
-    found = team.claim(session, unlabelled, user.id, now, until)
+        return "annotate", example_id
+    found = store.claim(session, store.unlabelled(project.id, user.id), user.id, now, until)
     return ("edit", found) if found else ("new", None)
 
 
@@ -55,47 +43,36 @@ def next_for_reviewer(session: Session, project: Project, user: User, role: str 
     require(role, "review", project)
     now = utcnow()
     until = now + timedelta(seconds=LEASE_SECONDS)
-    submitted = _ids(project).where(Example.status == "submitted")
-    others = submitted.where(or_(Example.created_by.is_(None), Example.created_by != user.id))
-    found = team.claim(session, others, user.id, now, until)
+    found = store.claim(session, store.submitted(project.id, not_by=user.id), user.id, now, until)
     if found is None and allows(role, "review_own"):
-        found = team.claim(session, submitted, user.id, now, until)
+        found = store.claim(session, store.submitted(project.id), user.id, now, until)
     return found
-
-
-
-def _annotators(session: Session, project: Project) -> list[int]:
-    return list(session.exec(select(Membership.user_id).where(
-        Membership.project_id == project.id, Membership.role.in_(("annotator", "reviewer", "owner")))
-        .order_by(Membership.user_id)))
 
 
 def assign(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
            assignee_id: int | None) -> int:
     """Assign examples to one member (None: unassign)."""
     require(role, "assign", project)
-    if assignee_id is not None and assignee_id not in _annotators(session, project):
+    if assignee_id is not None and assignee_id not in store.annotators(session, project.id):
         raise Invalid({"assignee": "Assign to a member who may annotate."})
-    result = session.execute(update(Example).where(Example.project_id == project.id, Example.id.in_(example_ids[:5000]))
-                             .values(assignee_id=assignee_id))
-    audit.record(session, project, user, "assigned", {"examples": result.rowcount, "assignee": assignee_id})
+    count = store.set_examples(session, project.id, example_ids, assignee_id=assignee_id)
+    audit.record(session, project, user, "assigned", {"examples": count, "assignee": assignee_id})
     session.commit()
-    return result.rowcount
+    return count
 
 
 def assign_round_robin(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
                        member_ids: list[int] | None = None) -> dict[int, int]:
     """Deal the examples out in turn to the given members (default: every annotator)."""
     require(role, "assign", project)
-    allowed = _annotators(session, project)
+    allowed = store.annotators(session, project.id)
     members = [m for m in (member_ids or allowed) if m in allowed]
     if not members:
         raise Invalid({"assignee": "The project has no annotators to assign to: add members first."})
     dealt: dict[int, int] = {m: 0 for m in members}
     for index, example_id in enumerate(sorted(example_ids[:5000])):
         member = members[index % len(members)]
-        session.execute(update(Example).where(Example.project_id == project.id, Example.id == example_id)
-                        .values(assignee_id=member))
+        store.set_examples(session, project.id, [example_id], assignee_id=member)
         dealt[member] += 1
     audit.record(session, project, user, "assigned_round_robin", {"examples": sum(dealt.values()),
                                                                    "members": len(members)})
@@ -115,8 +92,7 @@ def request_double_labels(session: Session, project: Project, user: User, role: 
     chosen = sorted(example_ids[:5000])
     if sample is not None and 0 < sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample))
-    result = session.execute(update(Example).where(Example.project_id == project.id, Example.id.in_(chosen))
-                             .values(labels_wanted=ways, labels_open=True))
-    audit.record(session, project, user, "double_labelling", {"examples": result.rowcount, "ways": ways})
+    count = store.set_examples(session, project.id, chosen, labels_wanted=ways, labels_open=True)
+    audit.record(session, project, user, "double_labelling", {"examples": count, "ways": ways})
     session.commit()
-    return result.rowcount
+    return count

@@ -141,3 +141,7 @@ def prune_failures(session: Session, window_cutoff: datetime, now: datetime) -> 
     session.execute(delete(SignInFailure).where(
         SignInFailure.window_start <= window_cutoff,
         or_(SignInFailure.locked_until.is_(None), SignInFailure.locked_until <= now)))
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.username)))

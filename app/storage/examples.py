@@ -114,3 +114,11 @@ def lock_examples(session: Session, project_id: int, example_ids: list[int]) -> 
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return list(session.exec(query))
+
+
+def by_ids(session: Session, project_id: int, example_ids: list[int]) -> list[Example]:
+    """Examples of a project by id (those that exist), in id order."""
+    if not example_ids:
+        return []
+    query = select(Example).where(Example.project_id == project_id, Example.id.in_(example_ids))
+    return list(session.exec(query.order_by(Example.id)))

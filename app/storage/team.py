@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.storage.db import begin_write
-from app.storage.tables import Annotation, AuditEvent, Comment, Example, Membership, User
+from app.storage.tables import ExampleRevision, Annotation, AuditEvent, Comment, Membership, User
 
 
 def memberships(session: Session, project_id: int) -> list[tuple[Membership, User]]:
@@ -46,26 +44,18 @@ def annotation_count(session: Session, example_id: int) -> int:
     return session.exec(select(func.count()).select_from(Annotation).where(Annotation.example_id == example_id)).one()
 
 
-def claim(session: Session, candidates, user_id: int, now: datetime, until: datetime) -> int | None:
-    """Lease the first free example of `candidates` (a select of ids) to `user_id`, atomically.
+def role_of(session: Session, project_id: int, user_id: int) -> str | None:
+    return session.exec(select(Membership.role).where(Membership.project_id == project_id,
+                                                      Membership.user_id == user_id)).first()
 
-    The UPDATE re-checks that the row is still free and still a candidate (still submitted, still
-    waiting for a label, …), so two people pressing "next" at the same moment never get the same
-    example, and nobody gets one decided meanwhile: the loser's UPDATE matches no row and it tries
-    the next.
-    """
-    free = or_(Example.lease_until.is_(None), Example.lease_until < now, Example.lease_user_id == user_id)
-    for _ in range(20):
-        example_id = session.exec(candidates.where(free).limit(1)).first()
-        if example_id is None:
-            return None
-        begin_write(session)  # the search above held no write lock; the UPDATE re-checks what it found
-        result = session.execute(
-            update(Example).where(and_(Example.id == example_id, free, candidates.whereclause))
-            .values(lease_user_id=user_id, lease_until=until)
-        )
-        if result.rowcount == 1:
-            session.commit()
-            return int(example_id)
-        session.rollback()
-    return None
+
+def revisions(session: Session, example_id: int, limit: int) -> list[tuple[ExampleRevision, User | None]]:
+    """An example's revisions, newest first, with who made each."""
+    return list(session.exec(
+        select(ExampleRevision, User).join(User, User.id == ExampleRevision.user_id, isouter=True)
+        .where(ExampleRevision.example_id == example_id).order_by(ExampleRevision.version.desc()).limit(limit)))
+
+
+def annotation_by(session: Session, example_id: int, user_id: int) -> Annotation | None:
+    return session.exec(select(Annotation).where(Annotation.example_id == example_id,
+                                                 Annotation.user_id == user_id)).first()
