@@ -23,7 +23,7 @@ from app.storage.tables import Example, Project
 from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, late_write, project_for, read_only
 from app.web.errors import API_ERRORS
 from app.web.forms import Id
-from app.web.routes.exports import download
+from app.web.downloads import download
 from app.web.text_check import problems
 
 router = APIRouter(prefix="/api/v1", responses=API_ERRORS)  # also declared app-wide (errors.declare_api_errors)

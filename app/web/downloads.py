@@ -1,0 +1,34 @@
+"""The streamed JSONL download, shared by the export page's button and the JSON API (RFC 6266 names)."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from app.services import exports as export_service
+from app.web.deps import ProjectAccess
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients and the exact name as UTF-8 in `filename*`."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", filename) if not unicodedata.combining(ch))
+    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in stripped)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download(request: Request, session, access: ProjectAccess, models, profile: str, include_errors: bool,
+             statuses: list[str]) -> StreamingResponse:
+    project = access.project
+    export = export_service.ExportRequest(profile=profile or project.export_profile, include_errors=include_errors,
+                                          statuses=tuple(statuses) or export_service.DEFAULT_STATUSES)
+    export_service.check_request(project, export)
+    export_service.record_start(session, project, access.user, export)
+    return StreamingResponse(
+        export_service.stream_jsonl(request.app.state.engine, project, access.user, export, models),
+        media_type="application/jsonl; charset=utf-8",
+        headers={"Content-Disposition": content_disposition(export_service.filename(project, export)),
+                 "Cache-Control": "no-store"},
+    )
