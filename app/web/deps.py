@@ -51,27 +51,21 @@ class SignInRequired(Exception):
 # lookup, and running them on the event loop saves a thread-pool hop each on every request
 # (the live panel is called on every pause in typing). Route handlers stay plain `def`.
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session for this request; one that may write (an unsafe method not marked `read_only` or
-    `late_write`) begins its transaction with the write lock on SQLite (see app.storage.db). A GET
-    that writes (a queue's lease, an export's audit entry) takes the lock itself (db.begin_write)."""
+    """A session for this request; one that may write (an unsafe method not marked `late_write`)
+    begins its transaction with the write lock on SQLite (see app.storage.db). A GET that writes (a
+    queue's lease, an export's audit entry) takes the lock itself (db.begin_write)."""
     endpoint = request.scope.get("endpoint")
-    writes = request.method not in SAFE_METHODS and not getattr(endpoint, "read_only", False) \
-        and not getattr(endpoint, "late_write", False)
+    writes = request.method not in SAFE_METHODS and not getattr(endpoint, "late_write", False)
     engine = request.app.state.write_engine if writes else request.app.state.engine
     with Session(engine, expire_on_commit=False) as session:
         yield session
 
 
 def late_write(endpoint):
-    """Mark a handler whose service reads and computes first and takes the write lock only for
-    its writes (app.storage.db.begin_write): saving an example, the hottest write."""
+    """Mark a POST handler whose service reads and computes first and takes the write lock itself,
+    only for its writes (app.storage.db.begin_write), if it writes at all: saving an example, the
+    live panel (which never writes), sign-in."""
     endpoint.late_write = True
-    return endpoint
-
-
-def read_only(endpoint):
-    """Mark a POST handler that never writes (the live panel): its session does not queue for the write lock."""
-    endpoint.read_only = True
     return endpoint
 
 

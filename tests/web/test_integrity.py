@@ -7,11 +7,10 @@ import html
 import re
 import threading
 
-import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.web.conftest import PASSWORD, TOKEN_RE, Team
+from tests.web.conftest import PASSWORD, Team, live_admin_with_project, live_browser
 from tests.web.test_review import status_of, write
 
 
@@ -95,25 +94,14 @@ def test_a_review_decision_holds_only_for_the_version_the_reviewer_saw(team: Tea
     assert status_of(team, example) == "approved"
 
 
-def _signed_in(base_url: str, username: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(client.get("/login").text).group(1)
-    assert client.post("/login", data={"csrftoken": token, "username": username, "password": PASSWORD}).status_code == 303
-    return client, token
-
-
 ROUNDS = 20
 
 
 def test_two_saves_of_the_same_version_one_wins_the_other_gets_409(live_server: str):
-    admin = httpx.Client(base_url=live_server, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(admin.get("/setup").text).group(1)
-    admin.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD, "password_again": PASSWORD})
-    created = admin.post("/projects", data={"csrftoken": token, "name": "Race", "preset": "sentiment"})
-    project = int(re.search(r"/projects/(\d+)/", created.headers["location"]).group(1))
+    admin, token, project = live_admin_with_project(live_server)
     admin.post("/admin/users", data={"csrftoken": token, "username": "second", "password": PASSWORD})
     admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": "second", "role": "reviewer"})
-    browsers = [_signed_in(live_server, "admin"), _signed_in(live_server, "second")]
+    browsers = [live_browser(live_server, "admin"), live_browser(live_server, "second")]
     outcomes: list[tuple[int, int]] = []
     for round_ in range(ROUNDS):
         made = browsers[0][0].post(f"/projects/{project}/examples", data={

@@ -5,7 +5,7 @@ import threading
 
 import httpx
 
-from tests.web.conftest import PASSWORD, TOKEN_RE, Team
+from tests.web.conftest import PASSWORD, Team, live_admin_with_project, live_browser
 
 ANNOTATORS = 8
 
@@ -27,26 +27,15 @@ def test_added_items_wait_in_the_queue_and_bad_lines_add_nothing(team: Team):
     assert team.annotator.get(f"/projects/{p}/next").headers["location"].startswith(f"/projects/{p}/examples/new")
 
 
-def _browser(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(client.get("/login").text).group(1)
-    assert client.post("/login", data={"csrftoken": token, "username": username, "password": PASSWORD}).status_code == 303
-    return client
-
-
 def test_simultaneous_next_never_hands_one_example_to_two_annotators(live_server: str):
-    admin = httpx.Client(base_url=live_server, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(admin.get("/setup").text).group(1)
-    admin.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD, "password_again": PASSWORD})
-    created = admin.post("/projects", data={"csrftoken": token, "name": "Race", "preset": "sentiment"})
-    project = int(re.search(r"/projects/(\d+)/", created.headers["location"]).group(1))
+    admin, token, project = live_admin_with_project(live_server)
     names = [f"annotator{i}" for i in range(ANNOTATORS)]
     for name in names:
         admin.post("/admin/users", data={"csrftoken": token, "username": name, "password": PASSWORD})
         admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": name, "role": "annotator"})
     items = "\n".join(f"tweet number {i}" for i in range(ANNOTATORS * 2))
     assert admin.post(f"/projects/{project}/items", data={"csrftoken": token, "items": items}).status_code == 303
-    browsers = [_browser(live_server, name) for name in names]
+    browsers = [live_browser(live_server, name)[0] for name in names]
     barrier, handed = threading.Barrier(len(browsers)), {}
 
     def press_next(index: int, client: httpx.Client) -> None:

@@ -20,7 +20,7 @@ from app.services import projects as project_service
 from app.services import review as review_service
 from app.services.errors import Invalid
 from app.storage.tables import Example, Project
-from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, late_write, project_for, read_only
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, UserDep, late_write, project_for
 from app.web.errors import API_ERRORS
 from app.web.forms import Id
 from app.web.downloads import download
@@ -110,7 +110,7 @@ def example(session: SessionDep, access: Viewable, example_id: Id) -> dict[str, 
 
 
 @router.post("/projects/{project_id}/lint")
-@read_only
+@late_write
 def lint(session: SessionDep, access: Annotatable, models: ModelsDep, body: ExampleIn) -> dict[str, Any]:
     kind = access.project.kind
     if body.profile and (body.profile not in PROFILES or kind not in PROFILES[body.profile].kinds):

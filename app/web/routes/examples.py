@@ -17,7 +17,7 @@ from app.services import review as review_service
 from app.services.errors import Invalid, Stale
 from app.services.permissions import allows, may_edit_example
 from app.storage.tables import Example
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for, read_only
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, late_write, project_for
 from app.web.forms import Id, example_values, int_or_none
 from app.web.templating import go, is_htmx, render
 
@@ -84,7 +84,7 @@ def edit_page(request: Request, session: SessionDep, access: Viewable, models: M
 
 
 @router.post("/projects/{project_id}/lint")
-@read_only
+@late_write
 def lint(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep) -> Response:
     """The live panel: called (debounced) while the user types; no write, one indexed lookup."""
     project = access.project

@@ -29,7 +29,6 @@ ViewAll = Annotated[ProjectAccess, Depends(project_for("view_all"))]
 
 
 @router.get("/projects/{project_id}/next")
-@late_write
 def next_example(request: Request, session: SessionDep, access: Annotatable, saved: Id | None = None,
                  mode: str = "") -> Response:
     """Hand out the next piece of work: review mode for reviewers, else the annotation queue."""
