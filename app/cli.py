@@ -28,7 +28,6 @@ from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.text import unescape_controls
 from app.tokenizer_files import TokenizerFilesError, activate
 
-LEVEL_ORDER = ("error", "warning", "info")
 MAX_LINES_SHOWN = 20
 # Core messages speak to the app's form; in a file report these parts say what to do in the file.
 FILE_WORDING = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.core.models import DEFAULT_MODELS_FILE
+from app.core.model_table import DEFAULT_MODELS_FILE
 from app.tokenizer_files import DEFAULT_CACHE_DIR
 
 DEV_SECRET = "dev-only-insecure-secret-key"

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.config import Settings, get_settings
-from app.core.models import load_model_table
+from app.core.model_table import load_model_table
 from app.storage.db import make_engine, write_engine
 from app.tokenizer_files import activate
 from app.web import errors, routes

@@ -41,9 +41,9 @@ from _benchlib import ROOT, log, pct, start_server, stop_server  # noqa: E402  (
 sys.path.insert(0, str(ROOT))
 from app.core import tokens as token_mod  # noqa: E402  (the app's own modules, from the repo root)
 from app.core.evaluate import evaluate  # noqa: E402
-from app.core.models import load_model_table  # noqa: E402
+from app.core.model_table import load_model_table  # noqa: E402
 from app.core.presets import PRESETS_BY_KEY  # noqa: E402
-from app.core.tasks import Example  # noqa: E402
+from app.core.project_settings import ExampleValues  # noqa: E402
 from app.tokenizer_files import activate  # noqa: E402
 
 PRESET, PROFILE, INTERVAL, TARGET_P99_MS = "ad_from_wikipedia", "openai-legacy", 0.3, 25
@@ -78,7 +78,7 @@ def build_example():
         if len(current) >= rng.randint(4, 7):
             paragraphs, current = paragraphs + [" ".join(current)], []
         fields["description"] = "\n".join(paragraphs + [" ".join(current)]).strip()
-        tokens = evaluate(settings, Example(dict(fields), output), PROFILE).rendered.tokens
+        tokens = evaluate(settings, ExampleValues(dict(fields), output), PROFILE).rendered.tokens
     assert 1900 <= tokens <= 2100, tokens
     return settings, fields, output, tokens
 
@@ -88,7 +88,7 @@ def time_core(settings, fields, output, iterations: int) -> dict[str, float]:
         timeit.repeat(fn, "gc.enable()", number=1, repeat=max(20, iterations // 10))
         return sorted(t * 1000 for t in timeit.repeat(fn, "gc.enable()", number=1, repeat=iterations))
 
-    example = Example(dict(fields), output)
+    example = ExampleValues(dict(fields), output)
     core = timed(lambda: evaluate(settings, example, PROFILE))
     line = evaluate(settings, example, PROFILE).rendered.records[0].line
     enc = token_mod.encoding(load_model_table().get(settings.target_model).counting_encoding)

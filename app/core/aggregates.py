@@ -94,22 +94,6 @@ class TextAggregate:
         if self.count == 0:
             self.__init__()
 
-    def merge(self, other: TextAggregate) -> None:
-        if other.count == 0:
-            return
-        if self.count == 0:
-            self.first, self.prefix, self.suffix, self.all_same = other.first, other.prefix, other.suffix, other.all_same
-        else:
-            self.all_same = self.all_same and other.all_same and self.first == other.first
-            self.prefix = common_prefix(self.prefix, other.prefix)
-            self.suffix = common_suffix(self.suffix, other.suffix)
-        self.count += other.count
-        self.empty += other.empty
-        for mine, theirs in zip(self.endings, other.endings):
-            for key, n in theirs.items():
-                if key in mine or len(mine) < ENDING_CAP:
-                    mine[key] += n
-
     def most_common_ending(self) -> tuple[str, int] | None:
         """The longest ending (≤ 12 chars) shared by at least half of the strings, with its count."""
         for counter in reversed(self.endings):
@@ -166,11 +150,6 @@ class DictIndex:
         if sum(map(len, contents.values())) < 2:
             self._repeated.discard(input_hash)
 
-    def merge(self, other: DictIndex) -> None:
-        for input_hash, contents in other._by_input.items():
-            for content_hash, refs in contents.items():
-                for ref, split in refs:
-                    self.add(input_hash, content_hash, ref, split)
 
     def groups(self) -> Groups:
         duplicates, conflicts, leaks = [], [], []
@@ -213,10 +192,6 @@ class CompactIndex:
     def remove(self, input_hash: Any, content_hash: Any, ref: Any) -> None:
         raise NotImplementedError("CompactIndex is append-only (tunelab check); use DictIndex in the app")
 
-    def merge(self, other: CompactIndex) -> None:
-        for mine, theirs in ((self._inputs, other._inputs), (self._contents, other._contents), (self._refs, other._refs)):
-            for a, b in zip(mine, theirs):
-                a.extend(b)
 
     def groups(self) -> Groups:
         duplicates, conflicts = [], []

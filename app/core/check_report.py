@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from app.core.dataset import DatasetFinding
-from app.core.models import ModelInfo
+from app.core.model_table import ModelInfo
 from app.core.rules.registry import RULES, Finding
 
 MAX_LINES_SHOWN = 20
@@ -84,9 +84,6 @@ class CheckResult:
             mask |= bits
         if mask:
             yield current, _codes(mask)
-
-    def codes_of(self, line: int) -> list[str]:
-        return next((codes for n, codes in self.line_codes() if n == line), [])
 
 
 _DECODED: dict[int, list[str]] = {}

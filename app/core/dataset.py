@@ -17,7 +17,7 @@ proportional to the characters they lose), and only bounded or needed data is ke
   `DISTINCT_CAP`), the ending counters (capped) and the duplicate / conflict index;
 - NOT decrementable: the common prompt / completion prefix and suffix and the "all identical" flags
   only ever shrink. `remove()` sets `needs_rebuild`; until the app rebuilds (`from_iterable` over
-  the project's cached contributions, or `merge` of per-chunk stats, e.g. lazily when the health page
+  the project's cached contributions, e.g. lazily when the health page
   is next opened after deletes), the prefix/suffix rules run on the stale values and their data
   says `"stale": True`. Nothing here rescans the examples on a page view.
 Everything is plain data (Counters, arrays, strings) and picklable; completion hashes are stable
@@ -56,7 +56,7 @@ from app.core.aggregates import (  # noqa: F401  (Groups, the indexes and the he
     common_suffix,
     stable_hash,
 )
-from app.core.models import ModelInfo
+from app.core.model_table import ModelInfo
 from app.core.records import Rendered
 from app.core.rules.helpers import show
 from app.core.rules.registry import RULES
@@ -180,25 +180,6 @@ class DatasetStats:
             self.index.remove(c.input_hash, c.content_hash, c.ref)
         self.needs_rebuild = self.examples > 0
 
-    def merge(self, other: DatasetStats) -> None:
-        """Add another stats (e.g. of another chunk) into this one."""
-        self.examples += other.examples
-        self.records += other.records
-        self.tokens += other.tokens
-        self.billed_tokens += other.billed_tokens
-        self.token_values.update(other.token_values)
-        self.billed_values.update(other.billed_values)
-        self.labels.update(other.labels)
-        for key, n in other.completion_hashes.items():
-            if key in self.completion_hashes or len(self.completion_hashes) < DISTINCT_CAP:
-                self.completion_hashes[key] += n
-            else:
-                self.distinct_saturated = True
-        self.distinct_saturated |= other.distinct_saturated
-        self.prompts.merge(other.prompts)
-        self.completions.merge(other.completions)
-        self.index.merge(other.index)  # type: ignore[arg-type]
-        self.needs_rebuild |= other.needs_rebuild
 
     # Derived values ------------------------------------------------------------------------
 

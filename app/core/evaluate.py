@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
-from app.core.models import ModelTable, load_model_table
+from app.core.model_table import ModelTable, load_model_table
 from app.core.profiles import PROFILES, default_profile, jsonl_line
 from app.core.records import Rendered
 from app.core.render import chat_turns, pairs_of, render
 from app.core.rules.registry import ExampleContext, Finding, Neighbors, run_example_rules, worst_level
-from app.core.tasks import Example, ProjectSettings
+from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.text import near_key
 
 
@@ -61,11 +61,6 @@ class Evaluation:
     def lines(self) -> list[str]:
         return [jsonl_line(r) for r in self.rendered.records]
 
-    def messages_for(self, field: str) -> list[str]:
-        return [e.message for e in self.field_errors if e.field == field] + [
-            f.message for f in self.findings if f.field == field and f.level == "error"
-        ]
-
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -77,7 +72,7 @@ def _length(value: Any, widget: str) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
-def field_errors(settings: ProjectSettings, example: Example) -> list[FieldError]:
+def field_errors(settings: ProjectSettings, example: ExampleValues) -> list[FieldError]:
     """Input the app refuses to store: wrong types and text over the field's character limit."""
     errors: list[FieldError] = []
     if not isinstance(example.fields, dict):
@@ -114,7 +109,7 @@ def field_errors(settings: ProjectSettings, example: Example) -> list[FieldError
 
 def evaluate(
     settings: ProjectSettings,
-    example: Example,
+    example: ExampleValues,
     profile: str | None = None,
     find_neighbors: Callable[[str, str], Neighbors] | None = None,
     models: ModelTable | None = None,

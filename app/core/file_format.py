@@ -1,5 +1,5 @@
 """One JSONL line of a file made anywhere: its format, its file/line findings, and the core values
-(`ProjectSettings`, `Example`, `Canonical`) that let the per-example rules judge it like an example
+(`ProjectSettings`, `ExampleValues`, `Canonical`) that let the per-example rules judge it like an example
 typed in the app.
 
 Formats are detected per line by their keys: legacy `{"prompt", "completion"}`, chat `{"messages"}`
@@ -23,7 +23,7 @@ from typing import Any
 from app.core.records import Canonical, Conversation, Row
 from app.core.rules.helpers import show
 from app.core.rules.registry import RULES, Finding
-from app.core.tasks import Example, FieldSpec, Label, ProjectSettings
+from app.core.project_settings import ExampleValues, FieldSpec, Label, ProjectSettings
 
 LEGACY, CHAT, PREFERENCE = "legacy", "chat", "preference"
 FORMAT_TITLES = {LEGACY: "prompt/completion (legacy)", CHAT: "chat messages", PREFERENCE: "preference pairs"}
@@ -243,23 +243,23 @@ def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
     return {}, messages
 
 
-def chat_example(messages: list[dict[str, Any]]) -> tuple[Example, Canonical]:
+def chat_example(messages: list[dict[str, Any]]) -> tuple[ExampleValues, Canonical]:
     fields, turns = _split_system(messages)
-    return Example(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)))
+    return ExampleValues(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)))
 
 
-def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[Example, Canonical]:
+def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:
     fields, turns = _split_system(messages)
     fields["turns"] = turns
     conversation = Conversation(messages=tuple(messages), preferred=_as_text(preferred), non_preferred=_as_text(rejected))
-    return Example(fields, {"preferred": preferred, "non_preferred": rejected}), Canonical(conversation=conversation)
+    return ExampleValues(fields, {"preferred": preferred, "non_preferred": rejected}), Canonical(conversation=conversation)
 
 
-def legacy_example(prompt: str, completion: str, separator: str, stop: str) -> tuple[Example, Canonical]:
+def legacy_example(prompt: str, completion: str, separator: str, stop: str) -> tuple[ExampleValues, Canonical]:
     """The line's prompt and completion verbatim as one row; body = the prompt without its separator,
     output text = the completion without its leading space and stop."""
     body = prompt[: len(prompt) - len(separator)] if separator and prompt.endswith(separator) else prompt
     answer = completion[: len(completion) - len(stop)] if stop and completion.endswith(stop) else completion
-    row = Row(prompt=prompt, completion=completion, user_text=body, output_text=answer.strip(),
+    row = Row(prompt=prompt, completion=completion, output_text=answer.strip(),
               prompt_end=separator, separator_scope=body)
-    return Example({"prompt": body}, completion), Canonical(rows=(row,))
+    return ExampleValues({"prompt": body}, completion), Canonical(rows=(row,))

@@ -84,13 +84,13 @@ from app.core.file_format import (
     preference_settings,
 )
 from app.core import tokens
-from app.core.models import ModelInfo, ModelTable, load_model_table
+from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES
 from app.core.records import Rendered
 from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
 from app.core.rules.helpers import heavy_uppercase, show
 from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleContext, Finding
-from app.core.tasks import Label, ProjectSettings
+from app.core.project_settings import Label, ProjectSettings
 from app.core.check_lines import BOM, Plan, chat_shape, json_kind, message_key, parse_quietly, survey  # noqa: F401
 
 try:  # optional fast path; the codes never depend on it (see the module docstring)

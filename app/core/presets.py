@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.tasks import FieldSpec, Label, ProjectSettings
+from app.core.project_settings import FieldSpec, Label, ProjectSettings
 
 HASHES_SEPARATOR = "\n\n###\n\n"
 

@@ -69,7 +69,7 @@ def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     if conversation.preferred is not None:  # a preference pair trains on its preferred reply
         messages.append({"role": "assistant", "content": conversation.preferred})
     parts = _message_parts(messages, encoding, "messages")
-    total = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # = tokens.count_messages(messages)
+    total = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # every message, then the reply priming
     return (
         Record(
             line={"messages": messages},
@@ -88,7 +88,7 @@ def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     preferred = {"role": "assistant", "content": conversation.preferred}
     rejected = {"role": "assistant", "content": conversation.non_preferred or ""}
     parts = _message_parts(inputs, encoding, "input.messages")
-    input_tokens = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # = tokens.count_messages(inputs)
+    input_tokens = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # the inputs' messages, then the reply priming
     preferred_tokens = tokens.count_message(preferred, encoding)
     rejected_tokens = tokens.count_message(rejected, encoding)
     parts.append(Part("preferred_output[0] assistant", preferred["content"], preferred_tokens))

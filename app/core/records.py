@@ -17,7 +17,6 @@ class Row:
 
     prompt: str  # exported prompt: filled template + separator (or the chatbot dialog)
     completion: str  # exported completion: leading space + output + stop
-    user_text: str  # the prompt without separator: the user message of a chat export
     output_text: str  # the output without leading space or stop: the assistant message
     prompt_end: str  # what the prompt must end with (the separator, or "\nAgent:")
     separator_scope: str  # text in which the separator must not occur
@@ -72,7 +71,3 @@ class Rendered:
     @property
     def billed_tokens(self) -> int:
         return sum(r.billed_tokens for r in self.records)
-
-    @property
-    def max_record_tokens(self) -> int:
-        return max((r.tokens for r in self.records), default=0)

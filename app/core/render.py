@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.models import ModelTable, load_model_table
+from app.core.model_table import ModelTable, load_model_table
 from app.core.profiles import PROFILES, default_profile
 from app.core.records import Canonical, Conversation, Rendered, Row
-from app.core.tasks import Example, ProjectSettings, fill_template
+from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
 
 
 def as_text(value: Any) -> str:
@@ -48,7 +48,7 @@ def attributes_text(pairs: list[tuple[str, str]], style: str) -> str:
     return ", ".join(f"{k}={v.strip()}" for k, v in pairs)
 
 
-def field_values(settings: ProjectSettings, example: Example) -> dict[str, str]:
+def field_values(settings: ProjectSettings, example: ExampleValues) -> dict[str, str]:
     """Each field as the text the template receives (attribute rows rendered in the prompt style)."""
     values: dict[str, str] = {}
     raw = example.fields if isinstance(example.fields, dict) else {}
@@ -78,7 +78,7 @@ def _completion(settings: ProjectSettings, text: str) -> str:
     return (" " if settings.leading_space else "") + text + settings.stop
 
 
-def _classification_or_generation(settings: ProjectSettings, example: Example) -> Canonical:
+def _classification_or_generation(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     values = field_values(settings, example)
     body = fill_template(settings.template, values)
     if settings.output_widget == "agent_turns":
@@ -94,7 +94,6 @@ def _classification_or_generation(settings: ProjectSettings, example: Example) -
     row = Row(
         prompt=prompt,
         completion=completion,
-        user_text=body,
         output_text=answer,
         prompt_end=settings.separator,
         separator_scope=body,
@@ -105,7 +104,7 @@ def _classification_or_generation(settings: ProjectSettings, example: Example) -
     return Canonical(rows=(row,), conversation=conversation, input_key=prompt, output_key=completion)
 
 
-def _support_chat(settings: ProjectSettings, example: Example, header_body: str) -> Canonical:
+def _support_chat(settings: ProjectSettings, example: ExampleValues, header_body: str) -> Canonical:
     asker, answerer = settings.speakers
     header = header_body + settings.separator
     fields = example.fields if isinstance(example.fields, dict) else {}
@@ -118,7 +117,6 @@ def _support_chat(settings: ProjectSettings, example: Example, header_body: str)
                 Row(
                     prompt=prompt,
                     completion=(" " if settings.leading_space else "") + text + settings.stop,
-                    user_text=prompt[: -len(f"{answerer}:")],
                     output_text=text,
                     prompt_end=f"{answerer}:",
                     separator_scope=header_body + "\n" + "\n".join(t for _, t in turns),
@@ -161,7 +159,7 @@ def chat_turns(value: Any) -> list[dict[str, Any]]:
     return messages
 
 
-def _chat(settings: ProjectSettings, example: Example) -> Canonical:
+def _chat(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     system = as_text(example.fields.get("system")).strip() if isinstance(example.fields, dict) else ""
     messages = ([{"role": "system", "content": system}] if system else []) + chat_turns(example.output)
     last_assistant = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
@@ -176,7 +174,7 @@ def _chat(settings: ProjectSettings, example: Example) -> Canonical:
     )
 
 
-def _preference(settings: ProjectSettings, example: Example) -> Canonical:
+def _preference(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     fields = example.fields if isinstance(example.fields, dict) else {}
     system = as_text(fields.get("system")).strip()
     messages = ([{"role": "system", "content": system}] if system else []) + chat_turns(fields.get("turns"))
@@ -198,13 +196,13 @@ _CANONICAL = {
 }
 
 
-def canonical(settings: ProjectSettings, example: Example) -> Canonical:
+def canonical(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     return _CANONICAL[settings.kind](settings, example)
 
 
 def render(
     settings: ProjectSettings,
-    example: Example,
+    example: ExampleValues,
     profile: str | None = None,
     models: ModelTable | None = None,
 ) -> Rendered:

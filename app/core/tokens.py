@@ -88,7 +88,3 @@ def count_message(message: dict[str, Any], encoding_name: str) -> int:
         if key == "name":
             total += TOKENS_PER_NAME
     return total
-
-
-def count_messages(messages: list[dict[str, Any]], encoding_name: str) -> int:
-    return sum(count_message(m, encoding_name) for m in messages) + REPLY_PRIMING

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.core import agreement as kappa
-from app.core.models import ModelTable
-from app.core.tasks import Example as ExampleValues
-from app.core.tasks import ProjectSettings
+from app.core.model_table import ModelTable
+from app.core.project_settings import ExampleValues
+from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
 from app.services.examples import get_example, move_status, save

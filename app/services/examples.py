@@ -11,10 +11,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.evaluate import Evaluation, evaluate
-from app.core.models import ModelTable
+from app.core.model_table import ModelTable
 from app.core.rules.registry import Neighbors
-from app.core.tasks import Example as ExampleValues
-from app.core.tasks import ProjectSettings
+from app.core.project_settings import ExampleValues
+from app.core.project_settings import ProjectSettings
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
@@ -100,7 +100,6 @@ def apply_evaluation(example: Example, evaluation: Evaluation, settings: Project
 class Saved:
     example: Example
     evaluation: Evaluation
-    created: bool
 
 
 MAX_WORK_SECONDS = 4 * 3600  # longer than this the form was left open, not worked on
@@ -190,7 +189,7 @@ def save(
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
                                 before=before, after=_snapshot(example)))
     session.commit()
-    return Saved(example=example, evaluation=evaluation, created=current is None)
+    return Saved(example=example, evaluation=evaluation)
 
 
 def _claim(session: Session, example: Example, expected_version: int, evaluation: Evaluation | None,

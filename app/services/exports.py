@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.models import ModelTable
+from app.core.model_table import ModelTable
 from app.core.profiles import PROFILES
-from app.core.tasks import ProjectSettings
+from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Invalid
 from app.storage import examples as store

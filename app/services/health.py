@@ -21,9 +21,9 @@ from app.core.aggregates import Groups
 from app.core.dataset import Contribution, DatasetFinding, DatasetStats, dataset_findings, estimate
 from app.core.evaluate import Evaluation, evaluate
 from app.core.rules.registry import LEVEL_RANK, RULES
-from app.core.models import ModelTable
-from app.core.tasks import Example as ExampleValues
-from app.core.tasks import ProjectSettings
+from app.core.model_table import ModelTable
+from app.core.project_settings import ExampleValues
+from app.core.project_settings import ProjectSettings
 from app.services.permissions import require
 from app.storage import counters
 from app.storage import health as store
@@ -42,9 +42,6 @@ class NoIndex:
         return None
 
     def remove(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def merge(self, other: Any) -> None:
         return None
 
     def groups(self) -> Groups:

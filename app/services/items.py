@@ -13,9 +13,9 @@ from collections import Counter
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.models import ModelTable
-from app.core.tasks import Example as ExampleValues
-from app.core.tasks import ProjectSettings
+from app.core.model_table import ModelTable
+from app.core.project_settings import ExampleValues
+from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import require

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from app.core.models import ModelTable
+from app.core.model_table import ModelTable
 from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
-from app.core.tasks import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
+from app.core.project_settings import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
 from app.services import audit
 from app.services import health, recheck
 from app.services.errors import Invalid, NotFound

@@ -19,8 +19,8 @@ from contextlib import AbstractContextManager
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.models import ModelTable
-from app.core.tasks import ProjectSettings
+from app.core.model_table import ModelTable
+from app.core.project_settings import ProjectSettings
 from app.services import health
 from app.services.examples import apply_evaluation, neighbor_finder, values_of
 from app.services.permissions import require

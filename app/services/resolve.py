@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.core.models import ModelTable
+from app.core.model_table import ModelTable
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.examples import delete

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.models import ModelTable
-from app.core.tasks import ProjectSettings
+from app.core.model_table import ModelTable
+from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
 from app.services.examples import Saved, claim_seen_version, get_example, move_status, save, values_of, visible_example

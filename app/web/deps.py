@@ -10,7 +10,7 @@ from fastapi import BackgroundTasks, Depends, HTTPException, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.core.models import ModelTable
+from app.core.model_table import ModelTable
 from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Forbidden

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
-from app.core.tasks import Example, ProjectSettings
+from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.text import unescape_controls
 from app.services.errors import Invalid
 from app.services.projects import SettingsForm
@@ -63,7 +63,7 @@ def _rows(form: FormData, *names: str) -> list[tuple[str, ...]]:
     return [tuple(_lf(c[i]) if i < len(c) else "" for c in columns) for i in range(length)]
 
 
-def example_values(settings: ProjectSettings, form: FormData) -> Example:
+def example_values(settings: ProjectSettings, form: FormData) -> ExampleValues:
     fields: dict[str, Any] = {}
     for spec in settings.fields:
         key = f"f.{spec.name}"
@@ -92,7 +92,7 @@ def example_values(settings: ProjectSettings, form: FormData) -> Example:
         output = None
     else:
         output = _text(form, "output") or None
-    return Example(fields=fields, output=output)
+    return ExampleValues(fields=fields, output=output)
 
 
 def settings_form(form: FormData) -> SettingsForm:

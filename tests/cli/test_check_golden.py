@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:  # run as a script to regenerate
 
 from app import cli  # noqa: E402
 from app.core.jsonl_check import check_file, write_json  # noqa: E402
-from app.core.models import ModelInfo, ModelTable, load_model_table  # noqa: E402
+from app.core.model_table import ModelInfo, ModelTable, load_model_table  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "check_golden.json"
 

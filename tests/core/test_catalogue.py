@@ -9,7 +9,7 @@ import pytest
 from app.core.evaluate import evaluate
 from app.core.presets import get_preset
 from app.core.rules import registry
-from app.core.tasks import Example
+from app.core.project_settings import ExampleValues
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 RULES_MD = SHARED / "RULES.md"
@@ -105,6 +105,6 @@ def golden_cases() -> list[dict]:
 @pytest.mark.parametrize("profile", ["openai-legacy", "openai-chat"])
 def test_golden_examples_have_no_error_level_findings(case, profile):
     settings = get_preset(case["preset"]).settings
-    evaluation = evaluate(settings, Example(case["fields"], case["output"]), profile=profile)
+    evaluation = evaluate(settings, ExampleValues(case["fields"], case["output"]), profile=profile)
     assert evaluation.errors == []
     assert evaluation.can_save

@@ -15,10 +15,10 @@ from app.core.dataset import (
     estimate,
 )
 from app.core.evaluate import evaluate
-from app.core.models import load_model_table
+from app.core.model_table import load_model_table
 from app.core.presets import get_preset
 from app.core.rules.registry import RULES
-from app.core.tasks import Example
+from app.core.project_settings import ExampleValues
 
 TABLE = load_model_table()
 MINI = TABLE.get("gpt-4.1-mini")
@@ -334,16 +334,6 @@ def test_remove_of_everything_resets_the_text_aggregates():
     assert stats.groups().duplicates == ()
 
 
-def test_merge_of_two_halves_equals_the_whole():
-    rows = cls_rows(5) + [("Tweet number 1  positive ->", " positive")]
-    whole = rows_stats(rows, labels=True)
-    first, second = rows_stats(rows[:7], labels=True), DatasetStats()
-    for i, (p, c) in enumerate(rows[7:], 8):
-        second.add(i, prompts=(p,), completions=(c,), tokens=(50,), billed=(50,), label=c, input_hash=p, content_hash=(p, c))
-    first.merge(second)
-    assert [f.as_dict() for f in dataset_findings(first, "cls", MINI)] == [f.as_dict() for f in dataset_findings(whole, "cls", MINI)]
-    assert first.groups() == whole.groups()
-
 
 def test_both_indexes_find_the_same_duplicates_and_conflicts():
     entries = [(1, 10, 100), (2, 10, 100), (3, 10, 101), (4, 20, 200), (5, 30, 300), (6, 30, 300), (7, 40, 400)]
@@ -380,7 +370,7 @@ def test_the_app_feeds_evaluations_and_gets_findings_for_its_project():
     for i, (text, label) in enumerate([("Overjoyed with the new iPhone!", "positive"),
                                        ("@lakers disappoint for a third straight night", "negative"),
                                        ("Overjoyed with the new iPhone!", "negative")], 1):
-        evaluation = evaluate(settings, Example({"text": text}, label))
+        evaluation = evaluate(settings, ExampleValues({"text": text}, label))
         stats.add_contribution(Contribution.of(evaluation.rendered, i, evaluation.input_hash, evaluation.content_hash,
                                                label=label))
     model = TABLE.get(settings.target_model)

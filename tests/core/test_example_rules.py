@@ -4,11 +4,11 @@
 import pytest
 
 from app.core.evaluate import evaluate
-from app.core.models import ModelInfo, ModelTable, load_model_table
+from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.presets import get_preset
 from app.core.rules import registry
 from app.core.rules.example_rules import case_counts
-from app.core.tasks import Example, Label
+from app.core.project_settings import ExampleValues, Label
 
 GALAXY = {"name": "Samsung Galaxy Feel", "description": "The Samsung Galaxy Feel is an Android smartphone for the Japanese market."}
 SUPPORT = {
@@ -48,7 +48,7 @@ def run(preset, fields, output, profile=None, duplicates=(), conflicts=(), model
         settings = settings.with_changes(**changes)
     return evaluate(
         settings,
-        Example(fields, output),
+        ExampleValues(fields, output),
         profile=profile,
         find_neighbors=lambda ih, ch: registry.Neighbors(tuple(duplicates), tuple(conflicts)),
         models=models,

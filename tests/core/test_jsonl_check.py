@@ -8,7 +8,7 @@ import pytest
 
 from app.core.jsonl_check import CODE_BIT, SHAPE_RULES, check_file, check_stream, write_json
 from app.core.file_format import chat_example, chat_settings
-from app.core.models import ModelInfo, ModelTable, load_model_table
+from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES
 from app.core.records import Rendered
 from app.core.rules.registry import ExampleContext, run_example_rules

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.models import load_model_table
-from app.core.tasks import Example as Values
-from app.core.tasks import ProjectSettings
+from app.core.model_table import load_model_table
+from app.core.project_settings import ExampleValues as Values
+from app.core.project_settings import ProjectSettings
 from app.services import accounts, examples, health, projects, recheck
 from app.storage.db import make_engine, session_scope
 from app.storage.tables import Example, ExampleCode, HashCount, LevelCount, Project, User

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.models import ModelInfo
+from app.core.model_table import ModelInfo
 from app.core.profiles import Profile
 from app.core.records import Rendered
-from app.core.tasks import Example, ProjectSettings
+from app.core.project_settings import ExampleValues, ProjectSettings
 
 LEVELS = ("info", "warning", "error")
 LEVEL_RANK = {"": 0, "ok": 0, "info": 1, "warning": 2, "error": 3}
@@ -58,7 +58,7 @@ NO_NEIGHBORS = Neighbors()  # immutable, so every context without neighbours can
 @dataclass(frozen=True)
 class ExampleContext:
     settings: ProjectSettings
-    example: Example
+    example: ExampleValues
     rendered: Rendered
     model: ModelInfo
     profile: Profile

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from app.core.evaluate import Evaluation
 from app.core.profiles import PROFILES
 from app.core.rules.registry import RULES
-from app.core.tasks import Example as ExampleValues
+from app.core.project_settings import ExampleValues
 from app.services import agreement as agreement_service
 from app.services import dashboard as dashboard_service
 from app.services import examples as example_service

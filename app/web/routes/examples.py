@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.core.profiles import PROFILES
-from app.core.tasks import Example as ExampleValues
+from app.core.project_settings import ExampleValues
 from app.services import examples as example_service
 from app.services import history
 from app.services import projects as project_service

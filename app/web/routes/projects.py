@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
-from app.core.tasks import PROMPT_STYLES
+from app.core.project_settings import PROMPT_STYLES
 from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Invalid

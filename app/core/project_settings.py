@@ -94,7 +94,7 @@ class ProjectSettings:
 
 
 @dataclass(frozen=True)
-class Example:
+class ExampleValues:
     """What an annotator typed: field values and the output (label, text, list, turns, pair)."""
 
     fields: dict[str, Any] = field(default_factory=dict)
