@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.services.errors import Forbidden
-from app.storage import team
+from app.services.errors import Forbidden, NotFound
+from app.storage import projects as project_store
 from app.storage.tables import Example, Project, User
 
 ROLES = ("owner", "reviewer", "annotator", "viewer")
@@ -40,10 +40,15 @@ ACTION_WORDS = {
 }
 
 
-def role_of(session: Session, user: User, project: Project) -> str | None:
-    if user.is_admin:
-        return "owner"
-    return team.role_of(session, project.id, user.id)
+def project_and_role(session: Session, user: User, project_id: int) -> tuple[Project, str | None]:
+    """The project of a request and the user's role in it (an admin's is "owner"): one query.
+    NotFound if there is no such project."""
+    found = project_store.project_with_role(session, project_id, user.id)
+    if found is None:
+        raise NotFound(f"project {project_id} does not exist")
+    project, role = found
+    return project, "owner" if user.is_admin else role
+
 
 
 def allows(role: str | None, action: str) -> bool:

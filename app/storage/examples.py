@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import or_, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, select
 
 from app.storage.tables import Example, ExampleCode
@@ -26,14 +28,22 @@ def neighbors(
 ) -> list[tuple[int, str]]:
     """(id, content_hash) of other examples with the same input (only those `only_user` may see,
     when given): one indexed lookup."""
+    query = _neighbors_query(exclude_id is not None, only_user is not None)
+    params = {"project_id": project_id, "input_hash": input_hash, "exclude_id": exclude_id, "user_id": only_user,
+              "limit": limit}
+    return [(int(i), h) for i, h in session.exec(query, params=params)]
+
+
+@lru_cache(maxsize=4)
+def _neighbors_query(excluding: bool, only_visible: bool):
+    """The live panel's lookup, built once per shape (it runs on every pause in typing)."""
     query = select(Example.id, Example.content_hash).where(
-        Example.project_id == project_id, Example.input_hash == input_hash
-    )
-    if exclude_id is not None:
-        query = query.where(Example.id != exclude_id)
-    if only_user is not None:
-        query = query.where(_seen_by(only_user))
-    return [(int(i), h) for i, h in session.exec(query.order_by(Example.id).limit(limit))]
+        Example.project_id == bindparam("project_id"), Example.input_hash == bindparam("input_hash"))
+    if excluding:
+        query = query.where(Example.id != bindparam("exclude_id"))
+    if only_visible:
+        query = query.where(_seen_by(bindparam("user_id")))
+    return query.order_by(Example.id).limit(bindparam("limit"))
 
 
 def claim_version(session: Session, example_id: int, expected: int, bump: int = 1) -> bool:

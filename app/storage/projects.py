@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from app.storage.tables import Membership, Project, StateCount
@@ -24,6 +24,21 @@ def list_projects(session: Session, member_id: int | None) -> list[tuple[Project
 
 def get_project(session: Session, project_id: int) -> Project | None:
     return session.get(Project, project_id)
+
+
+# Asked on every project page and every keystroke of the live panel: one statement, built once.
+_PROJECT_WITH_ROLE = (
+    select(Project, Membership.role)
+    .join(Membership, and_(Membership.project_id == Project.id, Membership.user_id == bindparam("user_id")),
+          isouter=True)
+    .where(Project.id == bindparam("project_id"))
+)
+
+
+def project_with_role(session: Session, project_id: int, user_id: int) -> tuple[Project, str | None] | None:
+    """A project and the user's role in it (None: not a member), in one indexed query; None if no such project."""
+    row = session.exec(_PROJECT_WITH_ROLE, params={"project_id": project_id, "user_id": user_id}).first()
+    return (row[0], row[1]) if row else None
 
 
 def add_project(session: Session, project: Project) -> Project:

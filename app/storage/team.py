@@ -44,11 +44,6 @@ def annotation_count(session: Session, example_id: int) -> int:
     return session.exec(select(func.count()).select_from(Annotation).where(Annotation.example_id == example_id)).one()
 
 
-def role_of(session: Session, project_id: int, user_id: int) -> str | None:
-    return session.exec(select(Membership.role).where(Membership.project_id == project_id,
-                                                      Membership.user_id == user_id)).first()
-
-
 def revisions(session: Session, example_id: int, limit: int) -> list[tuple[ExampleRevision, User | None]]:
     """An example's revisions, newest first, with who made each."""
     return list(session.exec(

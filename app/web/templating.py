@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,9 @@ def markdown(text: str) -> Markup:
     return Markup(_markdown.render(text or ""))
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]")
 _MARKS = {" ": '<span class="ws">·</span>', "\t": '<span class="ws">→</span>',
           "\n": '<span class="ws">↵</span>\n', "\r": '<span class="ws">␍</span>'}
+_MARK_ORDER = (" ", "\t", "\n", "\r")
 VISIBLE_HEAD = 1_500  # a long part shows its start and end (the separator or stop is at the end)
 VISIBLE_TAIL = 500
 
@@ -50,7 +49,14 @@ def visible(text: str) -> Markup:
 
 
 def _mark(text: str) -> str:
-    return _WHITESPACE.sub(lambda m: _MARKS[m.group()], str(escape(text)))
+    """Escaped text with each whitespace character replaced by its marker: one C-level replace per
+    kind (a regex with a callback per match cost a tenth of a keystroke on a long prompt). The space
+    goes first: the markers themselves hold spaces."""
+    marked = str(escape(text))
+    for char in _MARK_ORDER:
+        if char in marked:
+            marked = marked.replace(char, _MARKS[char])
+    return marked
 
 
 def csrf_token(request: Request) -> str:
