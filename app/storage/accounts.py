@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,15 +40,17 @@ def add_session(session: Session, row: UserSession) -> UserSession:
 
 
 # Asked on every request: built once, the token bound at execution (building the statement anew
-# cost a third of the lookup).
-_SESSION_WITH_USER = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+# cost a third of the lookup), loading the user and only the columns of the sign-in that are judged.
+_SESSION_WITH_USER = (select(User, UserSession.id, UserSession.expires_at, UserSession.last_seen_at)
+                      .join(UserSession, User.id == UserSession.user_id)
                       .where(UserSession.token_hash == bindparam("token_hash")))
 
 
-def session_with_user(session: Session, token_hash: str) -> tuple[UserSession, User] | None:
-    """The sign-in of a cookie and its user: one query on the unique token hash."""
+def session_with_user(session: Session, token_hash: str) -> tuple[Any, User] | None:
+    """The sign-in of a cookie (its `id`, `expires_at` and `last_seen_at`) and its user: one query on
+    the unique token hash."""
     row = session.exec(_SESSION_WITH_USER, params={"token_hash": token_hash}).first()
-    return (row[0], row[1]) if row else None
+    return (row, row[0]) if row else None
 
 
 def touch_session(session: Session, session_id: int, now: datetime) -> None:
