@@ -20,6 +20,7 @@ from app.web.csrf import CSRFMiddleware
 from app.web.forms import MAX_FORM_FIELDS
 from app.web.security import BodyLimitMiddleware, ConcurrencyLimitMiddleware, SecurityHeadersMiddleware
 from app.web.text_check import TextCheckMiddleware
+from app.web.timing import ServerTimingMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
+    app.add_middleware(ServerTimingMiddleware)  # outermost: the time of everything above, waiting in line too
     return app
