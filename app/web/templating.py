@@ -17,6 +17,8 @@ from app.core.text import escape_controls
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+# Templates are read once: no modification-time check of every template file on every render.
+templates.env.auto_reload = False
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
 # html=False: raw HTML in guidelines is shown as text; markdown-it also refuses javascript: links.
