@@ -22,7 +22,7 @@ from sqlmodel import Session
 from app.services.errors import Invalid, NotFound, ServiceError
 from app.storage import accounts as store
 from app.storage.db import begin_write
-from app.storage.tables import ApiToken, User, UserSession, utcnow
+from app.storage.tables import ApiToken, Project, User, UserSession, utcnow
 
 hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("timing-equaliser")
@@ -238,21 +238,43 @@ def record_presence(session: Session, presence: Presence) -> None:
     session.commit()
 
 
-def user_for_session(session: Session, token: str | None, now: datetime | None = None) -> tuple[User | None, Presence | None]:
-    """The active user of a session cookie's token (one indexed query, no write), or None; and what
-    to record of the visit."""
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking (None: nobody active), what to record of the visit, and, when the request names
+    a project, that project (None: no such project) and the caller's own role in it (None: not a
+    member; an admin's effective role is decided by permissions)."""
+
+    user: User | None
+    presence: Presence | None = None
+    project: Project | None = None
+    role: str | None = None
+
+
+NOBODY = Caller(None)
+
+
+def _caller(row, user: User, presence: Presence | None, project_id: int | None) -> Caller:
+    if project_id is None:
+        return Caller(user, presence)
+    return Caller(user, presence, row.Project, row.role)
+
+
+def user_for_session(session: Session, token: str | None, now: datetime | None = None,
+                     project_id: int | None = None) -> Caller:
+    """The active user of a session cookie's token (one indexed query, no write; with `project_id`
+    the same query brings that project and the user's role in it), and what to record of the visit."""
     if not token:
-        return None, None
-    found = store.session_with_user(session, _hash(token))
-    if found is None:
-        return None, None
-    row, user = found
-    now = now or utcnow()
+        return NOBODY
+    row = store.session_with_user(session, _hash(token), project_id)
+    if row is None:
+        return NOBODY
+    user, now = row.User, now or utcnow()
     if row.expires_at <= now:
-        return None, None  # an expired sign-in's row goes when its user next signs in
+        return NOBODY  # an expired sign-in's row goes when its user next signs in
     if not user.is_active:
-        return None, None
-    return user, (Presence(session_id=row.id, at=now) if now - row.last_seen_at > TOUCH_EVERY else None)
+        return NOBODY
+    presence = Presence(session_id=row.id, at=now) if now - row.last_seen_at > TOUCH_EVERY else None
+    return _caller(row, user, presence, project_id)
 
 
 def end_session(session: Session, token: str | None) -> None:
@@ -289,21 +311,21 @@ def create_api_token(session: Session, user: User, name: str, expires_in_days: s
     return token
 
 
-def user_for_token(session: Session, token: str, now: datetime | None = None) -> tuple[User | None, Presence | None]:
-    """The active user of a bearer token (one indexed query, no write), and what to record of the use;
-    raises TokenExpired once it expired."""
-    found = store.token_with_user(session, _hash(token))
+def user_for_token(session: Session, token: str, now: datetime | None = None, project_id: int | None = None) -> Caller:
+    """The active user of a bearer token (one indexed query, no write; with `project_id` as in
+    user_for_session), and what to record of the use; raises TokenExpired once it expired."""
+    found = store.token_with_user(session, _hash(token), project_id)
     if found is None:
-        return None, None
-    row, user = found
+        return NOBODY
+    row, user = found.ApiToken, found.User
     now = now or utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         raise TokenExpired(f"this API token ({row.name!r}) expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: "
                            "create a new one at /account/tokens")
     if not user.is_active:
-        return None, None
+        return NOBODY
     stale = row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY
-    return user, (Presence(token_id=row.id, at=now) if stale else None)
+    return _caller(found, user, Presence(token_id=row.id, at=now) if stale else None, project_id)
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,13 @@ ACTION_WORDS = {
 }
 
 
-def project_and_role(session: Session, user: User, project_id: int) -> tuple[Project, str | None]:
-    """The project of a request and the user's role in it (an admin's is "owner"): one query.
-    NotFound if there is no such project."""
-    found = project_store.project_with_role(session, project_id, user.id)
-    if found is None:
+def project_and_role(session: Session, user: User, project_id: int,
+                     known: tuple[Project | None, str | None] | None = None) -> tuple[Project, str | None]:
+    """The project of a request and the user's role in it (an admin's is "owner"): one query, none
+    when the caller's identification already brought them (`known`). NotFound if there is no such
+    project."""
+    found = known if known is not None else project_store.project_with_role(session, project_id, user.id)
+    if found is None or found[0] is None:
         raise NotFound(f"project {project_id} does not exist")
     project, role = found
     return project, "owner" if user.is_admin else role

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from app.storage.tables import ApiToken, SignInFailure, User, UserSession
+from app.storage.tables import ApiToken, Membership, Project, SignInFailure, User, UserSession
 
 
 def count_users(session: Session) -> int:
@@ -41,16 +41,29 @@ def add_session(session: Session, row: UserSession) -> UserSession:
 
 # Asked on every request: built once, the token bound at execution (building the statement anew
 # cost a third of the lookup), loading the user and only the columns of the sign-in that are judged.
+def _with_project(query):
+    """The same lookup, also bringing the project of the request's path and the user's role in it
+    (None, None: no such project; a project and None: not a member), so a project page identifies
+    its caller and their role in one query."""
+    return (query.add_columns(Project, Membership.role)
+            .outerjoin(Project, Project.id == bindparam("project_id"))
+            .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id)))
+
+
 _SESSION_WITH_USER = (select(User, UserSession.id, UserSession.expires_at, UserSession.last_seen_at)
                       .join(UserSession, User.id == UserSession.user_id)
                       .where(UserSession.token_hash == bindparam("token_hash")))
+_SESSION_WITH_USER_AND_PROJECT = _with_project(_SESSION_WITH_USER)
+_TOKEN_WITH_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                    .where(ApiToken.token_hash == bindparam("token_hash")))
+_TOKEN_WITH_USER_AND_PROJECT = _with_project(_TOKEN_WITH_USER)
 
 
-def session_with_user(session: Session, token_hash: str) -> tuple[Any, User] | None:
-    """The sign-in of a cookie (its `id`, `expires_at` and `last_seen_at`) and its user: one query on
-    the unique token hash."""
-    row = session.exec(_SESSION_WITH_USER, params={"token_hash": token_hash}).first()
-    return (row, row[0]) if row else None
+def session_with_user(session: Session, token_hash: str, project_id: int | None = None) -> Any | None:
+    """The sign-in of a cookie (`id`, `expires_at`, `last_seen_at`) with its `User`, and with a
+    `project_id` also `Project` and `role` (see _with_project): one query on the unique token hash."""
+    query = _SESSION_WITH_USER if project_id is None else _SESSION_WITH_USER_AND_PROJECT
+    return session.exec(query, params={"token_hash": token_hash, "project_id": project_id}).first()
 
 
 def touch_session(session: Session, session_id: int, now: datetime) -> None:
@@ -76,11 +89,11 @@ def delete_expired_sessions_of(session: Session, user_id: int, now: datetime) ->
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def token_with_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    """An API token and its user: one query on the unique token hash."""
-    row = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                       .where(ApiToken.token_hash == token_hash)).first()
-    return (row[0], row[1]) if row else None
+def token_with_user(session: Session, token_hash: str, project_id: int | None = None) -> Any | None:
+    """An `ApiToken` with its `User`, and with a `project_id` also `Project` and `role` (see
+    _with_project): one query on the unique token hash."""
+    query = _TOKEN_WITH_USER if project_id is None else _TOKEN_WITH_USER_AND_PROJECT
+    return session.exec(query, params={"token_hash": token_hash, "project_id": project_id}).first()
 
 
 def touch_token(session: Session, token_id: int, now: datetime) -> None:

@@ -31,7 +31,8 @@ def neighbors(
     query = _neighbors_query(exclude_id is not None, only_user is not None)
     params = {"project_id": project_id, "input_hash": input_hash, "exclude_id": exclude_id, "user_id": only_user,
               "limit": limit}
-    return [(int(i), h) for i, h in session.exec(query, params=params)]
+    # Columns only: run as a Core statement, without the ORM's per-query bookkeeping.
+    return [(int(i), h) for i, h in session.connection().execute(query, params)]
 
 
 @lru_cache(maxsize=4)

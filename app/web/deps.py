@@ -18,7 +18,7 @@ from app.storage.db import session_scope
 from app.storage.tables import Project, User
 from app.services import permissions
 from app.web.signin import session_token
-from app.web.forms import MAX_FORM_FIELDS, Id
+from app.web.forms import MAX_FORM_FIELDS, MAX_INT, Id
 
 
 TOO_MANY_FIELDS = (f"The form has more than {MAX_FORM_FIELDS:,} fields: nothing was changed. "
@@ -116,9 +116,17 @@ ModelsDep = Annotated[ModelTable, Depends(get_models)]
 
 
 async def current_user(request: Request, session: SessionDep, background: BackgroundTasks) -> User:
-    user = user_of_request(request, session, background)
+    user = user_of_request(request, session, background, project_id=_project_in_path(request))
     end_read_part(session)
     return user
+
+
+def _project_in_path(request: Request) -> int | None:
+    """The project id of the URL when it is a valid id (an invalid one is refused by project_for)."""
+    raw = request.path_params.get("project_id")
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= MAX_INT:
+        return int(raw)
+    return None
 
 
 def _record_presence(engine, presence: accounts.Presence) -> None:
@@ -126,21 +134,25 @@ def _record_presence(engine, presence: accounts.Presence) -> None:
         accounts.record_presence(session, presence)
 
 
-def user_of_request(request: Request, session: Session, background: BackgroundTasks | None = None) -> User:
+def user_of_request(request: Request, session: Session, background: BackgroundTasks | None = None,
+                    project_id: int | None = None) -> User:
     """The user of a session cookie (pages) or of a bearer token (the JSON API): one indexed query,
-    no write (a "last seen" stamp is written after the response). An expired token raises
+    no write (a "last seen" stamp is written after the response). With `project_id` the same query
+    brings that project and the user's role, kept for project_for. An expired token raises
     TokenExpired (401 with a message saying so)."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user, presence = accounts.user_for_token(session, auth[7:].strip())
+        caller = accounts.user_for_token(session, auth[7:].strip(), project_id=project_id)
     else:
-        user, presence = accounts.user_for_session(session, session_token(request))
-    if presence is not None and background is not None:
-        background.add_task(_record_presence, request.app.state.engine, presence)
-    if user is None:
+        caller = accounts.user_for_session(session, session_token(request), project_id=project_id)
+    if caller.presence is not None and background is not None:
+        background.add_task(_record_presence, request.app.state.engine, caller.presence)
+    if caller.user is None:
         raise SignInRequired()
-    request.state.user = user
-    return user
+    request.state.user = caller.user
+    if project_id is not None:
+        request.state.project_of_caller = (project_id, caller.project, caller.role)
+    return caller.user
 
 
 UserDep = Annotated[User, Depends(current_user)]
@@ -157,8 +169,10 @@ class ProjectAccess:
 def project_for(action: str):
     """Dependency: the project in the path, if the signed-in user's role allows `action` (403 otherwise)."""
 
-    async def dependency(project_id: Id, user: UserDep, session: SessionDep) -> ProjectAccess:
-        project, role = permissions.project_and_role(session, user, project_id)
+    async def dependency(request: Request, project_id: Id, user: UserDep, session: SessionDep) -> ProjectAccess:
+        known = getattr(request.state, "project_of_caller", None)
+        found = known[1:] if known is not None and known[0] == project_id else None
+        project, role = permissions.project_and_role(session, user, project_id, found)
         end_read_part(session)  # loaded objects stay loaded
         permissions.require(role, action, project)
         return ProjectAccess(project, user, role)

@@ -200,7 +200,8 @@ def test_unknown_usernames_are_limited_exactly_like_real_ones(client):
     real = [attempt(client, "admin", "wrong password") for _ in range(7)]
     ghost = [attempt(client, "nobody-here", "wrong password") for _ in range(7)]
     assert [r.status_code for r in real] == [r.status_code for r in ghost] == [401] * 5 + [429] * 2
-    assert real[-1].headers["Retry-After"] == ghost[-1].headers["Retry-After"]
+    # The same wait, to the second (each is rounded at its own moment: a slow machine may cross one).
+    assert abs(int(real[-1].headers["Retry-After"]) - int(ghost[-1].headers["Retry-After"])) <= 1
     assert "for this account" in ghost[-1].text
 
 
