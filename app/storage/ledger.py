@@ -228,9 +228,8 @@ def _rebuild_later(session: Session, project_id: int) -> None:
 def mark_unreadable_for_rebuild(session: Session) -> list[int]:
     """Drop every dataset_stats row of another format version and mark its project for a re-check
     (at start-up, before the pending re-checks are resumed); the projects marked."""
-    version = DatasetStatsRow.data["v"].as_integer()
-    stale = list(session.exec(select(DatasetStatsRow.project_id).where(
-        (version != STATS_FORMAT) | version.is_(None))))
+    formats = session.exec(select(DatasetStatsRow.project_id, DatasetStatsRow.data["v"])).all()  # not the data itself
+    stale = [project_id for project_id, version in formats if version != STATS_FORMAT or isinstance(version, bool)]
     for project_id in stale:
         _rebuild_later(session, project_id)
     return stale

@@ -94,11 +94,12 @@ def test_a_row_of_another_version_is_rebuilt_from_the_examples(team, engine):
     assert _stored_format(session, project_id) == 1
 
 
-def test_a_start_up_rebuilds_rows_of_another_version(team, engine):
+@pytest.mark.parametrize("stored", [{"v": 0}, {"v": "1"}, {"examples": 2}])
+def test_a_start_up_rebuilds_rows_of_another_version(team, engine, stored):
     session, project_id = team.session, team.project.id
     _examples(team, 2)
     session.execute(text("UPDATE dataset_stats SET data = :d WHERE project_id = :p"),
-                    {"d": json.dumps({"v": 0}), "p": project_id})
+                    {"d": json.dumps(stored), "p": project_id})
     session.commit()
     recheck.resume_all(lambda: session_scope(engine), MODELS)
     session.rollback()  # end the read transaction: see what the re-check committed
