@@ -20,9 +20,12 @@ proportional to the characters they lose), and only bounded or needed data is ke
   the project's cached contributions, e.g. lazily when the health page
   is next opened after deletes), the prefix/suffix rules run on the stale values and their data
   says `"stale": True`. Nothing here rescans the examples on a page view.
-Everything is plain data (Counters, arrays, strings) and picklable; completion hashes are stable
-across processes (blake2b), the index keys are whatever the caller passes (the app's SHA-256 hashes;
-`tunelab check` uses the per-process `hash()` in the append-only `CompactIndex`).
+Everything is plain data (Counters, arrays, strings); completion hashes are stable across processes
+(blake2b), the index keys are whatever the caller passes (the app's SHA-256 hashes; `tunelab check`
+uses the per-process `hash()` in the append-only `CompactIndex`). The app keeps duplicates in its
+hash counters and builds its stats with `with_index=False`; `to_json()` / `from_json()` turn such
+stats into versioned JSON (`{"v": STATS_FORMAT, ...}`) and back, and `from_json` refuses any other
+version (`UnknownFormat`: the caller rebuilds from the examples).
 
 Readings of RULES.md that could go two ways (each message says it, tests pin it):
 - too-few-examples (error) and few-examples (info) both fire below the provider minimum: each
@@ -54,6 +57,8 @@ from app.core.aggregates import (  # noqa: F401  (Groups, the indexes and the he
     TextAggregate,
     common_prefix,
     common_suffix,
+    int_counter_from_json,
+    int_counter_to_json,
     stable_hash,
 )
 from app.core.model_table import ModelInfo
@@ -76,6 +81,11 @@ MAX_REFS_SHOWN = 20
 
 TARGET_EPOCHS, MIN_TARGET_EXAMPLES, MAX_TARGET_EXAMPLES = 3, 100, 25_000
 MIN_DEFAULT_EPOCHS, MAX_DEFAULT_EPOCHS = 1, 25
+STATS_FORMAT = 1  # the "v" of DatasetStats.to_json(); bump it when the JSON changes
+
+
+class UnknownFormat(ValueError):
+    """Stored stats of another format version (or not stats at all): rebuild them from the examples."""
 
 
 # The accumulator ----------------------------------------------------------------------------
@@ -107,7 +117,7 @@ class Contribution:
 class DatasetStats:
     """Running per-dataset aggregates; see the module docstring for what `remove()` can undo."""
 
-    def __init__(self, *, compact_index: bool = False) -> None:
+    def __init__(self, *, compact_index: bool = False, with_index: bool = True) -> None:
         self.examples = 0
         self.records = 0
         self.tokens = 0  # Σ record tokens (what counts toward the per-example limit)
@@ -119,8 +129,41 @@ class DatasetStats:
         self.distinct_saturated = False
         self.prompts = TextAggregate()
         self.completions = TextAggregate()
-        self.index: DictIndex | CompactIndex = CompactIndex() if compact_index else DictIndex()
+        self.index: DictIndex | CompactIndex | None = (
+            (CompactIndex() if compact_index else DictIndex()) if with_index else None)
         self.needs_rebuild = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The stats as versioned JSON data; only stats without an index (`with_index=False`)."""
+        if self.index is not None:
+            raise ValueError("the duplicate index is not stored: build the stats with with_index=False")
+        return {"v": STATS_FORMAT, "examples": self.examples, "records": self.records, "tokens": self.tokens,
+                "billed_tokens": self.billed_tokens, "token_values": sorted(self.token_values.items()),
+                "billed_values": sorted(self.billed_values.items()), "labels": dict(self.labels),
+                "completion_hashes": int_counter_to_json(self.completion_hashes),
+                "distinct_saturated": self.distinct_saturated, "prompts": self.prompts.to_json(),
+                "completions": self.completions.to_json(), "needs_rebuild": self.needs_rebuild}
+
+    @classmethod
+    def from_json(cls, data: Any) -> DatasetStats:
+        """Stats from `to_json()` data; UnknownFormat for any other version or shape."""
+        if not isinstance(data, dict) or data.get("v") != STATS_FORMAT:
+            raise UnknownFormat(f"dataset stats of format {data.get('v') if isinstance(data, dict) else None!r}, "
+                                f"this version reads {STATS_FORMAT}")
+        try:
+            stats = cls(with_index=False)
+            stats.examples, stats.records = int(data["examples"]), int(data["records"])
+            stats.tokens, stats.billed_tokens = int(data["tokens"]), int(data["billed_tokens"])
+            stats.token_values = Counter({int(k): int(n) for k, n in data["token_values"]})
+            stats.billed_values = Counter({int(k): int(n) for k, n in data["billed_values"]})
+            stats.labels = Counter({str(k): int(n) for k, n in data["labels"].items()})
+            stats.completion_hashes = int_counter_from_json(data["completion_hashes"])
+            stats.distinct_saturated, stats.needs_rebuild = bool(data["distinct_saturated"]), bool(data["needs_rebuild"])
+            stats.prompts = TextAggregate.from_json(data["prompts"])
+            stats.completions = TextAggregate.from_json(data["completions"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UnknownFormat(f"dataset stats of format {STATS_FORMAT} that do not read back: {exc!r}") from exc
+        return stats
 
     @classmethod
     def from_iterable(cls, contributions: Iterable[Contribution], *, compact_index: bool = False) -> DatasetStats:
@@ -152,7 +195,7 @@ class DatasetStats:
                 self.distinct_saturated = True
         if label is not None:
             self.labels[label] += 1
-        if input_hash is not None:
+        if input_hash is not None and self.index is not None:
             self.index.add(input_hash, content_hash, ref, split)
 
     def add_contribution(self, c: Contribution) -> None:
@@ -176,7 +219,7 @@ class DatasetStats:
             _decrement(self.completion_hashes, stable_hash(completion))
         if c.label is not None:
             _decrement(self.labels, c.label)
-        if c.input_hash is not None:
+        if c.input_hash is not None and self.index is not None:
             self.index.remove(c.input_hash, c.content_hash, c.ref)
         self.needs_rebuild = self.examples > 0
 
@@ -222,7 +265,7 @@ class DatasetStats:
         return [((1 << b) >> 1, (1 << b) - 1, buckets[b]) for b in sorted(buckets)]
 
     def groups(self) -> Groups:
-        return self.index.groups()
+        return self.index.groups() if self.index is not None else Groups()
 
 
 def _decrement(counter: Counter[Any], key: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -12,9 +12,9 @@ from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
-from app.services.examples import get_example, move_status, save
+from app.services.examples import get_example, save
 from app.services.permissions import may_label_independently, require
-from app.storage import counters, team
+from app.storage import ledger, team
 from app.storage import examples as example_store
 from app.storage.tables import Annotation, Comment, Example, Project, User, utcnow
 
@@ -41,11 +41,13 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
     existing = team.annotation_by(session, example.id, user.id)
     if existing is None and _ratings(session, example) >= example.labels_wanted:
         raise Invalid({"output": "This example already has all the labels asked for."})
+    before = ledger.as_stored(session, project, example)
     annotation = existing or Annotation(project_id=project.id, example_id=example.id, user_id=user.id)
     annotation.label = chosen.name
     annotation.output = chosen.name
     session.add(annotation)
     session.flush()
+    ledger.apply(session, before, replace(before, labellers=before.labellers | {user.id}))
     if _ratings(session, example) >= example.labels_wanted:
         example.labels_open = False  # every label asked for is in: it leaves the queue
         session.add(example)
@@ -113,12 +115,11 @@ def adjudicate(session: Session, project: Project, user: User, role: str | None,
     saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id,
                  example.version, role=role)
     example = saved.example
-    if example.status != "approved":
-        move_status(session, example, "approved")
-        counters.bump_member(session, project.id, user.id, "reviewed")
-        counters.bump_member(session, project.id, example.created_by, "approved")
+    before = ledger.as_stored(session, project, example)
+    example.status = "approved"
     example.reviewed_by = user.id
     example.reviewed_at = utcnow()
+    ledger.apply(session, before, before.moved(example))
     session.add(example)
     session.add(Comment(example_id=example.id, user_id=user.id, action="approve",
                         body=f"Adjudicated: final label {chosen.name!r}."))

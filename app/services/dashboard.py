@@ -1,7 +1,8 @@
 """Team dashboard: per member and per state, read from counters (a handful of indexed rows).
 
 Nothing here counts examples: `state_count`, `member_stat` and `work_time_bucket` are kept in
-step by every write, so the page costs the same at a hundred examples or a million.
+step by the ledger on every write (what each column counts: app.storage.ledger), so the page
+costs the same at a hundred examples or a million.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class MemberRow:
     approved: int
     changes_requested: int
     rejected: int
+    labelled: int  # independent labels given (double labelling)
     median_seconds: float | None  # from log buckets: within ±20%
 
     @property
@@ -68,6 +70,7 @@ def dashboard(session: Session, project: Project, role: str | None) -> Dashboard
             user_id=user_id, name=name, role=member_role,
             written=stat.written if stat else 0, reviewed=stat.reviewed if stat else 0,
             approved=stat.approved if stat else 0, changes_requested=stat.changes_requested if stat else 0,
-            rejected=stat.rejected if stat else 0, median_seconds=median_of_histogram(times.get(user_id, {})),
+            rejected=stat.rejected if stat else 0, labelled=stat.labelled if stat else 0,
+            median_seconds=median_of_histogram(times.get(user_id, {})),
         ))
     return Dashboard(states={s: states.get(s, 0) for s in STATES}, total=sum(states.values()), members=rows)

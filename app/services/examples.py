@@ -18,7 +18,7 @@ from app.core.project_settings import ProjectSettings
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
-from app.storage import counters
+from app.storage import counters, ledger
 from app.storage.db import begin_write
 from app.storage import examples as store
 from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
@@ -105,12 +105,6 @@ class Saved:
 MAX_WORK_SECONDS = 4 * 3600  # longer than this the form was left open, not worked on
 
 
-def move_status(session: Session, example: Example, new: str) -> None:
-    """Change an example's state and the project's state counters together."""
-    counters.move_state(session, example.project_id, example.status, new)
-    example.status = new
-
-
 def visible_example(session: Session, project: Project, user: User, role: str | None, example_id: int) -> Example:
     example = get_example(session, project, example_id)
     if not may_see_example(role, user, example):
@@ -157,26 +151,21 @@ def save(
         apply_evaluation(example, evaluation, settings, project, values)
         session.add(example)
         session.flush()
-        counters.bump_state(session, project.id, example.status, +1)
-        counters.move_level(session, project.id, None, example.worst_level)
-        counters.bump_member(session, project.id, user.id, "written")
-        counters.add_work_time(session, project.id, user.id, seconds)
         before = None
-        health.record_change(session, project, example.id, None, health.footprint(project, example, evaluation))
+        ledger.apply(session, None, health.counted_after(session, project, example, evaluation, frozenset()),
+                     work=(user.id, seconds))
     else:
         example = _claim(session, current, expected_version, evaluation)
         before = _snapshot(example)
-        old_footprint, old_level = health.footprint_now(project, example, models), example.worst_level
+        counted_before, work = health.counted_now(session, project, example, models), None
         apply_evaluation(example, evaluation, settings, project, values)
-        counters.move_level(session, project.id, old_level, example.worst_level)
         if example.needs_output:  # an item handed out to be labelled: it now belongs to its labeller
             example.needs_output = False
             example.created_by = user.id
             example.work_seconds = seconds
-            counters.bump_member(session, project.id, user.id, "written")
-            counters.add_work_time(session, project.id, user.id, seconds)
+            work = (user.id, seconds)
         if example.status == "approved":
-            move_status(session, example, "submitted")
+            example.status = "submitted"
             example.submitted_at = now
         example.updated_by = user.id
         example.updated_at = now
@@ -184,8 +173,8 @@ def save(
         example.lease_until = None
         session.add(example)
         session.flush()
-        health.record_change(session, project, example.id, old_footprint,
-                             health.footprint(project, example, evaluation))
+        ledger.apply(session, counted_before,
+                     health.counted_after(session, project, example, evaluation, counted_before.labellers), work=work)
     session.add(ExampleRevision(example_id=example.id, version=example.version, user_id=user.id, at=now,
                                 before=before, after=_snapshot(example)))
     session.commit()
@@ -220,9 +209,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
         raise Forbidden(f"You may not delete example #{example.id}.")
     if expected_version is not None:
         example = _claim(session, example, expected_version, None, bump=0)
-    counters.bump_state(session, project.id, example.status, -1)
-    counters.move_level(session, project.id, example.worst_level, None)
-    health.record_change(session, project, example.id, health.footprint_now(project, example, models), None)
+    ledger.apply(session, health.counted_now(session, project, example, models), None)
     audit.record(session, project, user, "example_deleted", {"example": example.id, "version": example.version,
                                                              "status": example.status})
     session.delete(example)

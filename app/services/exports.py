@@ -89,7 +89,7 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
     with session_scope(engine) as session:
         session.add(ExportSnapshot(
             project_id=project.id, profile=request.profile, rows=rows, examples=examples, skipped=skipped,
-            sha256=digest.hexdigest(), complete=True, created_by=user.id,
+            sha256=digest.hexdigest(), created_by=user.id,
             filters={"include_errors": request.include_errors, "statuses": list(request.statuses)},
         ))
 

@@ -1,17 +1,19 @@
 """Dataset health: the per-dataset rules of RULES.md for a project, kept up to date on every save.
 
-Each project keeps a `core.dataset.DatasetStats` (pickled in `dataset_stats`) that saves and
-deletes update in O(1): the old version of an example is removed and the new one added, in the
-same transaction as the example. Duplicates and conflicts come from the hash counters. Examples
-still waiting for a label (added to be labelled) are not part of the dataset. A page view reads
-one row and a few index ranges; it never scans the examples. After deletes or edits the common
-prefix/suffix can only be recomputed by a re-check (services.recheck, in batches), offered on
-the page when stale.
+Each project keeps a `core.dataset.DatasetStats` (versioned JSON in `dataset_stats`, written only
+by the ledger, app.storage.ledger) that saves and deletes update in O(1): the old version of an
+example is removed and the new one added, in the same transaction as the example. Duplicates and
+conflicts come from the hash counters. Examples still waiting for a label (added to be labelled)
+are not part of the dataset. A page view reads one row and a few index ranges; it never scans the
+examples. After deletes or edits the common prefix/suffix can only be recomputed by a re-check
+(services.recheck, in batches), offered on the page when stale.
+
+`counted_now` and `counted_after` build the ledger's snapshots of an example with what it adds to
+the dataset stats (its render), before and after a change of its content.
 """
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,27 +27,11 @@ from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
 from app.services.permissions import require
-from app.storage import counters
+from app.storage import counters, ledger
 from app.storage import health as store
 from app.storage.tables import Example, Project
 
 GROUPS_SHOWN = 50
-
-
-class NoIndex:
-    """The app keeps duplicates and conflicts in the hash counters, not in the pickled stats."""
-
-    def __len__(self) -> int:
-        return 0
-
-    def add(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def remove(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def groups(self) -> Groups:
-        return Groups()
 
 
 def ping(session: Session) -> None:
@@ -53,85 +39,35 @@ def ping(session: Session) -> None:
     store.ping(session)
 
 
-def new_stats() -> DatasetStats:
-    stats = DatasetStats()
-    stats.index = NoIndex()  # type: ignore[assignment]
-    return stats
+def _label(project: Project, example: Example) -> str | None:
+    return example.label if project.kind == "classification" else None
 
 
-@dataclass(frozen=True)
-class Footprint:
-    """What one version of an example adds to its project's health."""
-
-    contribution: Contribution
-    near_hash: str | None
-    codes: tuple[str, ...]
-
-
-def footprint(project: Project, example: Example, evaluation: Evaluation) -> Footprint | None:
-    """The footprint of an example just evaluated (None for an item still waiting for its label)."""
-    if example.needs_output:
-        return None
-    item = Contribution.of(evaluation.rendered, example.id, evaluation.input_hash, evaluation.content_hash,
-                           label=example.label if project.kind == "classification" else None)
-    return Footprint(item, evaluation.near_hash, tuple(evaluation.codes))
+def counted_after(session: Session, project: Project, example: Example, evaluation: Evaluation,
+                  labellers: frozenset[int] | None = None) -> ledger.Snapshot:
+    """The ledger snapshot of an example just evaluated under the project's settings and stored."""
+    contribution = None
+    if ledger.in_dataset(project, example):
+        contribution = Contribution.of(evaluation.rendered, example.id, evaluation.input_hash,
+                                       evaluation.content_hash, label=_label(project, example))
+    return ledger.as_stored(session, project, example, contribution, labellers)
 
 
-def footprint_now(project: Project, example: Example, models: ModelTable) -> Footprint | None:
-    """The footprint of an example as stored, before it changes (its codes and near hash as cached);
-    None if it is not counted: an item waiting for its label, or one a running re-check has not
-    reached yet."""
-    if example.needs_output or example.checked_version != project.version:
-        return None
-    settings = ProjectSettings.from_dict(project.settings)
-    ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
-    item = Contribution.of(ev.rendered, example.id, example.input_hash, example.content_hash,
-                           label=example.label if project.kind == "classification" else None)
-    return Footprint(item, example.near_hash, tuple(example.codes or ()))
-
-
-def record_change(session: Session, project: Project, example_id: int, old: Footprint | None,
-                  new: Footprint | None) -> None:
-    """Move the project's aggregates from `old` to `new` (either may be None), in the caller's transaction."""
-    if old is not None:
-        store.count_hashes(session, project.id, old.contribution.input_hash, old.contribution.content_hash,
-                           old.near_hash, -1)
-    if new is not None:
-        store.count_hashes(session, project.id, new.contribution.input_hash, new.contribution.content_hash,
-                           new.near_hash, +1)
-    store.move_codes(session, project.id, example_id, old.codes if old else (), new.codes if new else ())
-    row = store.load_stats(session, project.id, for_update=True)
-    if row is None:
-        return  # built on the next health page view
-    stats: DatasetStats = pickle.loads(row.blob)
-    if old is not None:
-        stats.remove(old.contribution)
-    if new is not None:
-        stats.add_contribution(new.contribution)
-    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+def counted_now(session: Session, project: Project, example: Example, models: ModelTable) -> ledger.Snapshot:
+    """The ledger snapshot of an example as stored, before its content changes or it is deleted
+    (its render is recomputed; its codes and hashes are the cached ones)."""
+    contribution = None
+    if ledger.in_dataset(project, example):
+        settings = ProjectSettings.from_dict(project.settings)
+        ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
+        contribution = Contribution.of(ev.rendered, example.id, example.input_hash, example.content_hash,
+                                       label=_label(project, example))
+    return ledger.as_stored(session, project, example, contribution)
 
 
 def reset(session: Session, project: Project) -> None:
     """Empty aggregates and hash/code counters (a re-check then adds every example back)."""
-    store.clear_project(session, project.id)
-    store.save_stats(session, project.id, pickle.dumps(new_stats(), protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def add_many(session: Session, project: Project, changes: list[tuple[Example, Evaluation]]) -> None:
-    """Count examples just re-checked (none of them counted before): one aggregate load and save."""
-    if not changes:
-        return
-    row = store.load_stats(session, project.id, for_update=True)
-    stats: DatasetStats = pickle.loads(row.blob) if row is not None else new_stats()
-    for example, evaluation in changes:
-        mark = footprint(project, example, evaluation)
-        if mark is None:
-            continue
-        stats.add_contribution(mark.contribution)
-        store.count_hashes(session, project.id, evaluation.input_hash, evaluation.content_hash,
-                           evaluation.near_hash, +1)
-        store.move_codes(session, project.id, example.id, (), mark.codes)
-    store.save_stats(session, project.id, pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL))
+    ledger.forget_dataset(session, project.id)
 
 
 @dataclass(frozen=True)
@@ -166,8 +102,8 @@ class HealthReport:
 
 def report(session: Session, project: Project, role: str | None, models: ModelTable) -> HealthReport:
     require(role, "view_all", project)
-    row = store.load_stats(session, project.id)
-    stats = pickle.loads(row.blob) if row is not None else new_stats()  # a re-check is building it
+    stored = ledger.dataset_stats(session, project.id)
+    stats = stored if stored is not None else DatasetStats(with_index=False)  # a re-check is (to be) building it
     settings = ProjectSettings.from_dict(project.settings)
     model = models.get(settings.target_model)
     declared = [label.name for label in settings.labels] if project.kind == "classification" else []
@@ -191,5 +127,5 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
         labels=label_counts, histogram=stats.histogram(), limit=model.limit, model=model,
         duplicates=duplicates, conflicts=conflicts, near_duplicates=near, duplicate_groups=n_dups,
         conflict_groups=n_conflicts, near_groups=n_near, example_codes=example_codes,
-        rechecking=project.recheck_cursor is not None,
+        rechecking=project.recheck_cursor is not None or stored is None,
     )

@@ -8,7 +8,6 @@ is added (all lines or none).
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 from sqlmodel import Session
 
@@ -19,7 +18,7 @@ from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import require
-from app.storage import counters
+from app.storage import ledger
 from app.storage.tables import Example, Project, User, utcnow
 
 MAX_ITEMS = 10_000
@@ -62,21 +61,20 @@ def add_items(session: Session, project: Project, user: User, role: str | None, 
     require(role, "assign", project)
     settings = ProjectSettings.from_dict(project.settings)
     items = parse_items(settings, text)
-    levels: list[str] = []
+    added: list[Example] = []
     for fields in items:
         values = ExampleValues(fields=fields, output=None)
         ev = evaluate(settings, values, project.export_profile, models=models)
         if ev.field_errors:
             raise Invalid({"items": f"{json.dumps(fields)[:80]}: {ev.field_errors[0].message}"})
         now = utcnow()
-        levels.append(ev.level)
-        session.add(Example(project_id=project.id, fields=fields, output=None, needs_output=True, status="draft",
-                            token_count=ev.rendered.tokens, worst_level=ev.level, codes=ev.codes,
-                            input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now,
-                            checked_version=project.version))
-    counters.bump_state(session, project.id, "draft", len(items))
-    for level, n in Counter(levels).items():
-        counters.bump_level(session, project.id, level, n)
+        added.append(Example(project_id=project.id, fields=fields, output=None, needs_output=True, status="draft",
+                             token_count=ev.rendered.tokens, worst_level=ev.level, codes=ev.codes,
+                             input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now,
+                             checked_version=project.version))
+    session.add_all(added)
+    session.flush()
+    ledger.apply_many(session, [(None, ledger.as_stored(session, project, e, labellers=frozenset())) for e in added])
     audit.record(session, project, user, "items_added", {"items": len(items)})
     session.commit()
     return len(items)

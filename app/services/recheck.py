@@ -24,9 +24,8 @@ from app.core.project_settings import ProjectSettings
 from app.services import health
 from app.services.examples import apply_evaluation, neighbor_finder, values_of
 from app.services.permissions import require
-from app.storage import counters
 from app.storage import examples as example_store
-from app.storage import health as health_store
+from app.storage import ledger
 from app.storage import projects as project_store
 from app.storage.tables import Project, utcnow
 
@@ -56,7 +55,7 @@ def run_batch(session: Session, project_id: int, models: ModelTable, batch: int 
     project = project_store.lock_project(session, project_id)
     if project is None or project.recheck_cursor is None:
         return False
-    if health_store.load_stats(session, project.id) is None:  # a project from before the aggregates
+    if ledger.dataset_stats(session, project.id, for_update=True) is None:  # none yet, or unreadable
         start(session, project)
     settings = ProjectSettings.from_dict(project.settings)
     rows = example_store.examples_after(session, project.id, project.recheck_cursor, batch)
@@ -66,11 +65,10 @@ def run_batch(session: Session, project_id: int, models: ModelTable, batch: int 
             continue  # saved since the change: already evaluated with these settings and counted
         evaluation = evaluate(settings, values_of(example), project.export_profile,
                               find_neighbors=neighbor_finder(session, project.id, example.id), models=models)
-        old_level = example.worst_level
+        before = ledger.as_stored(session, project, example)  # not in the dataset yet
         apply_evaluation(example, evaluation, settings, project)
-        counters.move_level(session, project.id, old_level, example.worst_level)
-        changes.append((example, evaluation))
-    health.add_many(session, project, changes)
+        changes.append((before, health.counted_after(session, project, example, evaluation, before.labellers)))
+    ledger.apply_many(session, changes)
     project.recheck_cursor = rows[-1].id if len(rows) == batch else None
     session.add(project)
     session.commit()
@@ -89,6 +87,8 @@ def run(new_session: SessionFactory, project_id: int, models: ModelTable) -> Non
 def resume_all(new_session: SessionFactory, models: ModelTable) -> None:
     """Finish every re-check a stopped server left half-done."""
     with new_session() as session:
+        ledger.mark_unreadable_for_rebuild(session)  # stats of another format: rebuilt, never read
+        session.commit()
         pending = project_store.rechecks_pending(session)
     for project_id in pending:
         try:

@@ -1,8 +1,8 @@
 """Review workflow: draft → submitted → approved | changes_requested | rejected, with comments.
 
 changes_requested goes back to the author; editing an approved example returns it to
-submitted (examples.save does that). Every transition moves the state counters and the
-members' counters in the same transaction, and leaves a comment in the example's thread.
+submitted (examples.save does that). Every transition goes through the ledger (the state and
+member counters) in the same transaction, and leaves a comment in the example's thread.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from app.core.model_table import ModelTable
 from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
-from app.services.examples import Saved, claim_seen_version, get_example, move_status, save, values_of, visible_example
+from app.services.examples import Saved, claim_seen_version, get_example, save, values_of, visible_example
 from app.services.permissions import allows, may_edit_example, require
-from app.storage import counters
+from app.storage import ledger
 from app.storage.db import begin_write
 from app.storage import examples as example_store
 from app.storage.tables import Comment, Example, Project, User, utcnow
@@ -60,8 +60,10 @@ def submit(session: Session, project: Project, user: User, role: str | None, exa
     example = claim_seen_version(session, example, example.version)
     if example.status not in ("draft", "changes_requested"):
         raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')} now."})
-    move_status(session, example, "submitted")
+    before = ledger.as_stored(session, project, example)
+    example.status = "submitted"
     example.submitted_at = utcnow()
+    ledger.apply(session, before, before.moved(example))
     session.add(example)
     session.add(Comment(example_id=example.id, user_id=user.id, action="submit", body=""))
     session.commit()
@@ -98,7 +100,7 @@ def decide(session: Session, project: Project, user: User, role: str | None, exa
     _check_reviewable(role, user, example)
     if action == "request_changes" and not comment.strip():
         raise Invalid({"body": "Say what to change: the comment goes back to the author."})
-    _apply_decision(session, user, example, action, comment)
+    ledger.apply(session, *_apply_decision(session, project, user, example, action, comment))
     session.commit()
     return Decision(example, example.status)
 
@@ -110,17 +112,18 @@ def _check_reviewable(role: str | None, user: User, example: Example) -> None:
         raise Forbidden("Reviewers do not review their own examples: someone else must.")
 
 
-def _apply_decision(session: Session, user: User, example: Example, action: str, comment: str) -> None:
-    new = DECISIONS[action]
-    move_status(session, example, new)
+def _apply_decision(session: Session, project: Project, user: User, example: Example, action: str,
+                    comment: str) -> tuple[ledger.Snapshot, ledger.Snapshot]:
+    """Decide one example; its ledger snapshots before and after, for the caller to apply."""
+    before = ledger.as_stored(session, project, example)
+    example.status = DECISIONS[action]
     example.reviewed_by = user.id
     example.reviewed_at = utcnow()
     example.lease_user_id = None
     example.lease_until = None
     session.add(example)
     session.add(Comment(example_id=example.id, user_id=user.id, action=action, body=comment.strip()))
-    counters.bump_member(session, example.project_id, user.id, "reviewed")
-    counters.bump_member(session, example.project_id, example.created_by, new)
+    return before, before.moved(example)
 
 
 def bulk_decide(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
@@ -130,6 +133,7 @@ def bulk_decide(session: Session, project: Project, user: User, role: str | None
     if action not in ("approve", "reject"):
         raise Invalid({"action": "Bulk review can approve or reject."})
     done = skipped = 0
+    changes = []
     rows = example_store.lock_examples(session, project.id, example_ids[:5000])
     for example in rows:
         try:
@@ -137,8 +141,9 @@ def bulk_decide(session: Session, project: Project, user: User, role: str | None
         except (Invalid, Forbidden):
             skipped += 1
             continue
-        _apply_decision(session, user, example, action, comment)
+        changes.append(_apply_decision(session, project, user, example, action, comment))
         done += 1
+    ledger.apply_many(session, changes)
     audit.record(session, project, user, f"bulk_{action}", {"examples": done, "skipped": skipped})
     session.commit()
     return {"done": done, "skipped": skipped + max(0, len(example_ids) - done - skipped)}

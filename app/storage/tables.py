@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -195,16 +195,17 @@ class LevelCount(SQLModel, table=True):
 
 
 class MemberStat(SQLModel, table=True):
-    """Per project and member: what they wrote and reviewed, and how their work was judged."""
+    """Per project and member, counted from the examples' state (definitions in app.storage.ledger)."""
 
     __tablename__ = "member_stat"
     project_id: int = Field(foreign_key="project.id", primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
-    written: int = 0
-    reviewed: int = 0  # review decisions this member made
-    approved: int = 0  # decisions on this member's examples
+    written: int = 0  # examples they are the author of
+    reviewed: int = 0  # decided examples they are the reviewer of
+    approved: int = 0  # their examples in each decided state
     changes_requested: int = 0
     rejected: int = 0
+    labelled: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # their independent labels
 
 
 class WorkTimeBucket(SQLModel, table=True):
@@ -218,13 +219,13 @@ class WorkTimeBucket(SQLModel, table=True):
 
 
 class DatasetStatsRow(SQLModel, table=True):
-    """A project's running dataset aggregates (core.dataset.DatasetStats, pickled), kept in step
-    with every change so the health page never reads the examples."""
+    """A project's running dataset aggregates (core.dataset.DatasetStats.to_json(): versioned JSON),
+    kept in step with every change so the health page never reads the examples."""
 
     __tablename__ = "dataset_stats"
     project_id: int = Field(foreign_key="project.id", primary_key=True)
-    blob: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    version: int = 0
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0  # writes so far
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -285,7 +286,6 @@ class ExportSnapshot(SQLModel, table=True):
     examples: int = 0
     skipped: int = 0
     sha256: str = Field(default="", max_length=64)
-    complete: bool = False
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
 
