@@ -35,8 +35,11 @@ class Conversation:
 class Canonical:
     rows: tuple[Row, ...] = ()
     conversation: Conversation | None = None
-    input_key: str = ""  # what "the same input" means for duplicates and conflicts
-    output_key: str = ""
+    # What "the same input" and "the same output" mean for duplicates and conflicts; None when the
+    # example has no input or no output to compare (a conversation without a user turn or without a
+    # trained assistant turn), so neither rule fires for it. `app.core.evaluate.identity` hashes them.
+    input_key: str | None = ""
+    output_key: str | None = ""
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,10 @@ class ExampleContext:
         return Finding(code, level or RULES[code].level, field, message, record)
 
 
+ExampleCheck = Callable[[ExampleContext], Iterable[Finding]]
 ALL = ("cls", "gen", "chat", "pref")
 RULES: dict[str, RuleSpec] = {}
-EXAMPLE_CHECKS: list[tuple[RuleSpec, Callable[[ExampleContext], Iterable[Finding]]]] = []
+EXAMPLE_CHECKS: list[tuple[RuleSpec, ExampleCheck]] = []
 
 
 def define(code: str, level: str, kinds: tuple[str, ...], scope: str, threshold: str, source: str, summary: str) -> RuleSpec:
@@ -83,10 +84,10 @@ def define(code: str, level: str, kinds: tuple[str, ...], scope: str, threshold:
     return spec
 
 
-def example_rule(code: str) -> Callable[[Callable[[ExampleContext], Iterable[Finding]]], Callable[[ExampleContext], Iterable[Finding]]]:
+def example_rule(code: str) -> Callable[[ExampleCheck], ExampleCheck]:
     """Register a per-example check for the rule `code` (already defined with `define`)."""
 
-    def register(fn: Callable[[ExampleContext], Iterable[Finding]]) -> Callable[[ExampleContext], Iterable[Finding]]:
+    def register(fn: ExampleCheck) -> ExampleCheck:
         EXAMPLE_CHECKS.append((RULES[code], fn))
         return fn
 
