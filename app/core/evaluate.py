@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
@@ -32,8 +32,7 @@ class FieldError:
     message: str
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """What duplicates and conflicts compare: the same input hash is the same input, the same
     content hash the same input and output. `comparable` is False when the example has no input or
     no output to compare (RULES.md, "How rules combine"): then neither rule fires for it."""
@@ -49,9 +48,11 @@ def identity(form: Canonical) -> Identity:
     copies are duplicates, never conflicts."""
     input_key, output_key = form.input_key, form.output_key
     comparable = input_key is not None and output_key is not None
-    input_key, output_key = input_key or "", output_key or ""
-    content_hash = _sha256(input_key + "\x00" + output_key)
-    return Identity(_sha256(input_key) if input_key else content_hash, content_hash, comparable)
+    digest = hashlib.sha256(input_key.encode("utf-8", "surrogatepass")) if input_key else None
+    content = digest.copy() if digest is not None else hashlib.sha256()
+    content.update(b"\x00" + (output_key or "").encode("utf-8", "surrogatepass"))  # = _sha256(input + "\0" + output)
+    content_hash = content.hexdigest()
+    return Identity(digest.hexdigest() if digest is not None else content_hash, content_hash, comparable)
 
 
 @dataclass(frozen=True)
@@ -173,5 +174,11 @@ def evaluate_form(
     neighbors = find_neighbors(ident.input_hash, ident.content_hash) if find_neighbors and ident.comparable else NO_NEIGHBORS
     ctx = ExampleContext(settings=settings, example=example, rendered=rendered, model=model, profile=PROFILES[profile],
                          neighbors=neighbors)
-    findings = run_example_rules(ctx) if checks is None else (f for check in checks for f in check(ctx))
-    return Evaluation(settings, example, rendered, tuple(findings), ident.input_hash, ident.content_hash, ident.comparable)
+    if checks is None:
+        findings = tuple(run_example_rules(ctx))
+    else:
+        found: list[Finding] = []
+        for check in checks:
+            found += check(ctx)
+        findings = tuple(found)
+    return Evaluation(settings, example, rendered, findings, ident.input_hash, ident.content_hash, ident.comparable)

@@ -275,7 +275,9 @@ class _Checker:
 
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
         example, form = chat_example(messages)
-        key = chat_shape("system" in example.fields, messages)
+        has_system = "system" in example.fields
+        plain = _plain(has_system, messages) if self.plain_chat else None
+        key = plain if plain is not None else chat_shape(has_system, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
             evaluation = self._evaluate(self.chat_settings, example, form, CHAT, self.checks)
@@ -285,7 +287,7 @@ class _Checker:
             found += shaped
             found += [f for f in evaluation.findings if f.code not in SHAPE_RULES]
         else:
-            checks = PLAIN_CHECKS if self.plain_chat and _plain(messages) else self.line_checks
+            checks = PLAIN_CHECKS if plain is not None else self.line_checks
             evaluation = self._evaluate(self.chat_settings, example, form, CHAT, checks)
             found += shaped
             found += evaluation.findings
@@ -330,7 +332,7 @@ class _Checker:
         first 64 bits of each SHA-256; a line with nothing to compare stays out of it."""
         records = evaluation.rendered.records
         comparable = evaluation.comparable
-        self.stats.add(number, tokens=[r.tokens for r in records], billed=[r.billed_tokens for r in records],
+        self.stats.add(number, tokens=tuple(r.tokens for r in records), billed=tuple(r.billed_tokens for r in records),
                        input_hash=int(evaluation.input_hash[:16], 16) if comparable else None,
                        content_hash=int(evaluation.content_hash[:16], 16) if comparable else None, **facts)
 
@@ -420,19 +422,21 @@ class _Checker:
 _BAD = object()
 
 
-def _plain(messages: list[dict[str, Any]]) -> bool:
-    """Every message a plain {"role": str, "content": str} pair in which only `too-long` of the
-    per-line chat rules can fire: no "<|" (special-token) and no mostly uppercase text
-    (uppercase-heavy, the rule's own test)."""
+def _plain(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
+    """The line's `chat_shape` key when every message is a plain {"role": str, "content": str} pair
+    in which only `too-long` of the per-line chat rules can fire: no "<|" (special-token) and no
+    mostly uppercase text (uppercase-heavy, the rule's own test). None otherwise."""
+    shape: list[Any] = [has_system_field]
     for message in messages:
         if len(message) != 2:
-            return False
+            return None
         role, content = message.get("role"), message.get("content")
         if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
-            return False
+            return None
         if heavy_uppercase(content) is not None:
-            return False
-    return True
+            return None
+        shape.append((role, content != "" and not content.isspace()))
+    return tuple(shape)
 
 
 def _too_deep() -> Finding:

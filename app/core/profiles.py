@@ -50,14 +50,28 @@ def _legacy(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     return tuple(records)
 
 
+REPEATING_CHARS = 64  # roles and short texts repeat from example to example: their counts are memoised
+
+
 def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -> list[Part]:
+    """One part per message, counted as `tokens.count_message` counts it. The usual {"role": str,
+    "content": str} message is counted inline: its role, short texts and a leading system prompt
+    repeat (memoised counts), a longer text is encoded once (a memo would only be churned)."""
     parts = []
+    encode = None
     for index, message in enumerate(messages):
-        text = message.get("content")
+        text, role = message.get("content"), message.get("role")
+        if len(message) == 2 and type(text) is str and type(role) is str:
+            if len(text) <= REPEATING_CHARS or (index == 0 and role == "system"):
+                text_tokens = tokens.count(text, encoding)
+            else:
+                encode = encode or tokens.encoder(encoding)
+                text_tokens = len(encode(text))
+            count = tokens.TOKENS_PER_MESSAGE + tokens.count(role, encoding) + text_tokens
+            parts.append(Part(f"{prefix}[{index}] {role}", text, count))
+            continue
         shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
-        parts.append(
-            Part(f"{prefix}[{index}] {message.get('role', '?')}", shown, tokens.count_message(message, encoding))
-        )
+        parts.append(Part(f"{prefix}[{index}] {message.get('role', '?')}", shown, tokens.count_message(message, encoding)))
     return parts
 
 
@@ -65,7 +79,7 @@ def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     conversation = canonical.conversation
     if conversation is None:
         return ()
-    messages = [dict(m) for m in conversation.messages]
+    messages = list(conversation.messages)  # the record shares the canonical messages (nothing mutates either)
     if conversation.preferred is not None:  # a preference pair trains on its preferred reply
         messages.append({"role": "assistant", "content": conversation.preferred})
     parts = _message_parts(messages, encoding, "messages")

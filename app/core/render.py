@@ -168,8 +168,22 @@ def _trained(message: Any) -> bool:
     return not (type(weight) is int and weight == 0)
 
 
-def _key(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+_quote = json.encoder.encode_basestring  # the quoting json.dumps(..., ensure_ascii=False) uses
+
+
+def _message_json(message: Any) -> str:
+    """json.dumps(message, ensure_ascii=False, sort_keys=True), written directly for the usual
+    {"role": str, "content": str} message (the same text, several times faster)."""
+    if type(message) is dict and len(message) == 2:
+        role, content = message.get("role"), message.get("content")
+        if type(role) is str and type(content) is str:
+            return '{"content": ' + _quote(content) + ', "role": ' + _quote(role) + "}"
+    return json.dumps(message, ensure_ascii=False, sort_keys=True)
+
+
+def _key(messages: Sequence[Any]) -> str:
+    """json.dumps(list(messages), ensure_ascii=False, sort_keys=True): the app's stored hashes stay valid."""
+    return "[" + ", ".join(map(_message_json, messages)) + "]"
 
 
 def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
@@ -177,19 +191,22 @@ def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
     is the conversation before the last trained assistant turn, the output is that turn (JSON with
     sorted keys, so key order does not matter). None when there is nothing to compare (RULES.md,
     "How rules combine"): no user turn in the input, or no trained assistant turn."""
-    last = next((i for i in range(len(messages) - 1, -1, -1) if _trained(messages[i])), None)
-    if last is None:
+    last = len(messages) - 1
+    while last >= 0 and not _trained(messages[last]):
+        last -= 1
+    if last < 0:
         return None, None
     before = messages[:last]
-    if not any(isinstance(m, dict) and m.get("role") == "user" for m in before):
-        return None, None
-    return _key(list(before)), _key([messages[last]])
+    for message in before:
+        if type(message) is dict and message.get("role") == "user":
+            return _key(before), _key((messages[last],))
+    return None, None
 
 
 def preference_keys(messages: Sequence[Any], preferred: str, non_preferred: str) -> tuple[str | None, str]:
     """(input key, output key) of a preference pair; no input key without a user turn."""
     has_user = any(isinstance(m, dict) and m.get("role") == "user" for m in messages)
-    return (_key(list(messages)) if has_user else None), json.dumps([preferred, non_preferred], ensure_ascii=False)
+    return (_key(messages) if has_user else None), json.dumps([preferred, non_preferred], ensure_ascii=False)
 
 
 def _chat(settings: ProjectSettings, example: ExampleValues) -> Canonical:
