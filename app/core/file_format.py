@@ -259,8 +259,9 @@ def preference_settings(model: str) -> ProjectSettings:
 
 
 def legacy_settings(kind: str, model: str, separator: str, stop: str, labels: tuple[Label, ...] = ()) -> ProjectSettings:
-    return ProjectSettings(kind="classification" if kind == "cls" else "generation", fields=(PROMPT_FIELD,),
-                           separator=separator, stop=stop if kind == "gen" else "", labels=labels,
+    """`kind`: classification or generation."""
+    return ProjectSettings(kind=kind, fields=(PROMPT_FIELD,),
+                           separator=separator, stop=stop if kind == "generation" else "", labels=labels,
                            target_model=model, output_widget="text")
 
 

@@ -12,19 +12,16 @@ re-read with `json`, so the codes never depend on it: NaN or a lone surrogate es
 
 Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
 recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
-with none of the known keys is `missing-key`.
+with none of the known keys is `missing-key` (and `unrecognized-key` for each key it has). Lines
+are judged like examples typed in the app (see "One identity and one count" below): `input-empty`
+never fires (empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset
+index and are reported on every copy; per-line `separator-missing` / `stop-missing` only when a
+separator / stop is known (given, or shared by all lines), else the dataset rules say it once.
 
-The same rules as the app. Every line that parses into an example is turned into the core's
-`ProjectSettings` + `Example` + `Canonical`, rendered by the export profile (`PROFILES[...].build`, the
-one token-counting path) and judged by the registered per-example rules. `input-empty` never fires
-(empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset index and are
-reported on every copy. Per-line `separator-missing` / `stop-missing` are only raised when a
-separator / stop is known (given, or shared by all lines); otherwise the dataset rules
-`separator-inconsistent` / `stop-inconsistent` say it once.
-
-Passes. Chat and preference files: one pass (after reading up to the first line with a known format). Legacy prompt/completion files: the per-line rules
-depend on the separator, the stop sequence and the task kind, which the legacy tool inferred from
-the whole file, so unless `--separator`, `--stop` (gen) and `--kind` are all given a cheap pre-pass
+Passes. Chat and preference files: one pass (after reading up to the first line with a known
+format). Legacy prompt/completion files: the per-line rules depend on the separator, the stop
+sequence and the task kind, which the legacy tool inferred from the whole file, so unless
+`--separator`, `--stop` (generation) and `--kind` are all given a cheap pre-pass
 reads the file first (JSON parse + common suffixes + distinct completions, no tokenizer), then the
 checking pass runs. A stream that cannot seek (a pipe) is first copied to a temporary file.
 Inferred like the legacy tool: separator = the suffix every prompt shares; stop (gen only) = the
@@ -53,7 +50,6 @@ checks that the memo gives exactly what the full `evaluate_form` gives.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from array import array
@@ -91,15 +87,11 @@ from app.core.file_format import (
 from app.core.evaluate import Evaluation, evaluate_form
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
-from app.core.rules.helpers import heavy_uppercase
-from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleCheck, Finding
-from app.core.project_settings import Label, ProjectSettings
-from app.core.check_lines import BOM, Plan, chat_shape, json_kind, parse_quietly, survey  # noqa: F401
-
-try:  # optional fast path; the codes never depend on it (see the module docstring)
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover
-    _fast_loads = None
+from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleCheck, Finding
+from app.core.project_settings import Label, ProjectSettings, kind_named
+from app.core.check_lines import (  # noqa: F401  (parse_quietly is part of this API)
+    BOM, NOT_READ, Plan, chat_shape, json_kind, parse_line, parse_quietly, plain_shape, survey, too_deep,
+)
 
 KEEP_FINDINGS = 10_000
 MEMO_CAP = 4_096
@@ -111,7 +103,7 @@ SHAPE_RULES = frozenset({
     "chat-last-not-assistant", "chat-roles-not-alternating", "chat-no-user", "chat-no-system",
 })
 FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
-# The per-line (not shape) rules a chat line runs, and what a plain line needs of them (`_plain`):
+# The per-line (not shape) rules a chat line runs, and what a plain line needs of them (`check_lines.plain_shape`):
 # input-empty cannot fire (no required field), uppercase-heavy and special-token need a mostly
 # uppercase text or "<|". Any other rule registered for chat turns the plain shortcut off.
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
@@ -129,10 +121,11 @@ def check_file(path: str | Path, **options: Any) -> CheckResult:
 def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: str | None = None,
                  stop: str | None = None, labels: list[str] | None = None, kind: str | None = None,
                  models: ModelTable | None = None) -> CheckResult:
-    """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "cls" or "gen"
-    for prompt/completion files (inferred when None)."""
-    if kind not in (None, "cls", "gen"):
-        raise ValueError(f"kind must be cls or gen, not {kind!r}")
+    """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "classification" or
+    "generation" (or RULES.md's "cls" / "gen") for prompt/completion files (inferred when None)."""
+    if kind is not None and kind_named(kind) not in ("classification", "generation"):
+        raise ValueError(f"kind must be classification or generation (cls or gen), not {kind!r}")
+    kind = kind_named(kind) if kind is not None else None
     if not stream.seekable():
         spool = tempfile.TemporaryFile()
         shutil.copyfileobj(stream, spool, 1 << 20)
@@ -164,7 +157,7 @@ class _Checker:
         self.level_counts = {"error": 0, "warning": 0, "info": 0}
         self.lines, self.masks = array("Q"), array("Q")
         kind = plan.kind or "chat"
-        checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.kinds and spec.code not in FROM_INDEX]
+        checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.task_kinds and spec.code not in FROM_INDEX]
         memoise = kind == "chat"
         self.shape_checks = [check for spec, check in checks if memoise and spec.code in SHAPE_RULES]
         self.line_checks = [check for spec, check in checks if not (memoise and spec.code in SHAPE_RULES)]
@@ -173,11 +166,11 @@ class _Checker:
         self.declared = tuple(Label(name=c.strip() or c, completion=c) for c in plan.labels)
         self.chat_settings = chat_settings(model_name)
         self.preference_settings = preference_settings(model_name)
-        # The plain-chat shortcut (see `_plain`): input-empty cannot fire (no required field).
+        # The plain-chat shortcut (see `check_lines.plain_shape`): input-empty cannot fire (no required field).
         self.plain_chat = (memoise and set(self.line_checks) <= PLAIN_CHAT_CHECKS
                            and not any(spec.required for spec in self.chat_settings.fields))
-        self.gen_settings = legacy_settings("gen", model_name, plan.separator, plan.stop)
-        self.cls_settings = (legacy_settings("cls", model_name, plan.separator, "", self.declared)
+        self.gen_settings = legacy_settings("generation", model_name, plan.separator, plan.stop)
+        self.cls_settings = (legacy_settings("classification", model_name, plan.separator, "", self.declared)
                              if self.declared else None)
 
     # Per line ---------------------------------------------------------------------------------
@@ -196,9 +189,9 @@ class _Checker:
             return
         if self.pending_blank:
             self._flush_blank()
-        obj = self._parse(raw, found)
+        obj = parse_line(raw, found)
         if type(obj) is not dict:
-            if obj is not _BAD:
+            if obj is not NOT_READ:
                 found.append(finding("line-not-object", "", f"The line is JSON {json_kind(obj)}, not an object: each line "
                                                             "must be one JSON object (one example)."))
             self._record(number, found)
@@ -218,7 +211,7 @@ class _Checker:
                 if parsed is not None:
                     self._preference(number, *parsed, found)
         except RecursionError:  # a value nested ~1,000 deep: too deep to serialise for counting
-            found.append(_too_deep())
+            found.append(too_deep())
         if found:
             self._record(number, found)
 
@@ -227,29 +220,6 @@ class _Checker:
             self._record(self.pending_blank, [finding("line-not-json", "", "The line is empty: delete it (only an empty "
                                                                            "last line is ignored).")])
             self.pending_blank = 0
-
-    def _parse(self, raw: bytes, found: list[Finding]) -> Any:
-        if _fast_loads is not None:
-            try:
-                return _fast_loads(raw)
-            except (ValueError, RecursionError):
-                pass
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            found.append(finding("not-utf8", "", f"The line is not valid UTF-8 (byte {exc.start + 1} is "
-                                                 f"{raw[exc.start:exc.start + 1]!r}): save the file as UTF-8."))
-            return _BAD
-        try:
-            return json.loads(text)
-        except RecursionError:
-            found.append(_too_deep())
-            return _BAD
-        except ValueError as exc:
-            where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
-                                                      "each line must be one complete JSON object."))
-            return _BAD
 
     def _format(self, number: int, obj: dict[str, Any], found: list[Finding]) -> str | None:
         if self.format == CHAT and "messages" in obj and obj.keys() <= TOP_KEYS[CHAT]:
@@ -276,7 +246,7 @@ class _Checker:
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
         example, form = chat_example(messages)
         has_system = "system" in example.fields
-        plain = _plain(has_system, messages) if self.plain_chat else None
+        plain = plain_shape(has_system, messages) if self.plain_chat else None
         key = plain if plain is not None else chat_shape(has_system, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
@@ -296,7 +266,7 @@ class _Checker:
     def _legacy(self, number: int, prompt: str, completion: str, found: list[Finding]) -> None:
         plan = self.plan
         example, form = legacy_example(prompt, completion, plan.separator, plan.stop)
-        settings = self._cls_settings(completion) if plan.kind == "cls" else self.gen_settings
+        settings = self._cls_settings(completion) if plan.kind == "classification" else self.gen_settings
         evaluation = self._evaluate(settings, example, form, LEGACY, self.checks)
         for f in evaluation.findings:
             # With no known separator / stop, the core says "this project has none" on every
@@ -305,7 +275,7 @@ class _Checker:
                 continue
             found.append(f)
         self._add(number, evaluation, prompts=(prompt,), completions=(completion,),
-                  label=completion if plan.kind == "cls" else None)
+                  label=completion if plan.kind == "classification" else None)
 
     def _cls_settings(self, completion: str) -> ProjectSettings:
         """The declared labels (`--labels`), or when none are given the completion itself as the one
@@ -315,7 +285,7 @@ class _Checker:
         settings = self.settings_cache.get(completion)
         if settings is None:
             labels = (Label(name=completion.strip() or completion, completion=completion),)
-            settings = legacy_settings("cls", self.model_name, self.plan.separator, "", labels)
+            settings = legacy_settings("classification", self.model_name, self.plan.separator, "", labels)
             if len(self.settings_cache) < SETTINGS_CAP:
                 self.settings_cache[completion] = settings
         return settings
@@ -371,20 +341,21 @@ class _Checker:
         duplicates = self._from_groups("duplicate", groups.duplicates,
                                        "Line {line} has the same input and output as {others}: delete the copies (a "
                                        "duplicate counts twice in training and can leak into the validation split).")
-        what = "completion" if self.format == LEGACY else "reply"
-        conflicts = self._from_groups("conflict", groups.conflicts,
-                                      f"Line {{line}} has the same input as {{others}}, but their {what}s differ: decide "
+        what, whats = ("completion", "completions") if self.format == LEGACY else ("reply", "replies")
+        # Conflicts only for the kinds the rule is for: two preference pairs for one prompt are usual.
+        conflicts = self._from_groups("conflict", groups.conflicts if (plan.kind or "chat") in RULES["conflict"].task_kinds else (),
+                                      f"Line {{line}} has the same input as {{others}}, but their {whats} differ: decide "
                                       f"which {what} is right and make them agree (contradicting examples are label noise).")
         self.kept.sort(key=lambda item: item[0])
         kind = plan.kind
-        labels = plan.labels if kind == "cls" else ()
+        labels = plan.labels if kind == "classification" else ()
         found = dataset_findings(stats, kind or "chat", self.model, labels=labels, ref_noun="lines", groups=groups)
         for f in found:
             self.level_counts[f.level] += 1
         result = CheckResult(
             format=self.format, model=self.model_name, model_info=self.model, kind=kind if self.format else None,
             task=plan.task, separator=plan.separator if self.format == LEGACY else None,
-            stop=plan.stop if self.format == LEGACY and kind == "gen" else None,
+            stop=plan.stop if self.format == LEGACY and kind == "generation" else None,
             separator_inferred=plan.separator_inferred, stop_inferred=plan.stop_inferred,
             kind_inferred=plan.kind_inferred, lines_read=lines_read, examples=stats.examples, tokens=stats.billed_tokens,
             summaries=self.summaries, dataset=found, estimate=estimate(stats, self.model),
@@ -419,29 +390,6 @@ class _Checker:
         return lines
 
 
-_BAD = object()
-
-
-def _plain(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
-    """The line's `chat_shape` key when every message is a plain {"role": str, "content": str} pair
-    in which only `too-long` of the per-line chat rules can fire: no "<|" (special-token) and no
-    mostly uppercase text (uppercase-heavy, the rule's own test). None otherwise."""
-    shape: list[Any] = [has_system_field]
-    for message in messages:
-        if len(message) != 2:
-            return None
-        role, content = message.get("role"), message.get("content")
-        if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
-            return None
-        if heavy_uppercase(content) is not None:
-            return None
-        shape.append((role, content != "" and not content.isspace()))
-    return tuple(shape)
-
-
-def _too_deep() -> Finding:
-    return finding("line-not-json", "", "The line nests arrays or objects too deeply to be read: no training example "
-                                        "needs that; fix or delete the line.")
 _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
                                                                             "non_preferred_output)"}
 
