@@ -108,6 +108,7 @@ FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset ind
 # uppercase text or "<|". Any other rule registered for chat turns the plain shortcut off.
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
 PLAIN_CHECKS: tuple[ExampleCheck, ...] = (too_long,)
+CHAT_PROFILE = PROFILE_OF[CHAT]
 
 
 # Entry points -------------------------------------------------------------------------------
@@ -239,10 +240,6 @@ class _Checker:
             self.format_line = number
         return fmt
 
-    def _evaluate(self, settings: ProjectSettings, example: Any, form: Any, fmt: str,
-                  checks: list[ExampleCheck] | tuple[ExampleCheck, ...]) -> Evaluation:
-        return evaluate_form(settings, example, form, PROFILE_OF[fmt], self.model, checks=checks)
-
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
         example, form = chat_example(messages)
         has_system = "system" in example.fields
@@ -250,7 +247,7 @@ class _Checker:
         key = plain if plain is not None else chat_shape(has_system, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
-            evaluation = self._evaluate(self.chat_settings, example, form, CHAT, self.checks)
+            evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=self.checks)
             shaped = [f for f in evaluation.findings if f.code in SHAPE_RULES]
             if key is not None and len(self.memo) < MEMO_CAP:
                 self.memo[key] = shaped
@@ -258,7 +255,7 @@ class _Checker:
             found += [f for f in evaluation.findings if f.code not in SHAPE_RULES]
         else:
             checks = PLAIN_CHECKS if plain is not None else self.line_checks
-            evaluation = self._evaluate(self.chat_settings, example, form, CHAT, checks)
+            evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=checks)
             found += shaped
             found += evaluation.findings
         self._add(number, evaluation)
@@ -267,7 +264,7 @@ class _Checker:
         plan = self.plan
         example, form = legacy_example(prompt, completion, plan.separator, plan.stop)
         settings = self._cls_settings(completion) if plan.kind == "classification" else self.gen_settings
-        evaluation = self._evaluate(settings, example, form, LEGACY, self.checks)
+        evaluation = evaluate_form(settings, example, form, PROFILE_OF[LEGACY], self.model, checks=self.checks)
         for f in evaluation.findings:
             # With no known separator / stop, the core says "this project has none" on every
             # line; for a file the dataset rules say it once.
@@ -293,7 +290,8 @@ class _Checker:
     def _preference(self, number: int, messages: list[dict[str, Any]], preferred: Any, rejected: Any,
                     found: list[Finding]) -> None:
         example, form = preference_example(messages, preferred, rejected)
-        evaluation = self._evaluate(self.preference_settings, example, form, PREFERENCE, self.checks)
+        evaluation = evaluate_form(self.preference_settings, example, form, PROFILE_OF[PREFERENCE], self.model,
+                                   checks=self.checks)
         found += evaluation.findings
         self._add(number, evaluation)
 
@@ -302,7 +300,11 @@ class _Checker:
         first 64 bits of each SHA-256; a line with nothing to compare stays out of it."""
         records = evaluation.rendered.records
         comparable = evaluation.comparable
-        self.stats.add(number, tokens=tuple(r.tokens for r in records), billed=tuple(r.billed_tokens for r in records),
+        if len(records) == 1:
+            counted, billed = (records[0].tokens,), (records[0].billed_tokens,)
+        else:
+            counted, billed = tuple(r.tokens for r in records), tuple(r.billed_tokens for r in records)
+        self.stats.add(number, tokens=counted, billed=billed,
                        input_hash=int(evaluation.input_hash[:16], 16) if comparable else None,
                        content_hash=int(evaluation.content_hash[:16], 16) if comparable else None, **facts)
 

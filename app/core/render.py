@@ -196,11 +196,21 @@ def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
         last -= 1
     if last < 0:
         return None, None
-    before = messages[:last]
-    for message in before:
-        if type(message) is dict and message.get("role") == "user":
-            return _key(before), _key((messages[last],))
-    return None, None
+    texts = []
+    has_user = False
+    for message in messages[: last + 1]:
+        if type(message) is dict and len(message) == 2:
+            role, content = message.get("role"), message.get("content")
+            if type(role) is str and type(content) is str:  # _message_json, inline for the usual message
+                has_user = has_user or role == "user"
+                texts.append('{"content": %s, "role": %s}' % (_quote(content), _quote(role)))
+                continue
+        has_user = has_user or (type(message) is dict and message.get("role") == "user")
+        texts.append(_message_json(message))
+    if not has_user:  # (the last message is the assistant turn: any user turn is in the input)
+        return None, None
+    output = texts.pop()
+    return "[" + ", ".join(texts) + "]", "[" + output + "]"
 
 
 def preference_keys(messages: Sequence[Any], preferred: str, non_preferred: str) -> tuple[str | None, str]:

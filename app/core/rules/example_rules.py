@@ -77,9 +77,13 @@ def output_empty(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("too-long")
 def too_long(ctx: ExampleContext) -> Iterator[Finding]:
     model, records = ctx.model, ctx.rendered.records
-    over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > model.limit]
-    if not over:
-        return
+    limit = model.limit
+    for record in records:
+        if record.tokens > limit:
+            break
+    else:
+        return  # the usual case, without building a list
+    over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > limit]
     level = "error" if model.rejects_over_limit else "warning"
     name = longest_field(ctx)
     approx = f" (approximate, counted with {model.counting_encoding})" if model.approximate else ""
