@@ -1,7 +1,7 @@
 """The tunelab command line (`tunelab ...` or `python -m app ...`).
 
     tunelab check FILE.jsonl [--model gpt-4.1-mini] [--format text|json] [--separator TEXT]
-                             [--stop TEXT] [--labels " a, b"] [--kind cls|gen]
+                             [--stop TEXT] [--labels " a, b"] [--kind classification|generation]
 
 Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer files) cannot
 be read. `--format json` prints one JSON object (a contract, see `app.core.jsonl_check.write_json`).
@@ -24,11 +24,22 @@ from app.core.dataset import dollars
 from app.core.file_format import FORMAT_TITLES
 from app.core.jsonl_check import CheckResult, check_file, write_json
 from app.core.rules.helpers import show
+from app.core.project_settings import kind_named
 from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.text import unescape_controls
 from app.tokenizer_files import TokenizerFilesError, activate
 
 MAX_LINES_SHOWN = 20
+KIND_CHOICES = ("classification", "generation")  # `--kind`; "cls" and "gen" are read as these
+
+
+def _kind(text: str) -> str:
+    """`--kind` as the kind it names: "cls" -> "classification" (an unknown name is left for argparse
+    to refuse with the list of choices)."""
+    try:
+        return kind_named(text)
+    except ValueError:
+        return text
 # Core messages speak to the app's form; in a file report these parts say what to do in the file.
 FILE_WORDING = (
     ("Turn on the leading space in the project settings.", "Start every completion with a space."),
@@ -72,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(default: the suffix every completion shares)")
     check.add_argument("--labels", help='comma-separated class completions, e.g. " positive, negative" '
                                         "(enables label-unknown; implies --kind cls)")
-    check.add_argument("--kind", choices=("cls", "gen"), help="task kind of a prompt/completion file "
-                                                              "(default: inferred, classification when distinct "
-                                                              "completions < examples / 3)")
+    check.add_argument("--kind", choices=KIND_CHOICES, type=_kind, metavar="classification|generation",
+                       help="task kind of a prompt/completion file; cls and gen (RULES.md's short names) are "
+                            "accepted too (default: inferred, classification when distinct completions < examples / 3)")
     backup = commands.add_parser(
         "backup", help="copy the SQLite database to PATH, safely while the server runs",
         description="Copy the database of TUNELAB_DATABASE_URL to PATH with SQLite's online backup API "
@@ -172,7 +183,7 @@ def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
     row = f" (table row {info.name})" if info.name != result.model else ""
     w(f"  model: {result.model}{row}: {info.limit:,} tokens per example, {price}; {info.availability}\n")
     if result.format == "legacy":
-        task = "classification" if result.kind == "cls" else "generation"
+        task = result.kind or "generation"
         if result.task == "open":
             task += " (open-ended: every prompt is empty)"
         w(f"  kind: {task} ({'inferred; set it with --kind' if result.kind_inferred else 'given'})\n")
@@ -181,7 +192,7 @@ def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
             w(f"  separator: {show(result.separator)} ({how})\n")
         else:
             w("  separator: none (no suffix is shared by every prompt; set one with --separator)\n")
-        if result.kind == "gen":
+        if result.kind == "generation":
             if result.stop:
                 how = "the suffix every completion shares" if result.stop_inferred else "given"
                 w(f"  stop: {show(result.stop)} ({how})\n")

@@ -1,5 +1,6 @@
 """Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (format; for prompt/completion
-files the separator, stop and kind when not given), tolerant parsing, and hashable message shapes.
+files the separator, stop and kind when not given), parsing a line (`parse_line`: not-utf8 and
+line-not-json findings), and hashable conversation shapes for the checker's memo.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from app.core.dataset import DatasetStats
-from app.core.file_format import CHAT, LEGACY, PREFERENCE, formats_of
+from app.core.file_format import CHAT, LEGACY, PREFERENCE, finding, formats_of
+from app.core.rules.helpers import heavy_uppercase
+from app.core.rules.registry import Finding
 
 try:  # optional fast path; the codes never depend on it
     from orjson import loads as _fast_loads
@@ -17,7 +20,7 @@ except ImportError:  # pragma: no cover
     _fast_loads = None
 
 BOM = b"\xef\xbb\xbf"
-SHORT_KIND = {CHAT: "chat", PREFERENCE: "pref"}
+KIND_OF_FORMAT = {CHAT: "chat", PREFERENCE: "preference"}  # legacy files: classification or generation
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -58,11 +61,11 @@ def survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: l
             fmt = found[0]
             break
     if fmt != LEGACY:
-        return Plan(fmt, SHORT_KIND.get(fmt or ""))
+        return Plan(fmt, KIND_OF_FORMAT.get(fmt or ""))
     if kind is None and labels:
-        kind = "cls"
+        kind = "classification"
     pre = None
-    if separator is None or kind is None or (stop is None and kind != "cls"):
+    if separator is None or kind is None or (stop is None and kind != "classification"):
         pre = DatasetStats()
         stream.seek(0)
         for number, raw in enumerate(stream, 1):
@@ -72,14 +75,15 @@ def survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: l
                 if isinstance(prompt, str) and isinstance(completion, str):
                     pre.add(None, prompts=(prompt,), completions=(completion,))
     task = pre.inferred_task() if pre is not None else None
-    plan = Plan(LEGACY, kind or ("cls" if task == "cls" else "gen"), task, kind_inferred=kind is None,
+    plan = Plan(LEGACY, kind or ("classification" if task == "classification" else "generation"), task,
+                kind_inferred=kind is None,
                  labels=tuple(labels or ()))
     kind = plan.kind
     if separator is not None:
         plan.separator = separator
     elif pre is not None and pre.prompts.count >= 2 and not pre.prompts.all_same:
         plan.separator, plan.separator_inferred = pre.prompts.suffix, True
-    if kind == "gen":
+    if kind == "generation":
         if stop is not None:
             plan.stop = stop
         elif pre is not None and pre.completions.count >= 2 and not pre.completions.all_same:
@@ -92,14 +96,6 @@ def survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: l
 def json_kind(value: Any) -> str:
     return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
             type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def message_key(message: dict[str, Any]) -> Any:
-    """A hashable stand-in for a message, independent of key order."""
-    try:
-        return frozenset(message.items())
-    except TypeError:  # list / dict values (tool_calls, content parts)
-        return json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
@@ -132,4 +128,55 @@ def chat_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple 
             weighted = ()
         shape.append((type(role), role, state, bool(message.get("tool_calls")), bool(message.get("function_call")),
                       weighted))
+    return tuple(shape)
+
+
+NOT_READ = object()  # what `parse_line` returns for a line it could not read
+
+
+def parse_line(raw: bytes, found: list[Finding]) -> Any:
+    """The line's JSON value as `json.loads` reads it (orjson first when installed; a line it refuses
+    is re-read with `json`, so the codes never depend on it), or NOT_READ with the finding added."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(raw)
+        except (ValueError, RecursionError):
+            pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        found.append(finding("not-utf8", "", f"The line is not valid UTF-8 (byte {exc.start + 1} is "
+                                             f"{raw[exc.start:exc.start + 1]!r}): save the file as UTF-8."))
+        return NOT_READ
+    try:
+        return json.loads(text)
+    except RecursionError:
+        found.append(too_deep())
+        return NOT_READ
+    except ValueError as exc:
+        where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
+                                                  "each line must be one complete JSON object."))
+        return NOT_READ
+
+
+def too_deep() -> Finding:
+    return finding("line-not-json", "", "The line nests arrays or objects too deeply to be read: no training example "
+                                        "needs that; fix or delete the line.")
+
+
+def plain_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
+    """The line's `chat_shape` key when every message is a plain {"role": str, "content": str} pair
+    in which only `too-long` of the per-line chat rules can fire: no "<|" (special-token) and no
+    mostly uppercase text (uppercase-heavy, the rule's own test). None otherwise."""
+    shape: list[Any] = [has_system_field]
+    for message in messages:
+        if len(message) != 2:
+            return None
+        role, content = message.get("role"), message.get("content")
+        if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
+            return None
+        if heavy_uppercase(content) is not None:
+            return None
+        shape.append((role, content != "" and not content.isspace()))
     return tuple(shape)

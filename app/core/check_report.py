@@ -38,8 +38,8 @@ class CheckResult:
     format: str | None  # "legacy", "chat", "preference"; None when no line has a known format
     model: str  # the name asked for
     model_info: ModelInfo
-    kind: str | None  # short kind the rules ran for: cls, gen, chat, pref
-    task: str | None  # the legacy tool's inference (cls, gen, open) for prompt/completion files
+    kind: str | None  # the kind the rules ran for: classification, generation, chat, preference
+    task: str | None  # the legacy tool's inference (classification, generation, open) for prompt/completion files
     separator: str | None
     stop: str | None
     separator_inferred: bool

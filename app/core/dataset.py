@@ -64,10 +64,11 @@ from app.core.aggregates import (  # noqa: F401  (Groups, the indexes and the he
 from app.core.model_table import ModelInfo
 from app.core.records import Rendered
 from app.core.rules.helpers import show
+from app.core.project_settings import KIND_ABBREVIATIONS, kind_named
 from app.core.rules.registry import RULES
 
 PROVIDER_MIN_EXAMPLES = 10
-RECOMMENDED = {"chat": 50, "pref": 50, "cls": 100, "gen": 100}
+RECOMMENDED = {"chat": 50, "preference": 50, "classification": 100, "generation": 100}
 CLASS_MIN = 100
 IMBALANCE_RATIO = 10
 GENERATION_MIN = 500
@@ -241,14 +242,14 @@ class DatasetStats:
         return self.prompts.count > 0 and self.prompts.empty == self.prompts.count
 
     def inferred_task(self) -> str | None:
-        """"open", "cls" or "gen" like the legacy validator (None without rows)."""
+        """"open", "classification" or "generation" like the legacy validator (None without rows)."""
         if not self.rows:
             return None
         if self.open_ended:
             return "open"
         if not self.distinct_saturated and self.distinct_completions * CLASSIFICATION_THRESHOLD < self.rows:
-            return "cls"
-        return "gen"
+            return "classification"
+        return "generation"
 
     def billed_capped(self, limit: int) -> int:
         """Σ min(limit, billed tokens of each record): what a provider bills per epoch."""
@@ -327,7 +328,8 @@ def _refs_text(refs: tuple[Any, ...], noun: str) -> str:
 def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_min: int = PROVIDER_MIN_EXAMPLES,
                      labels: Iterable[str] = (), ref_noun: str = "examples",
                      groups: Groups | None = None) -> list[DatasetFinding]:
-    """Every per-dataset rule of RULES.md for `kind` (cls, gen, chat, pref), in catalogue order.
+    """Every per-dataset rule of RULES.md for `kind` (a project kind, or its RULES.md abbreviation), in
+    catalogue order.
 
     `labels`: the declared label values, in the form passed to `add(label=...)`; a declared label
     with no example is a class of 0. `ref_noun` names refs in messages ("examples" or "lines").
@@ -335,11 +337,12 @@ def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_
     prefix/suffix rules run on the stale values and their data says `"stale": True`.
     """
     found: list[DatasetFinding] = []
+    kind = kind_named(kind)
 
     def add(code: str, message: str, **data: Any) -> None:
         if code in _TEXT_CODES and stats.needs_rebuild:
             data["stale"] = True
-        if kind in RULES[code].kinds:
+        if kind in RULES[code].task_kinds:
             found.append(DatasetFinding(code, RULES[code].level, message, data))
 
     n = stats.records
@@ -475,7 +478,7 @@ def _text_findings(stats: DatasetStats, add: Any) -> None:
             f'{STOP_MAX}): use a short stop sequence such as " END".', suffix=completions.suffix, threshold=STOP_MAX)
 
 
-TASK_NAMES = {"cls": "classification", "gen": "conditional generation", "open": "open-ended generation"}
+TASK_NAMES = {"classification": "classification", "generation": "conditional generation", "open": "open-ended generation"}
 
 
 def _task_type(stats: DatasetStats, kind: str, add: Any) -> None:
@@ -488,10 +491,13 @@ def _task_type(stats: DatasetStats, kind: str, add: Any) -> None:
     elif stats.distinct_saturated:
         why = f"over {DISTINCT_CAP:,} distinct completions"
     else:
-        relation = "fewer than" if inferred == "cls" else "at least"
+        relation = "fewer than" if inferred == "classification" else "at least"
         why = f"{distinct:,} distinct completions for {rows:,} examples, {relation} {rows:,} / {CLASSIFICATION_THRESHOLD}"
-    applied = "cls" if kind == "cls" else "gen"
-    mismatch = (f"; the {TASK_NAMES[applied]} rules were applied" if (inferred == "cls") != (applied == "cls") else "")
+    applied = "classification" if kind == "classification" else "generation"
+    mismatch = (f"; the {TASK_NAMES[applied]} rules were applied"
+                if (inferred == "classification") != (applied == "classification") else "")
+    # The data keeps RULES.md's short names ("cls", "gen", "open"): it is published as it was.
     add("task-type", f"The data looks like {TASK_NAMES[inferred]} ({why}){mismatch}.",
-        inferred=inferred, distinct_completions=distinct, examples=rows, applied=applied)
+        inferred=KIND_ABBREVIATIONS.get(inferred, inferred), distinct_completions=distinct, examples=rows,
+        applied=KIND_ABBREVIATIONS[applied])
 

@@ -1,23 +1,27 @@
 """evaluate(): render + count + per-example rules in one call, the result every caller shares.
 
 The live panel shows an `Evaluation`, the save stores its cached counts, level, codes and
-hashes, and the export writes its records. Field errors (text over a field's limit, a value of
-the wrong type) are input the app refuses to store; findings are rule results.
+hashes, and the export writes its records; `tunelab check` judges each line of a file with
+`evaluate_form` (the same call from a canonical form built from the line). Field errors (text
+over a field's limit, a value of the wrong type) are input the app refuses to store; findings are
+rule results. `identity` is the one notion of "the same input" / "the same example" (SHA-256 of
+the canonical input and output keys) for the app's duplicate lookup and the checker's index.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
-from app.core.model_table import ModelTable, load_model_table
+from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES, default_profile, jsonl_line
-from app.core.records import Rendered
-from app.core.render import chat_turns, pairs_of, render
-from app.core.rules.registry import ExampleContext, Finding, Neighbors, run_example_rules, worst_level
+from app.core.records import Canonical, Rendered
+from app.core.render import canonical, chat_turns, pairs_of, render_form
+from app.core.rules.registry import NO_NEIGHBORS, ExampleCheck, ExampleContext, Finding, Neighbors, run_example_rules, worst_level
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.text import near_key
 
@@ -28,13 +32,42 @@ class FieldError:
     message: str
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    rendered: Rendered
-    findings: tuple[Finding, ...]
-    field_errors: tuple[FieldError, ...]
+class Identity(NamedTuple):
+    """What duplicates and conflicts compare: the same input hash is the same input, the same
+    content hash the same input and output. `comparable` is False when the example has no input or
+    no output to compare (RULES.md, "How rules combine"): then neither rule fires for it."""
+
     input_hash: str
     content_hash: str
+    comparable: bool
+
+
+def identity(form: Canonical) -> Identity:
+    """SHA-256 of the canonical input key, and of input + output. An empty input (open-ended
+    generation: every prompt empty) is no shared input, so its input hash is its content hash:
+    copies are duplicates, never conflicts."""
+    input_key, output_key = form.input_key, form.output_key
+    comparable = input_key is not None and output_key is not None
+    digest = hashlib.sha256(input_key.encode("utf-8", "surrogatepass")) if input_key else None
+    content = digest.copy() if digest is not None else hashlib.sha256()
+    content.update(b"\x00" + (output_key or "").encode("utf-8", "surrogatepass"))  # = _sha256(input + "\0" + output)
+    content_hash = content.hexdigest()
+    return Identity(digest.hexdigest() if digest is not None else content_hash, content_hash, comparable)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    settings: ProjectSettings = field(repr=False)
+    example: ExampleValues = field(repr=False)
+    rendered: Rendered
+    findings: tuple[Finding, ...]
+    input_hash: str
+    content_hash: str
+    comparable: bool = True
+
+    @cached_property
+    def field_errors(self) -> tuple[FieldError, ...]:
+        return tuple(field_errors(self.settings, self.example))
 
     @property
     def level(self) -> str:
@@ -51,7 +84,7 @@ class Evaluation:
     @property
     def near_hash(self) -> str:
         """Hash of the input with case, whitespace and punctuation folded (near-duplicates share it)."""
-        return _sha256(near_key(self.rendered.canonical.input_key))
+        return _sha256(near_key(self.rendered.canonical.input_key or ""))
 
     @property
     def can_save(self) -> bool:
@@ -119,26 +152,33 @@ def evaluate(
     `find_neighbors(input_hash, content_hash)` is the caller's lookup of other examples with the
     same hashes (the storage layer's one indexed query); without it, no duplicate/conflict check.
     """
-    table = models or load_model_table()
-    profile_key = profile or default_profile(settings.kind)
-    rendered = render(settings, example, profile_key, table)
-    form = rendered.canonical
-    input_hash = _sha256(form.input_key)
-    content_hash = _sha256(form.input_key + "\x00" + form.output_key)
-    ctx = ExampleContext(
-        settings=settings,
-        example=example,
-        rendered=rendered,
-        model=table.get(settings.target_model),
-        profile=PROFILES[profile_key],
-        neighbors=find_neighbors(input_hash, content_hash) if find_neighbors else Neighbors(),
-    )
-    return Evaluation(
-        rendered=rendered,
-        findings=tuple(run_example_rules(ctx)),
-        field_errors=tuple(field_errors(settings, example)),
-        input_hash=input_hash,
-        content_hash=content_hash,
-    )
+    model = (models or load_model_table()).get(settings.target_model)
+    return evaluate_form(settings, example, canonical(settings, example), profile or default_profile(settings.kind),
+                         model, find_neighbors)
 
 
+def evaluate_form(
+    settings: ProjectSettings,
+    example: ExampleValues,
+    form: Canonical,
+    profile: str,
+    model: ModelInfo,
+    find_neighbors: Callable[[str, str], Neighbors] | None = None,
+    checks: Iterable[ExampleCheck] | None = None,
+) -> Evaluation:
+    """`evaluate` from a canonical form already built (`render.canonical`, or a file line's form in
+    `app.core.file_format`). `checks`: only these registered checks (default: every check of the
+    kind); `tunelab check` passes a subset when it already has the other findings from its memo."""
+    rendered = render_form(settings.kind, form, profile, model)
+    ident = identity(form)
+    neighbors = find_neighbors(ident.input_hash, ident.content_hash) if find_neighbors and ident.comparable else NO_NEIGHBORS
+    ctx = ExampleContext(settings=settings, example=example, rendered=rendered, model=model, profile=PROFILES[profile],
+                         neighbors=neighbors)
+    if checks is None:
+        findings = tuple(run_example_rules(ctx))
+    else:
+        found: list[Finding] = []
+        for check in checks:
+            found += check(ctx)
+        findings = tuple(found)
+    return Evaluation(settings, example, rendered, findings, ident.input_hash, ident.content_hash, ident.comparable)

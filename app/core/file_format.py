@@ -5,7 +5,11 @@ typed in the app.
 Formats are detected per line by their keys: legacy `{"prompt", "completion"}`, chat `{"messages"}`
 (+ optional `tools`, `parallel_tool_calls`, `functions`), OpenAI preference `{"input",
 "preferred_output", "non_preferred_output"}`. The structural checks here only say what the core rules
-cannot see (keys and types); everything about content is left to the core rules.
+cannot see (keys and types); everything about content is left to the core rules. They follow
+RULES.md, "How rules combine": `null` for an optional key (`function_call`, `tool_calls`, `name`,
+`weight`, `tools`) is the key absent (and is dropped from the message the rules see); a required key
+that is `null`, or a role that is not a string, is `wrong-type`; a preference output that is
+missing, not a list or not exactly one assistant message is `pref-shape`.
 
 How a line maps onto the app's example (so the messages name the same places as the form):
 - legacy: the prompt is the field "prompt" (the text before the separator), the completion is the
@@ -21,6 +25,7 @@ import json
 from typing import Any
 
 from app.core.records import Canonical, Conversation, Row
+from app.core.render import chat_keys, preference_keys
 from app.core.rules.helpers import show
 from app.core.rules.registry import RULES, Finding
 from app.core.project_settings import ExampleValues, FieldSpec, Label, ProjectSettings
@@ -40,6 +45,8 @@ INPUT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "function_call", "weight"})
 _PLAIN_KEYS = frozenset({"role", "content", "weight"})  # a message with only these needs no type check here
 TOOL_KEYS = ("tool_calls", "function_call")
+OPTIONAL_MESSAGE_KEYS = frozenset({"function_call", "tool_calls", "name", "weight"})  # null = absent
+ALL_TOP_KEYS = frozenset().union(*TOP_KEYS.values())
 
 SYSTEM_FIELD = FieldSpec("system", "System prompt", widget="textarea", required=False)
 PROMPT_FIELD = FieldSpec("prompt", "the prompt", widget="textarea", required=False)
@@ -52,6 +59,15 @@ def finding(code: str, field: str, message: str) -> Finding:
 
 def formats_of(obj: dict[str, Any]) -> list[str]:
     return [fmt for fmt, keys in MARKERS if any(k in obj for k in keys)]
+
+
+def check_unknown(obj: dict[str, Any], out: list[Finding]) -> None:
+    """A line with none of the known keys: `missing-key`, and `unrecognized-key` for each key it has."""
+    keys = ", ".join(show(k) for k in list(obj)[:5]) or "no keys"
+    out.append(finding("missing-key", "", f"The line has none of the keys of a known format ({keys}): write "
+                                          '"prompt" and "completion", or "messages", or "input", '
+                                          '"preferred_output" and "non_preferred_output".'))
+    _unrecognized(obj, ALL_TOP_KEYS, "", "prompt/completion, chat or preference format", out)
 
 
 def _type_name(value: Any) -> str:
@@ -98,16 +114,23 @@ def _check_message(message: dict[str, Any], where: str, out: list[Finding]) -> N
                       "tool_call_id, function_call, weight)", out)
     if "role" not in message:
         out.append(finding("missing-key", f"{where}.role", f"{where} has no \"role\": add system, user, assistant or tool."))
+    elif type(message["role"]) is not str:
+        out.append(finding("wrong-type", f"{where}.role", f"{where}.role is {_type_name(message['role'])}: write "
+                                                          "system, user, assistant or tool as a string."))
     content = message.get("content")
-    if "content" not in message and not any(message.get(k) for k in TOOL_KEYS):
+    calls = any(message.get(k) for k in TOOL_KEYS)
+    if "content" not in message and not calls:
         out.append(finding("missing-key", f"{where}.content",
                            f"{where} has no \"content\": add the text (only an assistant tool call may leave it out)."))
+    elif content is None and not calls:
+        out.append(finding("wrong-type", f"{where}.content",
+                           f"{where}.content is null: write the text (only an assistant tool call may leave it out)."))
     elif content is not None and not isinstance(content, str) and not _is_parts(content):
         out.append(finding("wrong-type", f"{where}.content",
                            f"{where}.content is {_type_name(content)}: write a string or a list of content parts."))
     for key, kind, wanted in (("name", str, "a string"), ("tool_call_id", str, "a string"),
                               ("tool_calls", list, "a list"), ("function_call", dict, "an object")):
-        if key in message and not isinstance(message[key], kind):
+        if key in message and not isinstance(message[key], kind) and not (message[key] is None and key in OPTIONAL_MESSAGE_KEYS):
             out.append(finding("wrong-type", f"{where}.{key}",
                                f"{where}.{key} is {_type_name(message[key])}: it must be {wanted}."))
 
@@ -123,18 +146,22 @@ def _check_messages(messages: Any, where: str, out: list[Finding]) -> list[dict[
     if not messages:
         out.append(finding("messages-empty", where, f"{where} is an empty list: add the conversation's messages."))
         return None
-    ok = True
+    ok, cleaned = True, None
     for index, message in enumerate(messages):
         if type(message) is dict:
             # Fast path: the usual {"role": str, "content": str} message needs no further look.
-            if message.keys() <= _PLAIN_KEYS and type(message.get("content")) is str and "role" in message:
+            if (message.keys() <= _PLAIN_KEYS and type(message.get("content")) is str
+                    and type(message.get("role")) is str and message.get("weight", 0) is not None):
                 continue
             _check_message(message, f"{where}[{index}]", out)
+            if None in message.values():  # null optional keys are absent
+                cleaned = cleaned or list(messages)
+                cleaned[index] = {k: v for k, v in message.items() if v is not None or k not in OPTIONAL_MESSAGE_KEYS}
         else:
             ok = False
             out.append(finding("wrong-type", f"{where}[{index}]",
                                f"{where}[{index}] is {_type_name(message)}: each message must be an object."))
-    return messages if ok else None
+    return (cleaned or messages) if ok else None
 
 
 def check_chat(obj: dict[str, Any], out: list[Finding]) -> list[dict[str, Any]] | None:
@@ -148,7 +175,7 @@ def check_chat(obj: dict[str, Any], out: list[Finding]) -> list[dict[str, Any]] 
 
 
 def _check_tools(obj: dict[str, Any], where: str, out: list[Finding]) -> None:
-    if "tools" in obj and not isinstance(obj["tools"], list):
+    if obj.get("tools") is not None and not isinstance(obj["tools"], list):
         out.append(finding("wrong-type", f"{where}tools", f"{where}tools is {_type_name(obj['tools'])}: it must be a list."))
     if "parallel_tool_calls" in obj and not isinstance(obj["parallel_tool_calls"], bool):
         out.append(finding("wrong-type", f"{where}parallel_tool_calls",
@@ -161,14 +188,16 @@ def check_preference(obj: dict[str, Any], out: list[Finding]) -> tuple[list[dict
     """(input messages, preferred reply, non-preferred reply) when the pair can be judged.
 
     A reply is its text, or the raw content / message when it is not plain text (so the core's
-    pref-not-text rule names it). A wrong number of output messages or a non-assistant output is
-    `pref-shape`, reported here because the core sees one reply per side.
+    pref-not-text rule names it). An output that is missing, not a list, holds a wrong number of
+    messages or a non-assistant one is `pref-shape`, reported here because the core sees one reply
+    per side; a missing input is `missing-key`.
     """
     _unrecognized(obj, TOP_KEYS[PREFERENCE], "", "preference format (input, preferred_output, non_preferred_output)", out)
     missing = [k for k in ("input", "preferred_output", "non_preferred_output") if k not in obj]
     for key in missing:
-        out.append(finding("missing-key", key, f'The line has no "{key}": a preference pair needs "input", '
-                                               '"preferred_output" and "non_preferred_output".'))
+        code = "missing-key" if key == "input" else "pref-shape"
+        out.append(finding(code, key, f'The line has no "{key}": a preference pair needs "input", '
+                                      '"preferred_output" and "non_preferred_output" (one assistant message each).'))
     if missing:
         return None
     source = obj["input"]
@@ -192,7 +221,7 @@ _INVALID = object()
 
 def _reply(value: Any, key: str, out: list[Finding]) -> Any:
     if not isinstance(value, list):
-        out.append(finding("wrong-type", key, f"{key} is {_type_name(value)}: it must be a list with one assistant message."))
+        out.append(finding("pref-shape", key, f"{key} is {_type_name(value)}: it must be a list with one assistant message."))
         return _INVALID
     if len(value) != 1:
         out.append(finding("pref-shape", key, f"{key} holds {len(value)} messages: it must hold exactly one assistant "
@@ -201,7 +230,8 @@ def _reply(value: Any, key: str, out: list[Finding]) -> Any:
             return ""
     message = value[0]
     if not isinstance(message, dict):
-        out.append(finding("wrong-type", f"{key}[0]", f"{key}[0] is {_type_name(message)}: it must be a message object."))
+        out.append(finding("pref-shape", f"{key}[0]", f"{key}[0] is {_type_name(message)}: it must be one assistant "
+                                                      "message object."))
         return _INVALID
     _check_message(message, f"{key}[0]", out)
     role = message.get("role")
@@ -229,8 +259,9 @@ def preference_settings(model: str) -> ProjectSettings:
 
 
 def legacy_settings(kind: str, model: str, separator: str, stop: str, labels: tuple[Label, ...] = ()) -> ProjectSettings:
-    return ProjectSettings(kind="classification" if kind == "cls" else "generation", fields=(PROMPT_FIELD,),
-                           separator=separator, stop=stop if kind == "gen" else "", labels=labels,
+    """`kind`: classification or generation."""
+    return ProjectSettings(kind=kind, fields=(PROMPT_FIELD,),
+                           separator=separator, stop=stop if kind == "generation" else "", labels=labels,
                            target_model=model, output_widget="text")
 
 
@@ -245,14 +276,18 @@ def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
 
 def chat_example(messages: list[dict[str, Any]]) -> tuple[ExampleValues, Canonical]:
     fields, turns = _split_system(messages)
-    return ExampleValues(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)))
+    input_key, output_key = chat_keys(messages)
+    return ExampleValues(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)),
+                                                   input_key=input_key, output_key=output_key)
 
 
 def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:
     fields, turns = _split_system(messages)
     fields["turns"] = turns
     conversation = Conversation(messages=tuple(messages), preferred=_as_text(preferred), non_preferred=_as_text(rejected))
-    return ExampleValues(fields, {"preferred": preferred, "non_preferred": rejected}), Canonical(conversation=conversation)
+    input_key, output_key = preference_keys(messages, conversation.preferred or "", conversation.non_preferred or "")
+    return (ExampleValues(fields, {"preferred": preferred, "non_preferred": rejected}),
+            Canonical(conversation=conversation, input_key=input_key, output_key=output_key))
 
 
 def legacy_example(prompt: str, completion: str, separator: str, stop: str) -> tuple[ExampleValues, Canonical]:
@@ -262,4 +297,4 @@ def legacy_example(prompt: str, completion: str, separator: str, stop: str) -> t
     answer = completion[: len(completion) - len(stop)] if stop and completion.endswith(stop) else completion
     row = Row(prompt=prompt, completion=completion, output_text=answer.strip(),
               prompt_end=separator, separator_scope=body)
-    return ExampleValues({"prompt": body}, completion), Canonical(rows=(row,))
+    return ExampleValues({"prompt": body}, completion), Canonical(rows=(row,), input_key=prompt, output_key=completion)

@@ -12,19 +12,16 @@ re-read with `json`, so the codes never depend on it: NaN or a lone surrogate es
 
 Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
 recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
-with none of the known keys is `missing-key`.
+with none of the known keys is `missing-key` (and `unrecognized-key` for each key it has). Lines
+are judged like examples typed in the app (see "One identity and one count" below): `input-empty`
+never fires (empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset
+index and are reported on every copy; per-line `separator-missing` / `stop-missing` only when a
+separator / stop is known (given, or shared by all lines), else the dataset rules say it once.
 
-The same rules as the app. Every line that parses into an example is turned into the core's
-`ProjectSettings` + `Example` + `Canonical`, rendered by the export profile (`PROFILES[...].build`, the
-one token-counting path) and judged by the registered per-example rules. `input-empty` never fires
-(empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset index and are
-reported on every copy. Per-line `separator-missing` / `stop-missing` are only raised when a
-separator / stop is known (given, or shared by all lines); otherwise the dataset rules
-`separator-inconsistent` / `stop-inconsistent` say it once.
-
-Passes. Chat and preference files: one pass (after reading up to the first line with a known format). Legacy prompt/completion files: the per-line rules
-depend on the separator, the stop sequence and the task kind, which the legacy tool inferred from
-the whole file, so unless `--separator`, `--stop` (gen) and `--kind` are all given a cheap pre-pass
+Passes. Chat and preference files: one pass (after reading up to the first line with a known
+format). Legacy prompt/completion files: the per-line rules depend on the separator, the stop
+sequence and the task kind, which the legacy tool inferred from the whole file, so unless
+`--separator`, `--stop` (generation) and `--kind` are all given a cheap pre-pass
 reads the file first (JSON parse + common suffixes + distinct completions, no tokenizer), then the
 checking pass runs. A stream that cannot seek (a pipe) is first copied to a temporary file.
 Inferred like the legacy tool: separator = the suffix every prompt shares; stop (gen only) = the
@@ -36,20 +33,23 @@ duplicates use a compact 24-bytes-per-line index, per-line codes are kept as (li
 only for lines with a finding (16 bytes each), and full findings are kept for the first
 `KEEP_FINDINGS` only; per code, the text report needs only a count, the first 20 lines and one message.
 
-Speed. The chat rules that read only a conversation's shape (roles, empty or not, weights, tool
-calls; `SHAPE_RULES`) give the same findings for every line of the same shape, so their findings are
-memoised per shape; every other rule runs on every line. tests/core/test_jsonl_check.py checks that
-the memo gives exactly what `run_example_rules` gives. The usual chat line (every message exactly
-{"role": str, "content": str}, its shape already memoised) takes a fast path that builds none of the
-core's values: it counts the tokens as the openai-chat profile does and only checks that none of the
-other chat rules (input-empty, too-long, uppercase-heavy, special-token) can fire; when one could,
-the line takes the full path (`_Checker._plain_chat`). tests/core/test_jsonl_check.py checks that
-both paths give the same report, and tests/cli/test_check_golden.py that the reports did not change.
+One identity and one count. Each line is judged by `app.core.evaluate.evaluate_form`, the call
+behind the app's `evaluate()`: the export profile's records are the token count, `identity()` (the
+SHA-256 of the canonical input / content keys, `render.chat_keys` for conversations) says which
+lines are the same input or the same example, and the registered rules give the findings. Lines
+with nothing to compare (RULES.md, "How rules combine": no user turn or no trained assistant turn)
+stay out of the duplicate / conflict index; an empty prompt is no shared input (duplicates only).
+
+Speed: a memo in front of the rules. The chat rules that read only a conversation's shape (roles,
+empty or not, weights, tool calls; `SHAPE_RULES`) give the same findings for every line of the
+same shape, so their findings are memoised per shape (`check_lines.chat_shape`) and only the other
+rules run; when every message is a plain {"role", "content"} pair with no "<|" and no mostly
+uppercase text, only `too-long` of those can fire, so only it runs. tests/core/test_jsonl_check.py
+checks that the memo gives exactly what the full `evaluate_form` gives.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from array import array
@@ -76,6 +76,7 @@ from app.core.file_format import (
     check_chat,
     check_legacy,
     check_preference,
+    check_unknown,
     finding,
     formats_of,
     legacy_example,
@@ -83,20 +84,14 @@ from app.core.file_format import (
     preference_example,
     preference_settings,
 )
-from app.core import tokens
+from app.core.evaluate import Evaluation, evaluate_form
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
-from app.core.profiles import PROFILES
-from app.core.records import Rendered
 from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
-from app.core.rules.helpers import heavy_uppercase, show
-from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, ExampleContext, Finding
-from app.core.project_settings import Label, ProjectSettings
-from app.core.check_lines import BOM, Plan, chat_shape, json_kind, message_key, parse_quietly, survey  # noqa: F401
-
-try:  # optional fast path; the codes never depend on it (see the module docstring)
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover
-    _fast_loads = None
+from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleCheck, Finding
+from app.core.project_settings import Label, ProjectSettings, kind_named
+from app.core.check_lines import (  # noqa: F401  (parse_quietly is part of this API)
+    BOM, NOT_READ, Plan, chat_shape, json_kind, parse_line, parse_quietly, plain_shape, survey, too_deep,
+)
 
 KEEP_FINDINGS = 10_000
 MEMO_CAP = 4_096
@@ -108,11 +103,12 @@ SHAPE_RULES = frozenset({
     "chat-last-not-assistant", "chat-roles-not-alternating", "chat-no-user", "chat-no-system",
 })
 FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
-# The only per-line (not shape) rules a chat line runs; `_Checker._plain_chat` knows when none of
-# them can fire. Any other rule registered for chat turns that fast path off.
+# The per-line (not shape) rules a chat line runs, and what a plain line needs of them (`check_lines.plain_shape`):
+# input-empty cannot fire (no required field), uppercase-heavy and special-token need a mostly
+# uppercase text or "<|". Any other rule registered for chat turns the plain shortcut off.
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
-COUNT_CACHE_CAP = 4_096  # token counts kept per checker: roles, system prompts, short texts (bounded memory)
-SHORT_TEXT = 64  # texts up to this many characters are counted once per checker
+PLAIN_CHECKS: tuple[ExampleCheck, ...] = (too_long,)
+CHAT_PROFILE = PROFILE_OF[CHAT]
 
 
 # Entry points -------------------------------------------------------------------------------
@@ -126,10 +122,11 @@ def check_file(path: str | Path, **options: Any) -> CheckResult:
 def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: str | None = None,
                  stop: str | None = None, labels: list[str] | None = None, kind: str | None = None,
                  models: ModelTable | None = None) -> CheckResult:
-    """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "cls" or "gen"
-    for prompt/completion files (inferred when None)."""
-    if kind not in (None, "cls", "gen"):
-        raise ValueError(f"kind must be cls or gen, not {kind!r}")
+    """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "classification" or
+    "generation" (or RULES.md's "cls" / "gen") for prompt/completion files (inferred when None)."""
+    if kind is not None and kind_named(kind) not in ("classification", "generation"):
+        raise ValueError(f"kind must be classification or generation (cls or gen), not {kind!r}")
+    kind = kind_named(kind) if kind is not None else None
     if not stream.seekable():
         spool = tempfile.TemporaryFile()
         shutil.copyfileobj(stream, spool, 1 << 20)
@@ -161,20 +158,21 @@ class _Checker:
         self.level_counts = {"error": 0, "warning": 0, "info": 0}
         self.lines, self.masks = array("Q"), array("Q")
         kind = plan.kind or "chat"
-        checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.kinds and spec.code not in FROM_INDEX]
+        checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.task_kinds and spec.code not in FROM_INDEX]
         memoise = kind == "chat"
         self.shape_checks = [check for spec, check in checks if memoise and spec.code in SHAPE_RULES]
         self.line_checks = [check for spec, check in checks if not (memoise and spec.code in SHAPE_RULES)]
+        self.checks = [check for _, check in checks]
         self.settings_cache: dict[str, ProjectSettings] = {}
         self.declared = tuple(Label(name=c.strip() or c, completion=c) for c in plan.labels)
         self.chat_settings = chat_settings(model_name)
         self.preference_settings = preference_settings(model_name)
-        # The plain-chat fast path (see `_plain_chat`): input-empty cannot fire (no required field).
+        # The plain-chat shortcut (see `check_lines.plain_shape`): input-empty cannot fire (no required field).
         self.plain_chat = (memoise and set(self.line_checks) <= PLAIN_CHAT_CHECKS
                            and not any(spec.required for spec in self.chat_settings.fields))
-        self.encode = tokens.encoder(self.encoding)
-        self.counts: dict[str, int] = {}
-        self.gen_settings = legacy_settings("gen", model_name, plan.separator, plan.stop)
+        self.gen_settings = legacy_settings("generation", model_name, plan.separator, plan.stop)
+        self.cls_settings = (legacy_settings("classification", model_name, plan.separator, "", self.declared)
+                             if self.declared else None)
 
     # Per line ---------------------------------------------------------------------------------
 
@@ -192,9 +190,9 @@ class _Checker:
             return
         if self.pending_blank:
             self._flush_blank()
-        obj = self._parse(raw, found)
+        obj = parse_line(raw, found)
         if type(obj) is not dict:
-            if obj is not _BAD:
+            if obj is not NOT_READ:
                 found.append(finding("line-not-object", "", f"The line is JSON {json_kind(obj)}, not an object: each line "
                                                             "must be one JSON object (one example)."))
             self._record(number, found)
@@ -214,7 +212,7 @@ class _Checker:
                 if parsed is not None:
                     self._preference(number, *parsed, found)
         except RecursionError:  # a value nested ~1,000 deep: too deep to serialise for counting
-            found.append(_too_deep())
+            found.append(too_deep())
         if found:
             self._record(number, found)
 
@@ -224,39 +222,13 @@ class _Checker:
                                                                            "last line is ignored).")])
             self.pending_blank = 0
 
-    def _parse(self, raw: bytes, found: list[Finding]) -> Any:
-        if _fast_loads is not None:
-            try:
-                return _fast_loads(raw)
-            except (ValueError, RecursionError):
-                pass
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            found.append(finding("not-utf8", "", f"The line is not valid UTF-8 (byte {exc.start + 1} is "
-                                                 f"{raw[exc.start:exc.start + 1]!r}): save the file as UTF-8."))
-            return _BAD
-        try:
-            return json.loads(text)
-        except RecursionError:
-            found.append(_too_deep())
-            return _BAD
-        except ValueError as exc:
-            where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
-                                                      "each line must be one complete JSON object."))
-            return _BAD
-
     def _format(self, number: int, obj: dict[str, Any], found: list[Finding]) -> str | None:
         if self.format == CHAT and "messages" in obj and obj.keys() <= TOP_KEYS[CHAT]:
             fmt = CHAT
         else:
             formats = formats_of(obj)
             if not formats:
-                keys = ", ".join(show(k) for k in list(obj)[:5]) or "no keys"
-                found.append(finding("missing-key", "", f"The line has none of the keys of a known format ({keys}): write "
-                                                        '"prompt" and "completion", or "messages", or "input", '
-                                                        '"preferred_output" and "non_preferred_output".'))
+                check_unknown(obj, found)
                 return None
             fmt = self.format if self.format in formats else formats[0]
         if fmt != self.format:  # the survey set the file's format from its first recognized line
@@ -268,143 +240,73 @@ class _Checker:
             self.format_line = number
         return fmt
 
-    def _run(self, settings: ProjectSettings, example: Any, canonical: Any, profile: str) -> tuple[Rendered, ExampleContext]:
-        chosen = PROFILES[profile]
-        rendered = Rendered(profile, self.encoding, self.approximate, canonical, chosen.build(canonical, self.encoding))
-        return rendered, ExampleContext(settings, example, rendered, self.model, chosen)
-
     def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
-        if self.plain_chat and self._plain_chat(number, messages, found):
-            return
-        example, canonical = chat_example(messages)
-        rendered, ctx = self._run(self.chat_settings, example, canonical, PROFILE_OF[CHAT])
-        key = chat_shape("system" in example.fields, messages)
+        example, form = chat_example(messages)
+        has_system = "system" in example.fields
+        plain = plain_shape(has_system, messages) if self.plain_chat else None
+        key = plain if plain is not None else chat_shape(has_system, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
-            shaped = [f for check in self.shape_checks for f in check(ctx)]
+            evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=self.checks)
+            shaped = [f for f in evaluation.findings if f.code in SHAPE_RULES]
             if key is not None and len(self.memo) < MEMO_CAP:
                 self.memo[key] = shaped
-        found += shaped
-        for check in self.line_checks:
-            found += check(ctx)
-        keys = [message_key(m) for m in messages]
-        last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
-        input_hash = hash(tuple(keys if last is None else keys[:last]))
-        self._add(number, rendered, input_hash=input_hash,
-                  content_hash=hash((input_hash, keys[last] if last is not None else None)))
-
-    def _plain_chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> bool:
-        """The usual chat line without building the core's values: every message exactly
-        {"role": str, "content": str}, and none of the per-line chat rules can fire.
-
-        What `_chat` would give, computed directly: the tokens of the openai-chat profile
-        (`tokens.count_message` per message + reply priming), the memoised shape findings, the same
-        hashes. The per-line rules (PLAIN_CHAT_CHECKS) read only the roles and contents here:
-        input-empty needs a required field (chat has none), too-long needs more tokens than the
-        model limit, uppercase-heavy a mostly-uppercase content (`heavy_uppercase`, the rule's own
-        test, on every content), special-token a text with "<|". When one of them could fire, or
-        the shape is not memoised yet, it returns False having changed nothing, and `_chat` runs
-        the full path (which then gives the findings and fills the memo).
-        """
-        first = messages[0]
-        shape: list[Any] = [len(first) == 2 and first.get("role") == "system"  # = "system" in example.fields
-                            and type(first.get("content")) is str and bool(first["content"].strip())]
-        for message in messages:
-            if len(message) != 2:
-                return False
-            role, content = message.get("role"), message.get("content")
-            if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
-                return False
-            shape.append((role, content != "" and not content.isspace()))
-        shaped = self.memo.get(tuple(shape))
-        if shaped is None:
-            return False
-        for message in messages:
-            if heavy_uppercase(message["content"]) is not None:
-                return False
-        counts, encode = self.counts, self.encode
-        total = tokens.REPLY_PRIMING
-        keys = []
-        last = None
-        for index, message in enumerate(messages):
-            role, content = message["role"], message["content"]
-            role_tokens = counts.get(role)
-            if role_tokens is None:
-                role_tokens = self._count(role)
-            if len(content) <= SHORT_TEXT or (index == 0 and role == "system"):  # short or a system prompt: repeats
-                content_tokens = counts.get(content)
-                if content_tokens is None:
-                    content_tokens = self._count(content)
-            else:
-                content_tokens = len(encode(content))
-            total += tokens.TOKENS_PER_MESSAGE + role_tokens + content_tokens
-            keys.append(frozenset(message.items()))
-            if role == "assistant":
-                last = index
-        if total > self.model.limit:
-            return False
-        found += shaped
-        input_hash = hash(tuple(keys if last is None else keys[:last]))
-        self.stats.add(number, tokens=(total,), billed=(total,), input_hash=input_hash,
-                       content_hash=hash((input_hash, keys[last] if last is not None else None)))
-        return True
-
-    def _count(self, text: str) -> int:
-        """Tokens of a text that repeats (a role, a system prompt), kept for the next lines."""
-        count = len(self.encode(text))
-        if len(self.counts) < COUNT_CACHE_CAP and len(text) <= tokens.CACHED_CHARS:
-            self.counts[text] = count
-        return count
+            found += shaped
+            found += [f for f in evaluation.findings if f.code not in SHAPE_RULES]
+        else:
+            checks = PLAIN_CHECKS if plain is not None else self.line_checks
+            evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=checks)
+            found += shaped
+            found += evaluation.findings
+        self._add(number, evaluation)
 
     def _legacy(self, number: int, prompt: str, completion: str, found: list[Finding]) -> None:
         plan = self.plan
-        example, canonical = legacy_example(prompt, completion, plan.separator, plan.stop)
-        settings = self._cls_settings(completion) if plan.kind == "cls" else self.gen_settings
-        rendered, ctx = self._run(settings, example, canonical, PROFILE_OF[LEGACY])
-        for check in self.line_checks:
-            for f in check(ctx):
-                # With no known separator / stop, the core says "this project has none" on every
-                # line; for a file the dataset rules say it once.
-                if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
-                    continue
-                found.append(f)
-        content_hash = hash((prompt, completion))
-        self._add(number, rendered, prompts=(prompt,), completions=(completion,),
-                  label=completion if plan.kind == "cls" else None,
-                  # An empty prompt (open-ended generation) is no shared input: duplicates only, no conflicts.
-                  input_hash=hash(prompt) if prompt else content_hash, content_hash=content_hash)
+        example, form = legacy_example(prompt, completion, plan.separator, plan.stop)
+        settings = self._cls_settings(completion) if plan.kind == "classification" else self.gen_settings
+        evaluation = evaluate_form(settings, example, form, PROFILE_OF[LEGACY], self.model, checks=self.checks)
+        for f in evaluation.findings:
+            # With no known separator / stop, the core says "this project has none" on every
+            # line; for a file the dataset rules say it once.
+            if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
+                continue
+            found.append(f)
+        self._add(number, evaluation, prompts=(prompt,), completions=(completion,),
+                  label=completion if plan.kind == "classification" else None)
 
     def _cls_settings(self, completion: str) -> ProjectSettings:
-        """Labels for one completion: the declared ones (the matching label exported as the line has
-        it, so label-multi-token counts the real text), or the completion itself when none are."""
+        """The declared labels (`--labels`), or when none are given the completion itself as the one
+        label (every completion of an inferred classification file is a label)."""
+        if self.cls_settings is not None:
+            return self.cls_settings
         settings = self.settings_cache.get(completion)
-        if settings is not None:
-            return settings
-        plan = self.plan
-        if self.declared:
-            matched = legacy_settings("cls", self.model_name, plan.separator, "", self.declared).label_for(completion)
-            labels = tuple(Label(lab.name, completion) if lab is matched else lab for lab in self.declared)
-        else:
+        if settings is None:
             labels = (Label(name=completion.strip() or completion, completion=completion),)
-        settings = legacy_settings("cls", self.model_name, plan.separator, "", labels)
-        if len(self.settings_cache) < SETTINGS_CAP:
-            self.settings_cache[completion] = settings
+            settings = legacy_settings("classification", self.model_name, self.plan.separator, "", labels)
+            if len(self.settings_cache) < SETTINGS_CAP:
+                self.settings_cache[completion] = settings
         return settings
 
     def _preference(self, number: int, messages: list[dict[str, Any]], preferred: Any, rejected: Any,
                     found: list[Finding]) -> None:
-        example, canonical = preference_example(messages, preferred, rejected)
-        rendered, ctx = self._run(self.preference_settings, example, canonical, PROFILE_OF[PREFERENCE])
-        for check in self.line_checks:
-            found += check(ctx)
-        input_hash = hash(tuple(message_key(m) for m in messages))
-        conversation = canonical.conversation
-        self._add(number, rendered, input_hash=input_hash,
-                  content_hash=hash((input_hash, conversation.preferred, conversation.non_preferred)))
+        example, form = preference_example(messages, preferred, rejected)
+        evaluation = evaluate_form(self.preference_settings, example, form, PROFILE_OF[PREFERENCE], self.model,
+                                   checks=self.checks)
+        found += evaluation.findings
+        self._add(number, evaluation)
 
-    def _add(self, number: int, rendered: Rendered, **facts: Any) -> None:
-        records = rendered.records
-        self.stats.add(number, tokens=[r.tokens for r in records], billed=[r.billed_tokens for r in records], **facts)
+    def _add(self, number: int, evaluation: Evaluation, **facts: Any) -> None:
+        """The line's tokens and identity into the dataset aggregates. The compact index keeps the
+        first 64 bits of each SHA-256; a line with nothing to compare stays out of it."""
+        records = evaluation.rendered.records
+        comparable = evaluation.comparable
+        if len(records) == 1:
+            counted, billed = (records[0].tokens,), (records[0].billed_tokens,)
+        else:
+            counted, billed = tuple(r.tokens for r in records), tuple(r.billed_tokens for r in records)
+        self.stats.add(number, tokens=counted, billed=billed,
+                       input_hash=int(evaluation.input_hash[:16], 16) if comparable else None,
+                       content_hash=int(evaluation.content_hash[:16], 16) if comparable else None, **facts)
 
     def _record(self, number: int, found: list[Finding]) -> None:
         mask = 0
@@ -441,20 +343,21 @@ class _Checker:
         duplicates = self._from_groups("duplicate", groups.duplicates,
                                        "Line {line} has the same input and output as {others}: delete the copies (a "
                                        "duplicate counts twice in training and can leak into the validation split).")
-        what = "completion" if self.format == LEGACY else "reply"
-        conflicts = self._from_groups("conflict", groups.conflicts,
-                                      f"Line {{line}} has the same input as {{others}}, but their {what}s differ: decide "
+        what, whats = ("completion", "completions") if self.format == LEGACY else ("reply", "replies")
+        # Conflicts only for the kinds the rule is for: two preference pairs for one prompt are usual.
+        conflicts = self._from_groups("conflict", groups.conflicts if (plan.kind or "chat") in RULES["conflict"].task_kinds else (),
+                                      f"Line {{line}} has the same input as {{others}}, but their {whats} differ: decide "
                                       f"which {what} is right and make them agree (contradicting examples are label noise).")
         self.kept.sort(key=lambda item: item[0])
         kind = plan.kind
-        labels = plan.labels if kind == "cls" else ()
+        labels = plan.labels if kind == "classification" else ()
         found = dataset_findings(stats, kind or "chat", self.model, labels=labels, ref_noun="lines", groups=groups)
         for f in found:
             self.level_counts[f.level] += 1
         result = CheckResult(
             format=self.format, model=self.model_name, model_info=self.model, kind=kind if self.format else None,
             task=plan.task, separator=plan.separator if self.format == LEGACY else None,
-            stop=plan.stop if self.format == LEGACY and kind == "gen" else None,
+            stop=plan.stop if self.format == LEGACY and kind == "generation" else None,
             separator_inferred=plan.separator_inferred, stop_inferred=plan.stop_inferred,
             kind_inferred=plan.kind_inferred, lines_read=lines_read, examples=stats.examples, tokens=stats.billed_tokens,
             summaries=self.summaries, dataset=found, estimate=estimate(stats, self.model),
@@ -489,12 +392,6 @@ class _Checker:
         return lines
 
 
-_BAD = object()
-
-
-def _too_deep() -> Finding:
-    return finding("line-not-json", "", "The line nests arrays or objects too deeply to be read: no training example "
-                                        "needs that; fix or delete the line.")
 _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
                                                                             "non_preferred_output)"}
 

@@ -50,26 +50,59 @@ def _legacy(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     return tuple(records)
 
 
+REPEATING_CHARS = 64  # roles and short texts repeat from example to example: their counts are memoised
+REPEATING_CAP = 4_096  # memoised counts per encoding (bounded memory)
+_REPEATING: dict[str, dict[str, int]] = {}
+
+
 def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -> list[Part]:
+    """One part per message, counted as `tokens.count_message` counts it. The usual {"role": str,
+    "content": str} message is counted inline: its role, short texts and a leading system prompt
+    repeat (memoised counts), a longer text is encoded once (a memo would only be churned)."""
     parts = []
-    for index, message in enumerate(messages):
-        text = message.get("content")
-        shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
-        parts.append(
-            Part(f"{prefix}[{index}] {message.get('role', '?')}", shown, tokens.count_message(message, encoding))
-        )
+    encode = tokens.encoder(encoding)
+    repeating = _REPEATING.get(encoding)
+    if repeating is None:
+        repeating = _REPEATING[encoding] = {}
+    index = 0
+    for message in messages:
+        text, role = message.get("content"), message.get("role")
+        if len(message) == 2 and type(text) is str and type(role) is str:
+            role_tokens = repeating.get(role)
+            if role_tokens is None:
+                role_tokens = _remember(repeating, role, len(encode(role)))
+            if len(text) <= REPEATING_CHARS or (index == 0 and role == "system"):
+                text_tokens = repeating.get(text)
+                if text_tokens is None:
+                    text_tokens = _remember(repeating, text, len(encode(text)))
+            else:
+                text_tokens = len(encode(text))
+            parts.append(Part(f"{prefix}[{index}] {role}", text, tokens.TOKENS_PER_MESSAGE + role_tokens + text_tokens))
+        else:
+            shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+            parts.append(Part(f"{prefix}[{index}] {message.get('role', '?')}", shown,
+                              tokens.count_message(message, encoding)))
+        index += 1
     return parts
+
+
+def _remember(counts: dict[str, int], text: str, count: int) -> int:
+    if len(counts) < REPEATING_CAP and len(text) <= tokens.CACHED_CHARS:
+        counts[text] = count
+    return count
 
 
 def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     conversation = canonical.conversation
     if conversation is None:
         return ()
-    messages = [dict(m) for m in conversation.messages]
+    messages = list(conversation.messages)  # the record shares the canonical messages (nothing mutates either)
     if conversation.preferred is not None:  # a preference pair trains on its preferred reply
         messages.append({"role": "assistant", "content": conversation.preferred})
     parts = _message_parts(messages, encoding, "messages")
-    total = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # every message, then the reply priming
+    total = tokens.REPLY_PRIMING  # every message, then the reply priming
+    for part in parts:
+        total += part.tokens
     return (
         Record(
             line={"messages": messages},

@@ -11,8 +11,19 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-KINDS = ("classification", "generation", "chat", "preference")
-SHORT_KIND = {"classification": "cls", "generation": "gen", "chat": "chat", "preference": "pref"}
+KINDS = ("classification", "generation", "chat", "preference")  # the one vocabulary of task kinds in the code
+# RULES.md's short names, only where a user reads or types one: `tunelab check --kind cls|gen`, the
+# kinds column of RULES.md and of /api/v1/rules, the task-type finding's data.
+KIND_ABBREVIATIONS = {"classification": "cls", "generation": "gen", "chat": "chat", "preference": "pref"}
+_KIND_BY_NAME = {**{kind: kind for kind in KINDS}, **{short: kind for kind, short in KIND_ABBREVIATIONS.items()}}
+
+
+def kind_named(name: str) -> str:
+    """The kind for its name or its abbreviation ("cls" -> "classification"); ValueError otherwise."""
+    try:
+        return _KIND_BY_NAME[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown task kind {name!r}: use {', '.join(KINDS)} (or cls, gen, pref)") from None
 
 # Field widgets: "text", "textarea", "pairs" (key/value rows), "turns" (speaker/text rows); output
 # widgets: "label", "text", "list", "agent_turns", "chat", "pair" (macros in templates/examples/_widgets.html).
@@ -57,7 +68,9 @@ class ProjectSettings:
 
     @property
     def short_kind(self) -> str:
-        return SHORT_KIND[self.kind]
+        """RULES.md's abbreviation of the kind (app/services/health.py still passes it to
+        `dataset_findings`, which takes either name)."""
+        return KIND_ABBREVIATIONS[self.kind]
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)

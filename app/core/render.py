@@ -8,9 +8,10 @@ field): it renders what it can and the rules say what is wrong.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from app.core.model_table import ModelTable, load_model_table
+from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.profiles import PROFILES, default_profile
 from app.core.records import Canonical, Conversation, Rendered, Row
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
@@ -159,19 +160,70 @@ def chat_turns(value: Any) -> list[dict[str, Any]]:
     return messages
 
 
+def _trained(message: Any) -> bool:
+    """An assistant turn the model learns from (a `weight` of the integer 0 turns learning off)."""
+    if not isinstance(message, dict) or message.get("role") != "assistant":
+        return False
+    weight = message.get("weight")
+    return not (type(weight) is int and weight == 0)
+
+
+_quote = json.encoder.encode_basestring  # the quoting json.dumps(..., ensure_ascii=False) uses
+
+
+def _message_json(message: Any) -> str:
+    """json.dumps(message, ensure_ascii=False, sort_keys=True), written directly for the usual
+    {"role": str, "content": str} message (the same text, several times faster)."""
+    if type(message) is dict and len(message) == 2:
+        role, content = message.get("role"), message.get("content")
+        if type(role) is str and type(content) is str:
+            return '{"content": ' + _quote(content) + ', "role": ' + _quote(role) + "}"
+    return json.dumps(message, ensure_ascii=False, sort_keys=True)
+
+
+def _key(messages: Sequence[Any]) -> str:
+    """json.dumps(list(messages), ensure_ascii=False, sort_keys=True): the app's stored hashes stay valid."""
+    return "[" + ", ".join(map(_message_json, messages)) + "]"
+
+
+def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
+    """(input key, output key) of a conversation, for the app and `tunelab check` alike: the input
+    is the conversation before the last trained assistant turn, the output is that turn (JSON with
+    sorted keys, so key order does not matter). None when there is nothing to compare (RULES.md,
+    "How rules combine"): no user turn in the input, or no trained assistant turn."""
+    last = len(messages) - 1
+    while last >= 0 and not _trained(messages[last]):
+        last -= 1
+    if last < 0:
+        return None, None
+    texts = []
+    has_user = False
+    for message in messages[: last + 1]:
+        if type(message) is dict and len(message) == 2:
+            role, content = message.get("role"), message.get("content")
+            if type(role) is str and type(content) is str:  # _message_json, inline for the usual message
+                has_user = has_user or role == "user"
+                texts.append('{"content": %s, "role": %s}' % (_quote(content), _quote(role)))
+                continue
+        has_user = has_user or (type(message) is dict and message.get("role") == "user")
+        texts.append(_message_json(message))
+    if not has_user:  # (the last message is the assistant turn: any user turn is in the input)
+        return None, None
+    output = texts.pop()
+    return "[" + ", ".join(texts) + "]", "[" + output + "]"
+
+
+def preference_keys(messages: Sequence[Any], preferred: str, non_preferred: str) -> tuple[str | None, str]:
+    """(input key, output key) of a preference pair; no input key without a user turn."""
+    has_user = any(isinstance(m, dict) and m.get("role") == "user" for m in messages)
+    return (_key(messages) if has_user else None), json.dumps([preferred, non_preferred], ensure_ascii=False)
+
+
 def _chat(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     system = as_text(example.fields.get("system")).strip() if isinstance(example.fields, dict) else ""
     messages = ([{"role": "system", "content": system}] if system else []) + chat_turns(example.output)
-    last_assistant = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
-    if last_assistant is None:
-        input_part, output_part = messages, []
-    else:
-        input_part, output_part = messages[:last_assistant], [messages[last_assistant]]
-    return Canonical(
-        conversation=Conversation(messages=tuple(messages)),
-        input_key=json.dumps(input_part, ensure_ascii=False, sort_keys=True),
-        output_key=json.dumps(output_part, ensure_ascii=False, sort_keys=True),
-    )
+    input_key, output_key = chat_keys(messages)
+    return Canonical(conversation=Conversation(messages=tuple(messages)), input_key=input_key, output_key=output_key)
 
 
 def _preference(settings: ProjectSettings, example: ExampleValues) -> Canonical:
@@ -181,10 +233,11 @@ def _preference(settings: ProjectSettings, example: ExampleValues) -> Canonical:
     output = example.output if isinstance(example.output, dict) else {}
     preferred = as_text(output.get("preferred")).strip()
     rejected = as_text(output.get("non_preferred")).strip()
+    input_key, output_key = preference_keys(messages, preferred, rejected)
     return Canonical(
         conversation=Conversation(messages=tuple(messages), preferred=preferred, non_preferred=rejected),
-        input_key=json.dumps(messages, ensure_ascii=False, sort_keys=True),
-        output_key=json.dumps([preferred, rejected], ensure_ascii=False),
+        input_key=input_key,
+        output_key=output_key,
     )
 
 
@@ -207,14 +260,18 @@ def render(
     models: ModelTable | None = None,
 ) -> Rendered:
     """The exported record(s) of one example for `profile`, with token counts for the target model."""
-    profile_key = profile or default_profile(settings.kind)
-    chosen = PROFILES[profile_key]
     model = (models or load_model_table()).get(settings.target_model)
-    form = canonical(settings, example)
+    return render_form(settings.kind, canonical(settings, example), profile or default_profile(settings.kind), model)
+
+
+def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> Rendered:
+    """The records `profile` exports for a canonical example, counted in the model's encoding: the
+    one token count (the app's examples and `tunelab check`'s lines both come through here)."""
+    chosen = PROFILES[profile]
     return Rendered(
-        profile=profile_key,
+        profile=profile,
         encoding=model.counting_encoding,
         approximate=model.approximate,
         canonical=form,
-        records=chosen.build(form, model.counting_encoding) if settings.kind in chosen.kinds else (),
+        records=chosen.build(form, model.counting_encoding) if kind in chosen.kinds else (),
     )

@@ -144,6 +144,21 @@ def test_separator_and_stop_accept_escapes(tmp_path, capsys):
     assert json.loads(out)["lines"] == [{"line": 3, "codes": ["separator-missing"]}, {"line": 6, "codes": ["stop-missing"]}]
 
 
+def test_kind_takes_the_kind_names_and_rules_md_s_short_names(tmp_path, capsys):
+    lines = [{"prompt": f"Tweet {i} ->", "completion": [" positive", " negative"][i % 2]} for i in range(12)]
+    path = write(tmp_path, lines)
+    for kind, shown in (("classification", "classification"), ("cls", "classification"), ("gen", "generation"),
+                        ("generation", "generation")):
+        _, out, _ = main(capsys, path, "--kind", kind)
+        assert f"  kind: {shown} (given)" in out
+    with pytest.raises(SystemExit):
+        cli.main(["check", str(path), "--kind", "chat"])  # not a kind of prompt/completion file
+    assert "invalid choice: 'chat'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    assert "cls and gen" in " ".join(capsys.readouterr().out.split())  # the aliases are documented
+
+
 def test_labels_enable_label_unknown(tmp_path, capsys):
     lines = [{"prompt": f"Tweet {i} ->", "completion": [" positive", " negative"][i % 2]} for i in range(12)]
     lines[4]["completion"] = " neutral"

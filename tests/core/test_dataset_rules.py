@@ -93,7 +93,8 @@ def test_an_empty_dataset_is_too_small_and_has_no_estimate():
     assert estimate(DatasetStats(), MINI) is None
 
 
-@pytest.mark.parametrize("kind, below, enough", [("chat", 49, 50), ("pref", 49, 50), ("cls", 99, 100), ("gen", 99, 100)])
+@pytest.mark.parametrize("kind, below, enough", [("chat", 49, 50), ("preference", 49, 50), ("classification", 99, 100),
+                                                ("generation", 99, 100)])
 def test_few_examples_is_an_info_below_the_recommended_size(kind, below, enough):
     finding = only(dataset_findings(chat_stats(below), kind, MINI), "few-examples")
     assert finding.level == "info" and finding.data["recommended"] == enough
@@ -105,14 +106,14 @@ def test_records_count_not_examples_for_what_a_provider_sees():
     for i in range(4):  # a support conversation exporting three rows counts three
         stats.add(i, prompts=("a", "b", "c"), completions=(" x", " y", " z"), tokens=(10, 10, 10), billed=(10, 10, 10))
     assert (stats.examples, stats.records, stats.rows) == (4, 12, 12)
-    assert "too-few-examples" not in codes(dataset_findings(stats, "gen", MINI))
+    assert "too-few-examples" not in codes(dataset_findings(stats, "generation", MINI))
 
 
 # Classes --------------------------------------------------------------------------------------
 
 def test_class_too_small_names_every_small_class_with_its_count():
     stats = rows_stats(cls_rows(4), labels=True)
-    found = [f for f in dataset_findings(stats, "cls", MINI) if f.code == "class-too-small"]
+    found = [f for f in dataset_findings(stats, "classification", MINI) if f.code == "class-too-small"]
     assert [f.data for f in found] == [{"label": label, "count": 4, "threshold": 100}
                                        for label in (" negative", " neutral", " positive")]
     assert all(f.level == "warning" for f in found)
@@ -121,117 +122,117 @@ def test_class_too_small_names_every_small_class_with_its_count():
 
 def test_class_too_small_is_silent_at_100_per_class_and_counts_declared_labels_without_examples():
     stats = rows_stats(cls_rows(100, labels=(" positive", " negative")), labels=True)
-    assert "class-too-small" not in codes(dataset_findings(stats, "cls", MINI))
-    found = dataset_findings(stats, "cls", MINI, labels=[" positive", " negative", " neutral"])
+    assert "class-too-small" not in codes(dataset_findings(stats, "classification", MINI))
+    found = dataset_findings(stats, "classification", MINI, labels=[" positive", " negative", " neutral"])
     assert only(found, "class-too-small").data == {"label": " neutral", "count": 0, "threshold": 100}
 
 
 def test_class_too_small_is_only_for_classification():
     stats = rows_stats(cls_rows(4), labels=True)
-    assert "class-too-small" not in codes(dataset_findings(stats, "gen", MINI))
+    assert "class-too-small" not in codes(dataset_findings(stats, "generation", MINI))
 
 
 def test_class_imbalance_above_ten_times():
     rows = cls_rows(110, labels=(" positive",)) + cls_rows(10, labels=(" negative",))
-    finding = only(dataset_findings(rows_stats(rows, labels=True), "cls", MINI), "class-imbalance")
+    finding = only(dataset_findings(rows_stats(rows, labels=True), "classification", MINI), "class-imbalance")
     assert finding.level == "info"
     assert finding.data["largest"] == {"label": " positive", "count": 110}
     assert finding.data["smallest"] == {"label": " negative", "count": 10}
     rows = cls_rows(100, labels=(" positive",)) + cls_rows(10, labels=(" negative",))
-    assert "class-imbalance" not in codes(dataset_findings(rows_stats(rows, labels=True), "cls", MINI))
+    assert "class-imbalance" not in codes(dataset_findings(rows_stats(rows, labels=True), "classification", MINI))
 
 
 def test_class_imbalance_ignores_declared_classes_without_examples():
     stats = rows_stats(cls_rows(100, labels=(" positive", " negative")), labels=True)
-    found = dataset_findings(stats, "cls", MINI, labels=[" positive", " negative", " neutral"])
+    found = dataset_findings(stats, "classification", MINI, labels=[" positive", " negative", " neutral"])
     assert "class-imbalance" not in codes(found)
 
 
 def test_labels_case_variants_differ_only_by_case_or_surrounding_space():
     rows = cls_rows(3, labels=(" Positive", " positive", "positive", " negative"))
-    finding = only(dataset_findings(rows_stats(rows, labels=True), "cls", MINI), "labels-case-variants")
+    finding = only(dataset_findings(rows_stats(rows, labels=True), "classification", MINI), "labels-case-variants")
     assert finding.level == "warning"
     assert finding.data["labels"] == [" Positive", " positive", "positive"]
     assert '" Positive" (3)' in finding.message
-    assert "labels-case-variants" not in codes(dataset_findings(rows_stats(cls_rows(3), labels=True), "cls", MINI))
+    assert "labels-case-variants" not in codes(dataset_findings(rows_stats(cls_rows(3), labels=True), "classification", MINI))
 
 
 # Sizes ----------------------------------------------------------------------------------------
 
 def test_generation_too_small_under_500():
-    finding = only(dataset_findings(rows_stats(gen_rows(499)), "gen", MINI), "generation-too-small")
+    finding = only(dataset_findings(rows_stats(gen_rows(499)), "generation", MINI), "generation-too-small")
     assert finding.level == "warning" and finding.data == {"examples": 499, "threshold": 500}
-    assert "generation-too-small" not in codes(dataset_findings(rows_stats(gen_rows(500)), "gen", MINI))
-    assert "generation-too-small" not in codes(dataset_findings(rows_stats(gen_rows(10)), "cls", MINI))
+    assert "generation-too-small" not in codes(dataset_findings(rows_stats(gen_rows(500)), "generation", MINI))
+    assert "generation-too-small" not in codes(dataset_findings(rows_stats(gen_rows(10)), "classification", MINI))
 
 
 # Prompts and completions ----------------------------------------------------------------------
 
 def test_prompts_all_identical_is_an_error():
     rows = [("Same prompt ->", f" out {i} END") for i in range(20)]
-    finding = only(dataset_findings(rows_stats(rows), "gen", MINI), "prompts-all-identical")
+    finding = only(dataset_findings(rows_stats(rows), "generation", MINI), "prompts-all-identical")
     assert finding.level == "error" and "identical" in finding.message
-    found = codes(dataset_findings(rows_stats(rows), "gen", MINI))
+    found = codes(dataset_findings(rows_stats(rows), "generation", MINI))
     assert "separator-long" not in found and "prompt-common-prefix" not in found
-    assert "prompts-all-identical" not in codes(dataset_findings(rows_stats(gen_rows(20)), "gen", MINI))
+    assert "prompts-all-identical" not in codes(dataset_findings(rows_stats(gen_rows(20)), "generation", MINI))
 
 
 def test_prefix_and_identical_rules_need_two_rows():
     found = codes(dataset_findings(rows_stats([("A single long prompt text ->", " A single long completion END")]),
-                                   "gen", MINI))
+                                   "generation", MINI))
     assert not {"prompts-all-identical", "completions-all-identical", "prompt-common-prefix",
                 "completion-common-prefix", "separator-long", "stop-long"} & set(found)
 
 
 def test_open_ended_generation_skips_the_prompt_rules():
     rows = [("", f" Story number {i}.\n") for i in range(30)]
-    found = dataset_findings(rows_stats(rows), "gen", MINI)
+    found = dataset_findings(rows_stats(rows), "generation", MINI)
     assert not {"prompts-all-identical", "separator-inconsistent", "separator-long", "prompt-common-prefix"} & set(codes(found))
     assert only(found, "task-type").data["inferred"] == "open"
 
 
 def test_completions_all_identical_for_generation_only():
     rows = [(f"Input {i} ->", " Same output END") for i in range(20)]
-    finding = only(dataset_findings(rows_stats(rows), "gen", MINI), "completions-all-identical")
+    finding = only(dataset_findings(rows_stats(rows), "generation", MINI), "completions-all-identical")
     assert finding.level == "error"
-    assert "completions-all-identical" not in codes(dataset_findings(rows_stats(rows), "cls", MINI))
-    assert "completions-all-identical" not in codes(dataset_findings(rows_stats(gen_rows(20)), "gen", MINI))
+    assert "completions-all-identical" not in codes(dataset_findings(rows_stats(rows), "classification", MINI))
+    assert "completions-all-identical" not in codes(dataset_findings(rows_stats(gen_rows(20)), "generation", MINI))
 
 
 def test_separator_inconsistent_names_the_most_common_ending():
     rows = [(f"Text {i} ->", f" out {i} END") for i in range(9)] + [("Text 9 ::", " out 9 END")]
-    finding = only(dataset_findings(rows_stats(rows), "gen", MINI), "separator-inconsistent")
+    finding = only(dataset_findings(rows_stats(rows), "generation", MINI), "separator-inconsistent")
     assert finding.level == "warning"
     assert finding.data["most_common_ending"] == " ->" and finding.data["count"] == 9
     assert '9 of 10 end with " ->"' in finding.message
-    assert "separator-inconsistent" not in codes(dataset_findings(rows_stats(gen_rows(10)), "gen", MINI))
+    assert "separator-inconsistent" not in codes(dataset_findings(rows_stats(gen_rows(10)), "generation", MINI))
 
 
 def test_separator_long_over_ten_characters():
     rows = gen_rows(10, prompt="Text {i}\n\nAnswer below:\n")
-    finding = only(dataset_findings(rows_stats(rows), "cls", MINI), "separator-long")
+    finding = only(dataset_findings(rows_stats(rows), "classification", MINI), "separator-long")
     assert finding.data == {"suffix": "\n\nAnswer below:\n", "threshold": 10}
     rows = gen_rows(10, prompt="Text {i}\n\n=====>\n")  # 10 characters
-    assert "separator-long" not in codes(dataset_findings(rows_stats(rows), "cls", MINI))
+    assert "separator-long" not in codes(dataset_findings(rows_stats(rows), "classification", MINI))
 
 
 def test_stop_inconsistent_and_stop_long_for_generation():
     rows = [(f"Text {i} ->", f" out {i}" + (" END" if i % 2 else ".")) for i in range(10)]
-    finding = only(dataset_findings(rows_stats(rows), "gen", MINI), "stop-inconsistent")
+    finding = only(dataset_findings(rows_stats(rows), "generation", MINI), "stop-inconsistent")
     assert finding.level == "warning" and finding.data["rows"] == 10
-    assert "stop-inconsistent" not in codes(dataset_findings(rows_stats(rows), "cls", MINI))
+    assert "stop-inconsistent" not in codes(dataset_findings(rows_stats(rows), "classification", MINI))
     long_stop = gen_rows(10, completion=" Out {i} <<end of answer>>")
-    assert only(dataset_findings(rows_stats(long_stop), "gen", MINI), "stop-long").data["suffix"] == " <<end of answer>>"
-    found = codes(dataset_findings(rows_stats(gen_rows(10)), "gen", MINI))
+    assert only(dataset_findings(rows_stats(long_stop), "generation", MINI), "stop-long").data["suffix"] == " <<end of answer>>"
+    found = codes(dataset_findings(rows_stats(gen_rows(10)), "generation", MINI))
     assert "stop-long" not in found and "stop-inconsistent" not in found
 
 
 def test_prompt_common_prefix_longer_than_twelve_characters():
     rows = gen_rows(10, prompt="Classify this: text {i} ->")  # "Classify this: text " = 20 chars
-    finding = only(dataset_findings(rows_stats(rows), "gen", MINI), "prompt-common-prefix")
+    finding = only(dataset_findings(rows_stats(rows), "generation", MINI), "prompt-common-prefix")
     assert finding.data["prefix"] == "Classify this: text "
     rows = gen_rows(10, prompt="Classify it:{i} ->")  # "Classify it:" = 12 chars
-    assert "prompt-common-prefix" not in codes(dataset_findings(rows_stats(rows), "gen", MINI))
+    assert "prompt-common-prefix" not in codes(dataset_findings(rows_stats(rows), "generation", MINI))
 
 
 @pytest.mark.parametrize("completions, fires", [
@@ -243,28 +244,28 @@ def test_prompt_common_prefix_longer_than_twelve_characters():
 ])
 def test_completion_common_prefix_ignores_one_leading_space(completions, fires):
     rows = [(f"Input {i} ->", completions[i % 2]) for i in range(10)]
-    assert ("completion-common-prefix" in codes(dataset_findings(rows_stats(rows), "cls", MINI))) is fires
+    assert ("completion-common-prefix" in codes(dataset_findings(rows_stats(rows), "classification", MINI))) is fires
 
 
 def test_split_leakage_is_the_same_example_in_train_and_validation():
     rows = gen_rows(12)
     rows[11] = rows[0]
     splits = ["train"] * 10 + ["validation"] * 2
-    finding = only(dataset_findings(rows_stats(rows, splits=splits), "gen", MINI), "split-leakage")
+    finding = only(dataset_findings(rows_stats(rows, splits=splits), "generation", MINI), "split-leakage")
     assert finding.data["groups"] == [[1, 12]] and "examples 1, 12" in finding.message
-    assert "split-leakage" not in codes(dataset_findings(rows_stats(rows, splits=["train"] * 12), "gen", MINI))
+    assert "split-leakage" not in codes(dataset_findings(rows_stats(rows, splits=["train"] * 12), "generation", MINI))
 
 
 # Task type, estimate, advice -------------------------------------------------------------------
 
 def test_task_type_infers_classification_below_a_third_distinct_completions():
-    found = dataset_findings(rows_stats(cls_rows(4)), "cls", MINI)
+    found = dataset_findings(rows_stats(cls_rows(4)), "classification", MINI)
     finding = only(found, "task-type")
     assert finding.level == "info"
     assert finding.data == {"inferred": "cls", "distinct_completions": 3, "examples": 12, "applied": "cls"}
-    gen = only(dataset_findings(rows_stats(gen_rows(12)), "gen", MINI), "task-type")
+    gen = only(dataset_findings(rows_stats(gen_rows(12)), "generation", MINI), "task-type")
     assert gen.data["inferred"] == "gen" and "conditional generation" in gen.message
-    mismatch = only(dataset_findings(rows_stats(cls_rows(4)), "gen", MINI), "task-type")
+    mismatch = only(dataset_findings(rows_stats(cls_rows(4)), "generation", MINI), "task-type")
     assert "the conditional generation rules were applied" in mismatch.message
     assert "task-type" not in codes(dataset_findings(chat_stats(20), "chat", MINI))
 
@@ -292,22 +293,22 @@ def test_estimate_without_a_price_has_no_cost():
 
 
 def test_gen_hyperparameters_advice_for_generation_only():
-    assert only(dataset_findings(rows_stats(gen_rows(10)), "gen", MINI), "gen-hyperparameters").level == "info"
-    assert "gen-hyperparameters" not in codes(dataset_findings(rows_stats(cls_rows(4)), "cls", MINI))
+    assert only(dataset_findings(rows_stats(gen_rows(10)), "generation", MINI), "gen-hyperparameters").level == "info"
+    assert "gen-hyperparameters" not in codes(dataset_findings(rows_stats(cls_rows(4)), "classification", MINI))
 
 
 def test_a_healthy_classification_dataset_has_only_infos():
     stats = rows_stats([(f"Tweet {i} ->", label) for i in range(150) for label in (" positive", " negative")],
                        labels=True)
-    assert codes(dataset_findings(stats, "cls", MINI)) == ["task-type", "estimate"]
+    assert codes(dataset_findings(stats, "classification", MINI)) == ["task-type", "estimate"]
 
 
 def test_every_finding_has_a_defined_code_and_its_level():
     stats = rows_stats(cls_rows(4) + [("Same ->", " x"), ("Same ->", " x")], labels=True, splits=None)
-    for kind in ("cls", "gen", "chat", "pref"):
+    for kind in ("classification", "generation", "chat", "preference"):
         for finding in dataset_findings(stats, kind, MINI):
             assert finding.code in DATASET_CODES and finding.level == RULES[finding.code].level
-            assert kind in RULES[finding.code].kinds
+            assert kind in RULES[finding.code].task_kinds
 
 
 # The accumulator ------------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def test_remove_undoes_counts_and_flags_the_prefix_aggregates_for_a_rebuild():
     assert not rebuilt.needs_rebuild
     assert rebuilt.labels == stats.labels and rebuilt.token_values == stats.token_values
     assert rebuilt.distinct_completions == stats.distinct_completions
-    stale = dataset_findings(stats, "cls", MINI)
+    stale = dataset_findings(stats, "classification", MINI)
     assert all(f.data.get("stale") for f in stale if f.code == "completion-common-prefix")
 
 
@@ -374,7 +375,7 @@ def test_the_app_feeds_evaluations_and_gets_findings_for_its_project():
         stats.add_contribution(Contribution.of(evaluation.rendered, i, evaluation.input_hash, evaluation.content_hash,
                                                label=label))
     model = TABLE.get(settings.target_model)
-    found = dataset_findings(stats, "cls", model, labels=[lab.name for lab in settings.labels])
+    found = dataset_findings(stats, "classification", model, labels=[lab.name for lab in settings.labels])
     assert {f.data["label"]: f.data["count"] for f in found if f.code == "class-too-small"} == {"positive": 1, "negative": 2}
     assert stats.prompts.suffix == " ->" and "separator-inconsistent" not in codes(found)
     assert stats.groups().conflicts == ((1, 3),)

@@ -155,8 +155,8 @@ def test_clean_example_has_no_findings(preset, profile):
 
 
 def _kind_presets(code):
-    kinds = registry.RULES[code].kinds
-    return [p for p in sorted(CLEAN) if get_preset(p).settings.short_kind in kinds]
+    kinds = registry.RULES[code].task_kinds
+    return [p for p in sorted(CLEAN) if get_preset(p).settings.kind in kinds]
 
 
 EXAMPLE_CODES = sorted(c for c, s in registry.RULES.items() if s.scope == "example")
@@ -202,6 +202,20 @@ def test_label_multi_token_counts_only_the_chosen_label():
     labels = (Label("positive", " positive", "1"), Label("very negative", " very negative", "2"))
     assert found(run("sentiment", {"text": "Great!"}, "positive", labels=labels), "label-multi-token") == []
     assert found(run("sentiment", {"text": "Awful!"}, "very negative", labels=labels), "label-multi-token")
+
+
+def test_label_multi_token_counts_what_the_export_profile_writes():
+    """The legacy profile exports the label's completion " 4" (2 tokens in o200k_base); the chat
+    profile exports the stripped label "4" as the assistant message (1 token): no warning there."""
+    email = {"subject": "Update my address", "from": "Joe", "to": "support@ourcompany.com", "date": "2021-06-03",
+             "content": "Please update my billing address."}
+    legacy = only(run("email_triage", email, "4", profile="openai-legacy"), "label-multi-token")
+    assert 'exported as " 4", which is 2 tokens' in legacy.message
+    assert found(run("email_triage", email, "4", profile="openai-chat"), "label-multi-token") == []
+    labels = (Label("positive", " positive", "1"), Label("very negative", " very negative", "2"))
+    chat = only(run("sentiment", {"text": "Awful!"}, "very negative", profile="openai-chat", labels=labels),
+                "label-multi-token")
+    assert 'exported as "very negative", which is 2 tokens' in chat.message
 
 
 def test_uppercase_needs_twenty_letters_and_a_third_uppercase():

@@ -72,7 +72,7 @@ def test_cookbook_format_errors_are_reported_on_their_lines(tmp_path):
         2: ["chat-bad-role", "chat-no-user"],
         4: ["chat-empty-message", "missing-key"],
         6: ["chat-weight-invalid"],
-        8: ["chat-no-assistant"],  # (chat-last-not-assistant leaves it to chat-no-assistant)
+        8: ["chat-last-not-assistant", "chat-no-assistant"],  # RULES.md, "How rules combine": both
         10: ["chat-weight-invalid"],
     }
     assert messages_of(result, 2, "chat-bad-role") == ["Turn 1 has the role 'bot': set it to system, user, assistant or tool."]
@@ -118,6 +118,37 @@ def test_unrecognized_keys_and_wrong_types_in_chat_lines(tmp_path):
     assert '"refusal"' in messages_of(result, 1, "unrecognized-key")[0]
 
 
+def test_how_rules_combine_in_a_chat_file(tmp_path):
+    """RULES.md, "How rules combine" (2026-12-01), on the lines of a file."""
+    lines = [chat_line(i) for i in range(12)]
+    lines[0]["messages"][2].update(weight=None, name=None, function_call=None, tool_calls=None)  # null = absent
+    lines[0]["tools"] = None
+    lines[1]["messages"][1]["role"] = 5  # wrong-type, and the role rules skip the message: no user turn
+    lines[2]["messages"][1]["role"] = None  # a required key that is null
+    lines[3]["messages"][1]["content"] = None
+    lines[4] = {"conversation": lines[4]["messages"]}  # the wrong key: missing and unrecognized
+    lines[5]["messages"] = lines[5]["messages"][:2]  # no assistant turn
+    lines[6] = {"messages": lines[1]["messages"]}  # a copy of a line with no user turn: nothing to compare
+    result = check_file(write(tmp_path, lines))
+    codes = by_line(result)
+    assert 1 not in codes
+    assert codes[2] == codes[3] == codes[7] == ["chat-no-user", "wrong-type"]
+    assert messages_of(result, 2, "wrong-type") == ["messages[1].role is a number: write system, user, assistant or "
+                                                    "tool as a string."]
+    assert codes[4] == ["chat-empty-message", "wrong-type"]
+    assert codes[5] == ["missing-key", "unrecognized-key"] and '"conversation"' in messages_of(result, 5, "unrecognized-key")[0]
+    assert codes[6] == ["chat-last-not-assistant", "chat-no-assistant"]
+
+
+def test_two_preference_pairs_for_one_prompt_are_no_conflict(tmp_path):
+    """conflict is a rule of cls, gen and chat (RULES.md); the checker used to raise it on preference files."""
+    lines = [pref_line(i) for i in range(12)]
+    lines[5]["input"] = lines[0]["input"]
+    assert by_line(check_file(write(tmp_path, lines))) == {}
+    lines[5] = lines[0]
+    assert by_line(check_file(write(tmp_path, lines))) == {1: ["duplicate"], 6: ["duplicate"]}
+
+
 def test_too_long_uses_the_model_limit(tmp_path):
     small = ModelInfo("tiny-model", "test", "o200k_base", 40, 1.0, "test only", rejects_over_limit=True)
     table = ModelTable("2026-11-25", (small,))
@@ -131,7 +162,7 @@ def test_too_long_uses_the_model_limit(tmp_path):
 
 def test_clean_preference_pairs(tmp_path):
     result = check_file(write(tmp_path, [pref_line(i) for i in range(12)]))
-    assert (result.format, result.kind) == ("preference", "pref")
+    assert (result.format, result.kind) == ("preference", "preference")
     assert by_line(result) == {} and result.exit_code == 0
     assert result.dataset_codes == ["few-examples", "estimate"]
 
@@ -155,7 +186,7 @@ def test_preference_pairs_that_break_the_rules(tmp_path):
     assert codes[4] == ["pref-shape"]  # the input ends with an assistant turn
     assert codes[5] == ["pref-not-text"]
     assert codes[6] == ["pref-shape"]
-    assert codes[7] == ["missing-key"]
+    assert codes[7] == ["pref-shape"]  # a missing output is pref-shape, not missing-key (RULES.md)
     assert result.examples == 11
 
 
@@ -171,7 +202,7 @@ def sentiment_lines(per_class=4):
 
 def test_a_sentiment_file_is_inferred_as_classification_with_small_classes(tmp_path):
     result = check_file(write(tmp_path, sentiment_lines()))
-    assert (result.format, result.kind, result.task, result.separator) == ("legacy", "cls", "cls", " ->")
+    assert (result.format, result.kind, result.task, result.separator) == ("legacy", "classification", "classification", " ->")
     assert result.separator_inferred and result.kind_inferred and result.stop is None
     assert by_line(result) == {}
     assert result.dataset_codes == ["few-examples", "class-too-small", "task-type", "estimate"]
@@ -189,14 +220,14 @@ def test_classification_lines_are_judged_by_the_label_rules(tmp_path):
     codes = by_line(result)
     assert codes[1] == ["no-leading-space"]
     assert codes[2] == ["separator-inside"]
-    assert codes[3] == ["label-unknown"]  # not a declared label: label-multi-token only judges known labels
+    assert codes[3] == ["label-multi-token", "label-unknown"]  # not a label, and judged as written (RULES.md)
     assert "not a label" in messages_of(result, 3, "label-unknown")[0]
     assert "labels-case-variants" in result.dataset_codes
     assert result.exit_code == 1  # label-unknown is an error
     more = sentiment_lines(10)
     more[2]["completion"] = " very positive"
     inferred = check_file(write(tmp_path, more, "no-labels.jsonl"))  # no --labels: every completion is a label
-    assert inferred.kind == "cls" and by_line(inferred) == {3: ["label-multi-token"]}
+    assert inferred.kind == "classification" and by_line(inferred) == {3: ["label-multi-token"]}
 
 
 def test_label_multi_token_counts_the_completion_as_the_line_writes_it(tmp_path):
@@ -211,7 +242,7 @@ def test_label_multi_token_counts_the_completion_as_the_line_writes_it(tmp_path)
 def test_labels_alone_mean_classification(tmp_path):
     lines = [{"prompt": f"Review {i} ->", "completion": f" text {i}"} for i in range(12)]
     result = check_file(write(tmp_path, lines), labels=[" good", " bad"])
-    assert result.kind == "cls" and not result.kind_inferred
+    assert result.kind == "classification" and not result.kind_inferred
     assert all("label-unknown" in codes for codes in by_line(result).values())
     task = next(f for f in result.dataset if f.code == "task-type")
     assert task.data["inferred"] == "gen" and "the classification rules were applied" in task.message
@@ -221,7 +252,7 @@ def test_a_generation_file_without_a_shared_stop_sequence(tmp_path):
     lines = [{"prompt": f"Product {i}\n\n###\n\n", "completion": f" A fine product number {i}" + ("." if i % 2 else "!")}
              for i in range(12)]
     result = check_file(write(tmp_path, lines))
-    assert (result.kind, result.separator, result.stop) == ("gen", "\n\n###\n\n", "")
+    assert (result.kind, result.separator, result.stop) == ("generation", "\n\n###\n\n", "")
     assert by_line(result) == {}  # no stop is known: stop-missing is not raised on every line
     assert {"stop-inconsistent", "generation-too-small", "gen-hyperparameters", "task-type"} <= set(result.dataset_codes)
 
@@ -254,7 +285,7 @@ def test_open_ended_generation_has_empty_prompts(tmp_path):
     assert by_line(result) == {1: ["duplicate"], 12: ["duplicate"]}  # an empty prompt is no shared input: no conflict
     lines[11] = {"prompt": "", "completion": " The end.\n"}
     result = check_file(write(tmp_path, lines))
-    assert (result.kind, result.task, result.separator) == ("gen", "open", "")
+    assert (result.kind, result.task, result.separator) == ("generation", "open", "")
     assert by_line(result) == {}
     assert "prompts-all-identical" not in result.dataset_codes and "separator-inconsistent" not in result.dataset_codes
 
@@ -270,8 +301,9 @@ def test_wrong_types_and_missing_keys_in_prompt_completion_lines(tmp_path):
 
 
 def test_kind_given_overrides_the_inference(tmp_path):
-    result = check_file(write(tmp_path, sentiment_lines()), kind="gen", separator=" ->")
-    assert result.kind == "gen" and not result.kind_inferred
+    result = check_file(write(tmp_path, sentiment_lines()), kind="generation", separator=" ->")
+    assert result.kind == "generation" and not result.kind_inferred
+    assert check_file(write(tmp_path, sentiment_lines()), kind="gen", separator=" ->").kind == "generation"  # RULES.md's name
     assert "the conditional generation rules were applied" in next(f for f in result.dataset if f.code == "task-type").message
 
 
@@ -335,7 +367,8 @@ def test_mixed_formats_are_reported_and_not_counted(tmp_path):
 def test_lines_without_any_known_key_before_the_first_example(tmp_path):
     lines = [{"text": "The sky is blue."}] + [chat_line(i) for i in range(12)]
     result = check_file(write(tmp_path, lines))
-    assert result.format == "chat" and by_line(result) == {1: ["missing-key"]}
+    assert result.format == "chat" and by_line(result) == {1: ["missing-key", "unrecognized-key"]}
+    assert '"text"' in messages_of(result, 1, "unrecognized-key")[0]
     nothing = check_file(write(tmp_path, [{"text": "a"}, {"text": "b"}], "text.jsonl"))
     assert nothing.format is None and nothing.examples == 0 and nothing.estimate is None
 
@@ -440,7 +473,7 @@ class Pipe(io.RawIOBase):
 def test_a_stream_that_cannot_seek_is_spooled_for_the_legacy_pre_pass(tmp_path):
     data = write(tmp_path, sentiment_lines()).read_bytes()
     result = check_stream(io.BufferedReader(Pipe(data)))
-    assert (result.kind, result.separator, result.examples) == ("cls", " ->", 12)
+    assert (result.kind, result.separator, result.examples) == ("classification", " ->", 12)
 
 
 def test_the_json_report_is_json_dumps_of_the_contract(tmp_path):
@@ -551,47 +584,45 @@ def _plain_chat_lines(seed, n):
 
 @pytest.mark.parametrize("model,memo_cap", [("gpt-4.1-mini", 4_096), ("tiny", 4_096), ("gpt-4.1-mini", 3),
                                             ("gpt-3.5-turbo-0125", 4_096)])
-def test_the_plain_chat_fast_path_gives_what_the_full_path_gives(tmp_path, monkeypatch, model, memo_cap):
+def test_the_memo_in_front_of_evaluate_gives_what_evaluate_gives(tmp_path, monkeypatch, model, memo_cap):
     from app.core import jsonl_check
 
     table = load_model_table()
     models = ModelTable(table.as_of, table.models + (ModelInfo("tiny", "Test", "o200k_base", 45, 1.0, "test"),))
     path = write(tmp_path, _plain_chat_lines(5, 1_500))
     monkeypatch.setattr(jsonl_check, "MEMO_CAP", memo_cap)
-    plain = jsonl_check._Checker._plain_chat
-    taken = []
+    evaluated = []
+    real = jsonl_check.evaluate_form
 
-    def counted(self, number, messages, found):
-        done = plain(self, number, messages, found)
-        taken.append(done)
-        return done
+    def counted(*args, checks=None):
+        evaluated.append(checks is jsonl_check.PLAIN_CHECKS)
+        return real(*args, checks=checks)
 
-    monkeypatch.setattr(jsonl_check._Checker, "_plain_chat", counted)
+    monkeypatch.setattr(jsonl_check, "evaluate_form", counted)
     fast = check_file(path, model=model, models=models)
-    monkeypatch.setattr(jsonl_check, "PLAIN_CHAT_CHECKS", frozenset())  # the fast path off: the full path only
+    monkeypatch.setattr(jsonl_check, "MEMO_CAP", 0)  # no memo: every rule of evaluate on every line
     full = check_file(path, model=model, models=models)
-    assert 0 < taken.count(True) < len(taken)  # both paths were taken
+    assert 0 < evaluated.count(True) < len(evaluated) // 2  # the plain shortcut and the full rules both ran
 
     def report(result):
         out = io.StringIO()
         write_json(result, out)
         return out.getvalue()
 
-    assert [(n, f) for n, f in fast.findings] == [(n, f) for n, f in full.findings]
+    assert sorted(fast.findings, key=repr) == sorted(full.findings, key=repr)
     assert report(fast) == report(full)
     assert (fast.tokens, fast.examples, fast.level_counts, fast.lines_with_findings, fast.dataset, fast.estimate) == (
         full.tokens, full.examples, full.level_counts, full.lines_with_findings, full.dataset, full.estimate)
-    assert {code: vars(s) for code, s in fast.summaries.items()} == {code: vars(s) for code, s in full.summaries.items()}
     codes = {f.code for _, f in full.findings}
     assert {"uppercase-heavy", "special-token", "duplicate", "conflict", "chat-no-system"} <= codes
     assert ("too-long" in codes) == (model == "tiny")
 
 
-def test_the_plain_chat_fast_path_is_on_for_chat_files():
-    """If a new per-line chat rule turns it off, `_Checker._plain_chat` must learn when the rule can fire
-    (and PLAIN_CHAT_CHECKS list it): the fast path is what makes big files quick."""
+def test_the_plain_shortcut_is_on_for_chat_files():
+    """If a new per-line chat rule turns it off, `jsonl_check._plain` must learn when the rule can fire
+    (and PLAIN_CHAT_CHECKS list it): the shortcut is what makes big files quick."""
     from app.core.jsonl_check import Plan, _Checker
 
     checker = _Checker(Plan("chat", "chat"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini"))
     assert checker.plain_chat
-    assert not _Checker(Plan("preference", "pref"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini")).plain_chat
+    assert not _Checker(Plan("preference", "preference"), "gpt-4.1-mini", load_model_table().get("gpt-4.1-mini")).plain_chat

@@ -7,13 +7,13 @@ that rejects over-limit examples (`ModelInfo.rejects_over_limit`).
 
 from app.core.rules.registry import ALL, define
 
-CLS, GEN, CHAT, PREF = ("cls",), ("gen",), ("chat",), ("pref",)
-CLS_GEN = ("cls", "gen")
+CLS, GEN, CHAT, PREF = ("classification",), ("generation",), ("chat",), ("preference",)
+CLS_GEN = CLS + GEN
 
 # Per example ------------------------------------------------------------------------------
 define("input-empty", "error", ALL, "example", "—", "app (forms)",
        "A field the project marks required is empty (after trimming).")
-define("output-empty", "error", ("cls", "gen", "pref"), "example", "—",
+define("output-empty", "error", CLS + GEN + PREF, "example", "—",
        "legacy validator (empty completion rows removed)",
        "The completion / label / preferred output is empty.")
 define("label-unknown", "error", CLS, "example", "—", "seed (predefined classes)",
@@ -73,7 +73,7 @@ define("pref-identical", "warning", PREF, "example", "—", "app (nothing to lea
        "The preferred and non-preferred outputs are identical.")
 define("duplicate", "warning", ALL, "example", "—", "legacy validator",
        "The same input and output as another example in the project / file.")
-define("conflict", "warning", ("cls", "gen", "chat"), "example", "—", "app (beyond every anchor)",
+define("conflict", "warning", CLS_GEN + CHAT, "example", "—", "app (beyond every anchor)",
        "The same input as another example, with a different label / output (label noise).")
 
 # File and line checks (`tunelab check`, import) -------------------------------------------

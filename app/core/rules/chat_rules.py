@@ -64,10 +64,11 @@ def chat_no_assistant(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("chat-bad-role")
 def chat_bad_role(ctx: ExampleContext) -> Iterator[Finding]:
     for name, message in _messages(ctx):
-        role = message.get("role")
-        if isinstance(role, str) and role in ROLES:
+        role = message.get("role", "")
+        # A role that is not a string is a type error (`wrong-type` in a file): this rule skips it.
+        if not isinstance(role, str) or role in ROLES:
             continue
-        what = "has no role" if role is None or role == "" else f"has the role {_short(role)}"
+        what = "has no role" if role == "" else f"has the role {_short(role)}"
         yield ctx.finding(
             "chat-bad-role", name,
             f"{_where(ctx, name)} {what}: set it to system, user, assistant or tool.",
@@ -121,9 +122,9 @@ def chat_weight_invalid(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("chat-last-not-assistant")
 def chat_last_not_assistant(ctx: ExampleContext) -> Iterator[Finding]:
     messages = _messages(ctx)
-    if not messages or not any(_role(m) == "assistant" for _, m in messages):
-        return  # chat-no-assistant says it
-    name, last = messages[-1]
+    if not messages:
+        return
+    name, last = messages[-1]  # with no assistant turn at all, chat-no-assistant fires too
     if _role(last) != "assistant":
         yield ctx.finding(
             "chat-last-not-assistant", name,

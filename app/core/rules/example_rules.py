@@ -77,9 +77,13 @@ def output_empty(ctx: ExampleContext) -> Iterator[Finding]:
 @example_rule("too-long")
 def too_long(ctx: ExampleContext) -> Iterator[Finding]:
     model, records = ctx.model, ctx.rendered.records
-    over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > model.limit]
-    if not over:
-        return
+    limit = model.limit
+    for record in records:
+        if record.tokens > limit:
+            break
+    else:
+        return  # the usual case, without building a list
+    over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > limit]
     level = "error" if model.rejects_over_limit else "warning"
     name = longest_field(ctx)
     approx = f" (approximate, counted with {model.counting_encoding})" if model.approximate else ""
@@ -177,17 +181,25 @@ def label_unknown(ctx: ExampleContext) -> Iterator[Finding]:
 
 @example_rule("label-multi-token")
 def label_multi_token(ctx: ExampleContext) -> Iterator[Finding]:
-    label = ctx.settings.label_for(ctx.example.output)
-    if label is None or not label.completion:
+    """Counts the label as the active profile exports it: the completion with its leading space for
+    prompt/completion, the stripped text of the assistant message for chat. In a file the row is the
+    line's completion as written, so a completion that is not a declared label is judged too."""
+    rows = ctx.rendered.canonical.rows
+    if not rows:
+        return
+    exported = rows[0].completion if ctx.profile.text_pairs else rows[0].output_text
+    if not exported:
         return
     encoding = ctx.model.counting_encoding
-    count = tokens.count(label.completion, encoding)
+    count = tokens.count(exported, encoding)
     if count <= 1:
         return
-    pieces = ", ".join(show(t) for t in tokens.token_strings(label.completion, encoding))
+    label = ctx.settings.label_for(ctx.example.output)
+    name = label.name if label is not None else exported.strip()
+    pieces = ", ".join(show(t) for t in tokens.token_strings(exported, encoding))
     yield ctx.finding(
         "label-multi-token", "output",
-        f"The label {label.name!r} is exported as {show(label.completion)}, which is {count} tokens [{pieces}] in "
+        f"The label {name!r} is exported as {show(exported)}, which is {count} tokens [{pieces}] in "
         f"{encoding}; a classifier answers with one token (max_tokens=1, logprobs). {_single_token_advice(encoding)}",
     )
 

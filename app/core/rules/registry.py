@@ -15,7 +15,7 @@ from typing import Any
 from app.core.model_table import ModelInfo
 from app.core.profiles import Profile
 from app.core.records import Rendered
-from app.core.project_settings import ExampleValues, ProjectSettings
+from app.core.project_settings import KIND_ABBREVIATIONS, KINDS, ExampleValues, ProjectSettings
 
 LEVELS = ("info", "warning", "error")
 LEVEL_RANK = {"": 0, "ok": 0, "info": 1, "warning": 2, "error": 3}
@@ -25,11 +25,16 @@ LEVEL_RANK = {"": 0, "ok": 0, "info": 1, "warning": 2, "error": 3}
 class RuleSpec:
     code: str
     level: str
-    kinds: tuple[str, ...]  # short kinds: cls, gen, chat, pref (or all four)
+    task_kinds: tuple[str, ...]  # the project kinds it applies to (project_settings.KINDS)
     scope: str  # "example", "file" or "dataset"
     threshold: str
     source: str
     summary: str
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds in RULES.md's notation (cls, gen, chat, pref), as /api/v1/rules publishes them."""
+        return tuple(KIND_ABBREVIATIONS[kind] for kind in self.task_kinds)
 
 
 @dataclass(frozen=True)
@@ -66,27 +71,28 @@ class ExampleContext:
 
     @property
     def kind(self) -> str:
-        return self.settings.short_kind
+        return self.settings.kind
 
     def finding(self, code: str, field: str, message: str, record: int | None = None, level: str | None = None) -> Finding:
         return Finding(code, level or RULES[code].level, field, message, record)
 
 
-ALL = ("cls", "gen", "chat", "pref")
+ExampleCheck = Callable[[ExampleContext], Iterable[Finding]]
+ALL = KINDS
 RULES: dict[str, RuleSpec] = {}
-EXAMPLE_CHECKS: list[tuple[RuleSpec, Callable[[ExampleContext], Iterable[Finding]]]] = []
+EXAMPLE_CHECKS: list[tuple[RuleSpec, ExampleCheck]] = []
 
 
 def define(code: str, level: str, kinds: tuple[str, ...], scope: str, threshold: str, source: str, summary: str) -> RuleSpec:
-    spec = RuleSpec(code, level, kinds, scope, threshold, source, summary)
+    spec = RuleSpec(code, level, tuple(kinds), scope, threshold, source, summary)
     RULES[code] = spec
     return spec
 
 
-def example_rule(code: str) -> Callable[[Callable[[ExampleContext], Iterable[Finding]]], Callable[[ExampleContext], Iterable[Finding]]]:
+def example_rule(code: str) -> Callable[[ExampleCheck], ExampleCheck]:
     """Register a per-example check for the rule `code` (already defined with `define`)."""
 
-    def register(fn: Callable[[ExampleContext], Iterable[Finding]]) -> Callable[[ExampleContext], Iterable[Finding]]:
+    def register(fn: ExampleCheck) -> ExampleCheck:
         EXAMPLE_CHECKS.append((RULES[code], fn))
         return fn
 
@@ -95,7 +101,7 @@ def example_rule(code: str) -> Callable[[Callable[[ExampleContext], Iterable[Fin
 
 def run_example_rules(ctx: ExampleContext) -> Iterator[Finding]:
     for spec, check in EXAMPLE_CHECKS:
-        if ctx.kind in spec.kinds:
+        if ctx.kind in spec.task_kinds:
             yield from check(ctx)
 
 
