@@ -66,12 +66,6 @@ class ProjectSettings:
     # Support-chatbot speakers: who asks, who answers (the answerer's turns are exported).
     speakers: tuple[str, str] = ("Customer", "Agent")
 
-    @property
-    def short_kind(self) -> str:
-        """RULES.md's abbreviation of the kind (app/services/health.py still passes it to
-        `dataset_findings`, which takes either name)."""
-        return KIND_ABBREVIATIONS[self.kind]
-
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
