@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
@@ -45,7 +45,7 @@ def path_for(app: FastAPI, name: str, /, _anchor: str = "", **params: Any) -> st
     path = route.url_path_for(name, **path_params)
     pairs = [(key, item) for key, value in params.items() if value is not None
              for item in (value if isinstance(value, (list, tuple)) else [value])]
-    query = urlencode(pairs)
+    query = urlencode(pairs, quote_via=quote, safe="/,:")  # a space is %20, as a browser writes it
     return str(path) + (f"?{query}" if query else "") + (f"#{_anchor}" if _anchor else "")
 
 
