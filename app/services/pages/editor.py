@@ -19,6 +19,7 @@ from app.core.project_settings import ExampleValues, ProjectSettings
 from app.services import examples as example_service
 from app.services import history
 from app.services import review as review_service
+from app.services.errors import Invalid, Stale
 from app.services.examples import Saved
 from app.services.projects import settings_of
 from app.services.permissions import allows, may_edit_example
@@ -65,10 +66,34 @@ def editor_page(session: Session, project: Project, user: User, role: str | None
     return page
 
 
+@dataclass
+class FormSave:
+    """What a save from the form came to: `saved`, or why not (the form is shown again with these)."""
+
+    saved: Saved | None = None
+    evaluation: Evaluation | None = None  # a refused save: what the panel shows for the values sent
+    current: Example | None = None  # the example as stored now
+    errors: dict[str, str] = field(default_factory=dict)
+    stale: Example | None = None  # someone else saved first: their version
+    status_code: int = 200
+
+
 def save_from_form(session: Session, project: Project, user: User, role: str | None, values: ExampleValues,
                    models: ModelTable, example_id: int | None, version: int | None, after: str,
-                   opened_at: int | None) -> Saved:
-    """Save (and with after="submit" submit) an example; the time since the form opened is its work time."""
+                   opened_at: int | None) -> FormSave:
+    """Save (and with after="submit" submit) an example; the time since the form opened is its work time.
+    A refused save (422) or a stale one (409) changes nothing and says what the form shows next."""
     save = review_service.save_and_submit if after == "submit" else example_service.save
     work_seconds = int(time.time()) - opened_at if opened_at else None
-    return save(session, project, user, values, models, example_id, version, role=role, work_seconds=work_seconds)
+    try:
+        saved = save(session, project, user, values, models, example_id, version, role=role, work_seconds=work_seconds)
+    except Invalid as exc:
+        session.rollback()
+        evaluation = exc.evaluation or example_service.lint(session, project, values, models, example_id, user=user,
+                                                            role=role)
+        current = example_service.get_example(session, project, example_id) if example_id else None
+        return FormSave(evaluation=evaluation, current=current, errors=exc.errors, status_code=422)
+    except Stale as exc:
+        session.rollback()
+        return FormSave(evaluation=exc.mine, current=exc.current, stale=exc.current, status_code=409)
+    return FormSave(saved=saved)

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from app.core.project_settings import ExampleValues
 from app.services import examples as example_service
-from app.services.errors import Invalid, Stale
 from app.services.pages.common import ExampleOut, EvaluationOut, SavedExampleOut
 from app.services.pages.editor import save_from_form
 from app.services.pages.examples import example_of
@@ -51,27 +50,17 @@ def example(session: SessionDep, access: Viewable, example_id: Id) -> ExampleOut
 def _save(request: Request, session, access: ProjectAccess, models, form, example_id: int | None) -> Response:
     project = access.project
     values = example_values(settings_of(project), form)
-    opened = int_or_none(form.get("opened_at"))
-    version = int_or_none(form.get("version"))  # out of the try: a refused number is no reason to roll back
     after = str(form.get("after", "next"))
-    try:
-        saved = save_from_form(session, project, access.user, access.role, values, models, example_id, version,
-                               after, opened)
-    except Invalid as exc:
-        session.rollback()
-        evaluation = exc.evaluation or example_service.lint(session, project, values, models, example_id,
-                                                            user=access.user, role=access.role)
-        current = example_service.get_example(session, project, example_id) if example_id else None
-        return editor(request, session, access, values, evaluation, example=current, errors=exc.errors,
-                      status_code=422, block="editor" if is_htmx(request) else None)
-    except Stale as exc:
-        session.rollback()
-        return editor(request, session, access, values, exc.mine, example=exc.current, stale=exc.current,
-                      status_code=409, block="editor" if is_htmx(request) else None)
+    outcome = save_from_form(session, project, access.user, access.role, values, models, example_id,
+                             int_or_none(form.get("version")), after, int_or_none(form.get("opened_at")))
+    if outcome.saved is None:
+        return editor(request, session, access, values, outcome.evaluation, example=outcome.current,
+                      errors=outcome.errors, stale=outcome.stale, status_code=outcome.status_code,
+                      block="editor" if is_htmx(request) else None)
+    saved = outcome.saved.example.id
     if after in ("next", "submit"):
-        return go(request, url_for(request, "queue", project_id=project.id, saved=saved.example.id))
-    return go(request, url_for(request, "example", project_id=project.id, example_id=saved.example.id,
-                               saved=saved.example.id))
+        return go(request, url_for(request, "queue", project_id=project.id, saved=saved))
+    return go(request, url_for(request, "example", project_id=project.id, example_id=saved, saved=saved))
 
 
 @router.post("/projects/{project_id}/examples", name="example_create")
