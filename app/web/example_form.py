@@ -15,7 +15,6 @@ from app.web.deps import ProjectAccess
 from app.web.forms import int_or_none
 from app.web.responder import alternate_link
 from app.web.templating import render
-from app.web.urls import url_for
 
 
 def editor(request: Request, session, access: ProjectAccess, values: ExampleValues, evaluation, *,
@@ -25,10 +24,7 @@ def editor(request: Request, session, access: ProjectAccess, values: ExampleValu
     page = editor_page(session, access.project, access.user, access.role, values, evaluation,
                        request.app.state.models, example=example, stale=stale, with_history=block != "panel")
     context = page.context() | {"access": access, "errors": errors or {}, "opened_at": int(time.time()),
-                                "saved": int_or_none(request.query_params.get("saved")),
-                                "save_url": url_for(request, "example_save", project_id=access.project.id,
-                                                    example_id=example.id) if example is not None
-                                else url_for(request, "example_create", project_id=access.project.id)}
+                                "saved": int_or_none(request.query_params.get("saved"))}
     link = alternate_link(request) if example is not None and block is None else None
     return render(request, "examples/edit.html", context, block=block, status_code=status_code,
                   headers={"Link": link} if link else None)
