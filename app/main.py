@@ -14,7 +14,7 @@ from app.config import Settings, get_settings
 from app.core.model_table import load_model_table
 from app.storage.db import make_engine, write_engine
 from app.tokenizer_files import activate
-from app.web import errors, routes
+from app.web import errors, pages
 from app.web.background import resume_rechecks
 from app.web.csrf import CSRFMiddleware
 from app.web.forms import MAX_FORM_FIELDS
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = write_engine(app.state.engine)
     app.state.models = load_model_table(settings.models_file)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    routes.register(app)
+    pages.register(app)
     errors.register(app)
     errors.declare_api_errors(app)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",

@@ -53,6 +53,16 @@ def record_start(session, project: Project, user: User, request: ExportRequest) 
     session.commit()
 
 
+def start(session, project: Project, user: User, profile: str = "", include_errors: bool = False,
+          statuses: tuple[str, ...] | list[str] = ()) -> ExportRequest:
+    """A download as asked (defaults: the project's profile, approved examples), checked and audited."""
+    request = ExportRequest(profile=profile or project.export_profile, include_errors=include_errors,
+                            statuses=tuple(statuses) or DEFAULT_STATUSES)
+    check_request(project, request)
+    record_start(session, project, user, request)
+    return request
+
+
 def filename(project: Project, request: ExportRequest) -> str:
     slug = "".join(ch if ch.isalnum() else "-" for ch in project.name.lower()).strip("-") or "project"
     return f"{slug}.{request.profile}.jsonl"

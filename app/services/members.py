@@ -70,6 +70,18 @@ def reset_password(session: Session, admin: User, user_id: int, new_password: st
     return user
 
 
+def change_user(session: Session, admin: User, user_id: int, action: str, password: str = "") -> str:
+    """An administrator's action on an account (deactivate, activate, reset_password): the notice to show."""
+    if action in ("deactivate", "activate"):
+        user = set_active(session, admin, user_id, action == "activate")
+        ended = " Their sign-ins ended and their API tokens were revoked." if action == "deactivate" else ""
+        return f"{user.username!r} {action}d.{ended}"
+    if action == "reset_password":
+        user = reset_password(session, admin, user_id, password)
+        return f"Password of {user.username!r} reset; their sign-ins ended and their API tokens were revoked."
+    raise Invalid({"action": "Unknown action."})
+
+
 def change_own_password(session: Session, user: User, current: str, new: str, again: str,
                         keep_session: str | None = None) -> User:
     """Change one's own password; every other sign-in (all but `keep_session`'s token) ends."""

@@ -22,10 +22,7 @@ def content_disposition(filename: str) -> str:
 def download(request: Request, session, access: ProjectAccess, models, profile: str, include_errors: bool,
              statuses: list[str]) -> StreamingResponse:
     project = access.project
-    export = export_service.ExportRequest(profile=profile or project.export_profile, include_errors=include_errors,
-                                          statuses=tuple(statuses) or export_service.DEFAULT_STATUSES)
-    export_service.check_request(project, export)
-    export_service.record_start(session, project, access.user, export)
+    export = export_service.start(session, project, access.user, profile, include_errors, statuses)
     return StreamingResponse(
         export_service.stream_jsonl(request.app.state.engine, project, access.user, export, models),
         media_type="application/jsonl; charset=utf-8",

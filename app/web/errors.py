@@ -11,7 +11,6 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +18,7 @@ from app.services.errors import Forbidden, Invalid, NotFound, ServiceError, Stal
 from app.web.deps import SignInRequired
 from app.web.templating import is_htmx, render
 from app.web.text_check import TextRejected
+from app.web.urls import every_route, path_for
 
 LOCATIONS = ("body", "query", "path", "header", "cookie")
 
@@ -56,7 +56,7 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
 async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if _is_api(request):
         return _json(401, "sign-in required: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
-    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    target = path_for(request.app, "login_page") + "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
     if request.method not in ("GET", "HEAD"):
@@ -103,17 +103,6 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     if _is_api(request):
         return _json(422, f"invalid request: {problems}", errors)
     return _page(request, 422, "Invalid request", problems)
-
-
-def every_route(routes) -> list[APIRoute]:
-    """The APIRoutes, through FastAPI's included routers (the routers' own route objects)."""
-    found: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif (included := getattr(route, "original_router", None)) is not None:
-            found.extend(every_route(included.routes))
-    return found
 
 
 def declare_api_errors(app: FastAPI) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -14,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
 from app.core.text import escape_controls
+from app.web.urls import path_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -77,6 +79,14 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+@pass_context
+def url(context, name: str, /, **params: Any) -> str:
+    """The path of the route named `name` (path parameters, then the query string): `url('example', project_id=1,
+    example_id=2)`. Every link and form action in the templates is built this way."""
+    return path_for(context["request"].app, name, **params)
+
+
+templates.env.globals["url"] = url
 templates.env.globals["duration"] = duration
 templates.env.globals["kappa_words"] = interpretation
 templates.env.filters["markdown"] = markdown

@@ -114,6 +114,11 @@ READS = [
     ("/api/v1/projects/{project_id}/agreement", "/api/v1/projects/{p}/agreement", VIEW_ALL, 200),
     ("/api/v1/projects/{project_id}/health", "/api/v1/projects/{p}/health", VIEW_ALL, 200),
     ("/api/v1/projects/{project_id}/export.jsonl", "/api/v1/projects/{p}/export.jsonl", OWNER, 200),
+    ("/api/v1/projects/{project_id}/export", "/api/v1/projects/{p}/export", OWNER, 200),
+    ("/api/v1/projects/{project_id}/members", "/api/v1/projects/{p}/members", MEMBERS, 200),
+    ("/api/v1/projects/{project_id}/audit", "/api/v1/projects/{p}/audit", OWNER, 200),
+    ("/api/v1/projects/{project_id}/items", "/api/v1/projects/{p}/items", OWNER, 200),
+    ("/api/v1/admin/users", "/api/v1/admin/users", OWNER, 200),
 ]
 PUBLIC = {"/healthz", "/setup", "/login"}  # the only pages a signed-out visitor may open
 

@@ -1,4 +1,5 @@
-"""Project list, creation from a preset, and project settings."""
+"""/projects (create), /projects/new, /projects/{id} (on to its examples) and /projects/{id}/settings;
+the project's JSON is /api/v1/projects/{id}. Everything under /projects/{id}/<x>/ lives in pages/<x>.py."""
 
 from __future__ import annotations
 
@@ -10,34 +11,29 @@ from fastapi.responses import RedirectResponse, Response
 from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
 from app.core.project_settings import PROMPT_STYLES
-from app.services import accounts
 from app.services import projects as project_service
 from app.services.errors import Invalid
+from app.services.pages.common import ProjectWithRole
+from app.services.pages.projects import project_page
 from app.storage.tables import Project
 from app.web.background import recheck_later
-from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, project_for, user_of_request
+from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, project_for
 from app.web.forms import settings_form
 from app.web.templating import render
+from app.web.urls import url_for
 
 router = APIRouter()
 Text = Annotated[str, Form()]
+Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
 Configurable = Annotated[ProjectAccess, Depends(project_for("configure"))]
 
 
-@router.get("/")
-def home(request: Request, session: SessionDep) -> Response:
-    if accounts.needs_first_admin(session):
-        return RedirectResponse("/setup", status_code=303)
-    user = user_of_request(request, session)
-    return render(request, "projects/index.html", {"projects": project_service.list_projects(session, user)})
-
-
-@router.get("/projects/new")
+@router.get("/projects/new", name="project_new")
 def new_project_page(request: Request, user: UserDep, preset: str = "") -> Response:
     return render(request, "projects/new.html", {"presets": PRESETS, "errors": {}, "values": {"preset": preset}})
 
 
-@router.post("/projects")
+@router.post("/projects", name="project_create")
 def create_project(request: Request, session: SessionDep, user: UserDep,
                    name: Text = "", preset: Text = "") -> Response:
     try:
@@ -45,12 +41,17 @@ def create_project(request: Request, session: SessionDep, user: UserDep,
     except Invalid as exc:
         return render(request, "projects/new.html",
                       {"presets": PRESETS, "errors": exc.errors, "values": {"name": name, "preset": preset}}, status_code=422)
-    return RedirectResponse(f"/projects/{project.id}/examples/new", status_code=303)
+    return RedirectResponse(url_for(request, "example_new", project_id=project.id), status_code=303)
 
 
-@router.get("/projects/{project_id}")
-def project_home(access: Annotated[ProjectAccess, Depends(project_for("view"))]) -> Response:
-    return RedirectResponse(f"/projects/{access.project.id}/examples", status_code=303)
+@router.get("/projects/{project_id}", name="project")
+def project_home(request: Request, access: Viewable) -> Response:
+    return RedirectResponse(url_for(request, "examples", project_id=access.project.id), status_code=303)
+
+
+@router.get("/api/v1/projects/{project_id}", name="api_project")
+def project(access: Viewable) -> ProjectWithRole:
+    return project_page(access.project, access.role)
 
 
 def _settings_context(project: Project, models, errors=None, saved=False) -> dict:
@@ -65,12 +66,12 @@ def _settings_context(project: Project, models, errors=None, saved=False) -> dic
     }
 
 
-@router.get("/projects/{project_id}/settings")
+@router.get("/projects/{project_id}/settings", name="settings")
 def settings_page(request: Request, access: Configurable, models: ModelsDep) -> Response:
     return render(request, "projects/settings.html", _settings_context(access.project, models))
 
 
-@router.post("/projects/{project_id}/settings")
+@router.post("/projects/{project_id}/settings", name="settings_save")
 def save_settings(request: Request, session: SessionDep, form: FormDep, models: ModelsDep,
                   access: Configurable, background: BackgroundTasks) -> Response:
     project = access.project

@@ -1,0 +1,70 @@
+"""/account/… : your API tokens (create, list, revoke) and your password; the tokens' JSON twin is
+/api/v1/tokens (list, DELETE /api/v1/tokens/{id} revokes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.services import accounts
+from app.services import members as member_service
+from app.services.errors import Invalid
+from app.services.pages.account import TokenOut, tokens_page as tokens_data
+from app.web.deps import FormDep, SessionDep, UserDep
+from app.web.responder import respond
+from app.web.signin import session_token
+from app.web.templating import render
+from app.web.urls import url_for
+
+router = APIRouter()
+Text = Annotated[str, Form()]
+TokenId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _tokens(request: Request, session, user, new_token=None, errors=None, status_code=200):
+    return respond(request, tokens_data(session, user), "auth/tokens.html", new_token=new_token,
+                   errors=errors or {}, lifetimes=accounts.TOKEN_LIFETIMES, status_code=status_code)
+
+
+@router.get("/api/v1/tokens", name="api_tokens", response_model=list[TokenOut])
+@router.get("/account/tokens", name="tokens", response_model=None)
+def tokens(request: Request, session: SessionDep, user: UserDep) -> Response | list[TokenOut]:
+    return _tokens(request, session, user)
+
+
+@router.post("/account/tokens", name="token_create")
+def create_token(request: Request, session: SessionDep, user: UserDep, name: Text = "", expires: Text = "") -> Response:
+    try:
+        token = accounts.create_api_token(session, user, name, expires)
+    except Invalid as exc:
+        return _tokens(request, session, user, errors=exc.errors, status_code=422)
+    return _tokens(request, session, user, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke", name="token_revoke")
+def revoke_token(request: Request, session: SessionDep, user: UserDep, token_id: TokenId) -> Response:
+    accounts.revoke_api_token(session, user, token_id)
+    return RedirectResponse(url_for(request, "tokens"), status_code=303)
+
+
+@router.delete("/api/v1/tokens/{token_id}", name="api_token_revoke", status_code=204)
+def revoke(session: SessionDep, user: UserDep, token_id: TokenId) -> Response:
+    accounts.revoke_api_token(session, user, token_id)
+    return Response(status_code=204)
+
+
+@router.get("/account/password", name="password")
+def password_page(request: Request, user: UserDep) -> Response:
+    return render(request, "team/password.html", {"errors": {}, "done": False})
+
+
+@router.post("/account/password", name="password_change")
+def change_password(request: Request, session: SessionDep, user: UserDep, form: FormDep) -> Response:
+    try:
+        member_service.change_own_password(session, user, str(form.get("current", "")), str(form.get("new", "")),
+                                           str(form.get("again", "")), keep_session=session_token(request))
+    except Invalid as exc:
+        return render(request, "team/password.html", {"errors": exc.errors, "done": False}, status_code=422)
+    return render(request, "team/password.html", {"errors": {}, "done": True})

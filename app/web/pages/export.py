@@ -1,0 +1,36 @@
+"""/projects/{id}/export (the preflight page; JSON twin /api/v1/projects/{id}/export) and the streamed
+download /projects/{id}/export.jsonl (also /api/v1/projects/{id}/export.jsonl)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from app.services.pages.export import ExportPage
+from app.services.pages.export import export_page as preflight
+from app.web.deps import ModelsDep, ProjectAccess, SessionDep, project_for
+from app.web.downloads import download
+from app.web.responder import respond
+
+router = APIRouter()
+Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
+JSONL = {200: {"description": "The export, one JSON object per line",
+               "content": {"application/jsonl": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/api/v1/projects/{project_id}/export", name="api_export", response_model=ExportPage)
+@router.get("/projects/{project_id}/export", name="export", response_model=None)
+def export_page(request: Request, session: SessionDep, access: Exportable, models: ModelsDep) -> Response | ExportPage:
+    return respond(request, preflight(session, access.project, access.role, models), "exports/index.html",
+                   project=access.project, access=access)
+
+
+@router.get("/api/v1/projects/{project_id}/export.jsonl", name="api_export_file", response_class=StreamingResponse,
+            responses=JSONL)
+@router.get("/projects/{project_id}/export.jsonl", name="export_file", response_class=StreamingResponse)
+def export(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
+                include_errors: Annotated[bool, Query()] = False,
+                status: Annotated[list[str], Query()] = []) -> StreamingResponse:  # noqa: B006
+    return download(request, session, access, models, profile, include_errors, status)
