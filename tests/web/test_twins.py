@@ -154,3 +154,15 @@ def test_every_twin_is_in_the_openapi_schema_with_its_model(app):
         schema = spec["paths"][twin]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert schema == {"$ref": f"#/components/schemas/{model}"}, twin
     assert not any(path.startswith("/projects") for path in spec["paths"])  # the HTML pages stay out
+
+
+def test_the_team_twin_has_every_column_the_team_page_shows(team: Team):
+    write(team.annotator, team.project, "a tweet to count")
+    page = team.owner.get(f"/projects/{team.project}/team").text
+    members = team.owner.get(f"/api/v1/projects/{team.project}/team").json()["members"]
+    for column in ("Written", "Reviewed", "Approved", "Labelled"):
+        assert column in page
+    assert {"written", "reviewed", "approved", "changes_requested", "rejected", "labelled", "median_seconds",
+            "approval_rate"} <= set(members[0])
+    annotator = next(m for m in members if m["written"])
+    assert annotator["written"] == 1 and annotator["labelled"] == 0

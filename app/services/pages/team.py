@@ -18,6 +18,7 @@ class MemberStatsOut(BaseModel):
     approved: int
     changes_requested: int
     rejected: int
+    labelled: int  # independent labels given (double labelling)
     median_seconds: float | None  # read from logarithmic buckets: within about ±20%
     approval_rate: float | None  # approved ÷ (approved + changes requested + rejected)
 
