@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from app.config import Settings, get_settings
 from app.core.model_table import load_model_table
@@ -17,6 +16,7 @@ from app.tokenizer_files import activate
 from app.web import errors, pages
 from app.web.background import resume_rechecks
 from app.web.csrf import CSRFMiddleware
+from app.web.signin import SessionCookieMiddleware
 from app.web.forms import MAX_FORM_FIELDS
 from app.web.security import BodyLimitMiddleware, ConcurrencyLimitMiddleware, SecurityHeadersMiddleware
 from app.web.text_check import TextCheckMiddleware
@@ -48,8 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.register(app)
     errors.register(app)
     errors.declare_api_errors(app)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="tunelab_session",
-                       max_age=settings.session_max_age, same_site="lax", https_only=settings.cookie_secure)
+    app.add_middleware(SessionCookieMiddleware, max_age=settings.session_max_age, secure=settings.cookie_secure)
     # Requests with "Authorization: Bearer" (the JSON API's scripts) skip the CSRF check; a browser
     # session calling /api/v1 must send the token like any page. Outermost last: the request cap,
     # headers, the early body-size check, CSRF, then the text check (UTF-8, no NUL) of what the app reads.

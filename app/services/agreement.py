@@ -9,7 +9,6 @@ from sqlmodel import Session
 from app.core import agreement as kappa
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
-from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
 from app.services.examples import get_example, save
@@ -17,6 +16,7 @@ from app.services.permissions import may_label_independently, require
 from app.storage import ledger, team
 from app.storage import examples as example_store
 from app.storage.tables import Annotation, Comment, Example, Project, User, utcnow
+from app.services.parsed_settings import settings_of
 
 
 def labelling_example(session: Session, project: Project, user: User, role: str | None, example_id: int):
@@ -35,7 +35,7 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
         raise Invalid({"output": "This example was not picked for double labelling."})
     if example.created_by == user.id:
         raise Invalid({"output": "You wrote this example: its independent labels must come from someone else."})
-    chosen = ProjectSettings.from_dict(project.settings).label_for(label)
+    chosen = settings_of(project).label_for(label)
     if chosen is None:
         raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})
     existing = team.annotation_by(session, example.id, user.id)
@@ -109,7 +109,7 @@ def adjudicate(session: Session, project: Project, user: User, role: str | None,
     """A reviewer picks the final label of a disagreement; the example is saved with it and approved."""
     require(role, "review", project)
     example = get_example(session, project, example_id)
-    chosen = ProjectSettings.from_dict(project.settings).label_for(label)
+    chosen = settings_of(project).label_for(label)
     if chosen is None:
         raise Invalid({"output": f"{label!r} is not a label of this project."})
     saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id,

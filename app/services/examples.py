@@ -22,10 +22,7 @@ from app.storage import counters, ledger
 from app.storage.db import begin_write
 from app.storage import examples as store
 from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
-
-
-def _settings(project: Project) -> ProjectSettings:
-    return ProjectSettings.from_dict(project.settings)
+from app.services.parsed_settings import settings_of
 
 
 def neighbor_finder(session: Session, project_id: int, example_id: int | None, only_user: int | None = None):
@@ -60,7 +57,7 @@ def lint(
     among the examples that user may see."""
     only_user = None if allows(role, "view_all") else (user.id if user else -1)
     return evaluate(
-        _settings(project),
+        settings_of(project),
         values,
         profile or project.export_profile,
         find_neighbors=neighbor_finder(session, project.id, example_id, only_user),
@@ -128,7 +125,7 @@ def save(
     both versions; the check is one conditional UPDATE, so of two saves of the same version exactly
     one wins. Editing an approved example sends it back to review (submitted)."""
     require(role, "annotate", project)
-    settings = _settings(project)
+    settings = settings_of(project)
     current = visible_example(session, project, user, role, example_id) if example_id is not None else None
     if current is not None and not may_edit_example(role, user, current):
         raise Forbidden(f"You may not edit example #{current.id} ({current.status.replace('_', ' ')}).")
@@ -218,7 +215,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
 
 def export_lines(project: Project, example: Example, models: ModelTable) -> list[str]:
     """The lines `example` exports with the project's profile (shown beside a stale edit)."""
-    return evaluate(_settings(project), values_of(example), project.export_profile, models=models).lines
+    return evaluate(settings_of(project), values_of(example), project.export_profile, models=models).lines
 
 
 def list_examples(session: Session, project: Project, *, level: str | None = None, label: str | None = None,

@@ -17,13 +17,13 @@ from sqlmodel import Session
 from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
 from app.core.profiles import PROFILES
-from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Invalid
 from app.storage import examples as store
 from app.storage.db import begin_write, session_scope
 from app.storage.tables import ExportSnapshot, Project, User
 from app.services.examples import values_of
+from app.services.parsed_settings import settings_of
 
 STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
 DEFAULT_STATUSES = ("approved",)
@@ -70,7 +70,7 @@ def filename(project: Project, request: ExportRequest) -> str:
 
 def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRequest, models: ModelTable) -> Iterator[bytes]:
     """Yield the file in chunks of about 64 KiB; record the snapshot at the end."""
-    settings = ProjectSettings.from_dict(project.settings)
+    settings = settings_of(project)
     digest = hashlib.sha256()
     rows = examples = skipped = 0
     buffer: list[str] = []

@@ -25,11 +25,11 @@ from app.core.evaluate import Evaluation, evaluate
 from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
-from app.core.project_settings import ProjectSettings
 from app.services.permissions import require
 from app.storage import counters, ledger
 from app.storage import health as store
 from app.storage.tables import Example, Project
+from app.services.parsed_settings import settings_of
 
 GROUPS_SHOWN = 50
 
@@ -58,7 +58,7 @@ def counted_now(session: Session, project: Project, example: Example, models: Mo
     (its render is recomputed; its codes and hashes are the cached ones)."""
     contribution = None
     if ledger.in_dataset(project, example):
-        settings = ProjectSettings.from_dict(project.settings)
+        settings = settings_of(project)
         ev = evaluate(settings, ExampleValues(example.fields, example.output), project.export_profile, models=models)
         contribution = Contribution.of(ev.rendered, example.id, example.input_hash, example.content_hash,
                                        label=_label(project, example))
@@ -104,7 +104,7 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
     require(role, "view_all", project)
     stored = ledger.dataset_stats(session, project.id)
     stats = stored if stored is not None else DatasetStats(with_index=False)  # a re-check is (to be) building it
-    settings = ProjectSettings.from_dict(project.settings)
+    settings = settings_of(project)
     model = models.get(settings.target_model)
     declared = [label.name for label in settings.labels] if project.kind == "classification" else []
     dup_hashes = store.duplicate_hashes(session, project.id, GROUPS_SHOWN)

@@ -20,6 +20,7 @@ from app.services.errors import Invalid
 from app.services.permissions import require
 from app.storage import ledger
 from app.storage.tables import Example, Project, User, utcnow
+from app.services.parsed_settings import settings_of
 
 MAX_ITEMS = 10_000
 
@@ -59,7 +60,7 @@ def parse_items(settings: ProjectSettings, text: str) -> list[dict]:
 
 def add_items(session: Session, project: Project, user: User, role: str | None, text: str, models: ModelTable) -> int:
     require(role, "assign", project)
-    settings = ProjectSettings.from_dict(project.settings)
+    settings = settings_of(project)
     items = parse_items(settings, text)
     added: list[Example] = []
     for fields in items:

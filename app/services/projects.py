@@ -10,19 +10,19 @@ from sqlmodel import Session
 from app.core.model_table import ModelTable
 from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
-from app.core.project_settings import KINDS, PROMPT_STYLES, FieldSpec, Label, ProjectSettings, template_placeholders
+from app.core.project_settings import KINDS, PROMPT_STYLES, FieldSpec, Label, template_placeholders
 from app.services import audit
 from app.services import health, recheck
 from app.services.errors import Invalid, NotFound
 from app.storage import projects as store
 from app.storage import team
 from app.storage.tables import Membership, Project, User
+from app.services import parsed_settings
 
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
 
 
-def settings_of(project: Project) -> ProjectSettings:
-    return ProjectSettings.from_dict(project.settings)
+settings_of = parsed_settings.settings_of  # pages import it from here
 
 
 def list_projects(session: Session, user: User) -> list[tuple[Project, int, str]]:

@@ -20,7 +20,6 @@ from sqlmodel import Session
 
 from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
-from app.core.project_settings import ProjectSettings
 from app.services import health
 from app.services.examples import apply_evaluation, neighbor_finder, values_of
 from app.services.permissions import require
@@ -28,6 +27,7 @@ from app.storage import examples as example_store
 from app.storage import ledger
 from app.storage import projects as project_store
 from app.storage.tables import Project, utcnow
+from app.services.parsed_settings import settings_of
 
 BATCH = 500
 log = logging.getLogger("tunelab.recheck")
@@ -57,7 +57,7 @@ def run_batch(session: Session, project_id: int, models: ModelTable, batch: int 
         return False
     if ledger.dataset_stats(session, project.id, for_update=True) is None:  # none yet, or unreadable
         start(session, project)
-    settings = ProjectSettings.from_dict(project.settings)
+    settings = settings_of(project)
     rows = example_store.examples_after(session, project.id, project.recheck_cursor, batch)
     changes = []
     for example in rows:

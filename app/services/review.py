@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
-from app.core.project_settings import ProjectSettings
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
 from app.services.examples import Saved, claim_seen_version, get_example, save, values_of, visible_example
@@ -22,6 +21,7 @@ from app.storage import ledger
 from app.storage.db import begin_write
 from app.storage import examples as example_store
 from app.storage.tables import Comment, Example, Project, User, utcnow
+from app.services.parsed_settings import settings_of
 
 DECISIONS = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected"}
 STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
@@ -51,7 +51,7 @@ def submit(session: Session, project: Project, user: User, role: str | None, exa
     if example.status not in ("draft", "changes_requested"):
         raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}; only drafts and "
                                  "examples sent back for changes can be submitted."})
-    evaluation = evaluate(ProjectSettings.from_dict(project.settings), values_of(example), project.export_profile,
+    evaluation = evaluate(settings_of(project), values_of(example), project.export_profile,
                           models=models)
     if evaluation.errors or example.needs_output:
         raise Invalid({"status": "Fix the errors first: " + "; ".join(f.message for f in evaluation.errors)

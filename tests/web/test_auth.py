@@ -102,12 +102,14 @@ def test_sign_in_never_redirects_off_site(client):
     assert response.headers["location"] == "/"
 
 
-def test_session_cookie_is_signed_httponly_and_lax(client):
+def test_session_cookie_is_httponly_lax_and_lasts_the_session(client):
     token = TOKEN_RE.search(client.get("/setup").text).group(1)
     response = client.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD,
                                            "password_again": PASSWORD})
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("tunelab_session="))
-    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "max-age=1209600" in cookie.lower()
+    assert "secure" not in cookie.lower()  # TUNELAB_COOKIE_SECURE is off here
+    assert client.get("/").status_code == 200  # the next request carries no new cookie and stays signed in
 
 
 def test_state_change_without_csrf_token_is_refused_and_changes_nothing(client):
@@ -251,3 +253,15 @@ def test_wrong_passwords_sent_all_at_once_to_a_real_server_are_refused_past_the_
     with ThreadPoolExecutor(max_workers=20) as pool:
         codes = list(pool.map(wrong, range(20)))
     assert sorted(set(codes)) == [401, 429] and codes.count(401) <= 5
+
+
+def test_behind_tls_the_session_cookie_is_secure(database_url):
+    app = create_app(Settings(database_url=database_url, secret_key="test-secret-key-not-for-production",
+                              cookie_secure=True))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        token = TOKEN_RE.search(client.get("/setup").text).group(1)
+        response = client.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD,
+                                               "password_again": PASSWORD})
+        cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("tunelab_session="))
+        assert "secure" in cookie.lower()
+        assert client.get("/").status_code == 200
