@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from app.core.dataset import dollars
+from app.core.dataset_findings import dollars
 from app.core.file_format import FORMAT_TITLES
 from app.core.jsonl_check import CheckResult, check_file, write_json
 from app.core.rules.helpers import show

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from app.core.dataset import DatasetFinding
+from app.core.dataset_findings import DatasetFinding
 from app.core.model_table import ModelInfo
 from app.core.rules.registry import RULES, Finding
 

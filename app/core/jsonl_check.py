@@ -64,7 +64,8 @@ from app.core.check_report import (  # noqa: F401  (CheckResult and write_json a
     CodeSummary,
     write_json,
 )
-from app.core.dataset import DatasetStats, dataset_findings, estimate
+from app.core.dataset import DatasetStats
+from app.core.dataset_findings import dataset_findings, estimate
 from app.core.file_format import (
     CHAT,
     LEGACY,

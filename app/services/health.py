@@ -20,7 +20,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.aggregates import Groups
-from app.core.dataset import Contribution, DatasetFinding, DatasetStats, dataset_findings, estimate
+from app.core.dataset import Contribution, DatasetStats
+from app.core.dataset_findings import DatasetFinding, dataset_findings, estimate
 from app.core.evaluate import Evaluation, evaluate
 from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.model_table import ModelTable

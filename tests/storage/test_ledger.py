@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.core.dataset import Contribution, DatasetStats, UnknownFormat, dataset_findings
+from app.core.dataset import Contribution, DatasetStats, UnknownFormat
+from app.core.dataset_findings import dataset_findings
 from app.core.model_table import load_model_table
 from app.core.project_settings import ExampleValues
 from app.services import examples, health, recheck

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session
 
 from app.core.project_settings import ExampleValues
-from app.services import agreement, dashboard, examples, health, queue, recheck, review
+from app.services import agreement, dashboard, health, queue, recheck, review
 from app.storage import ledger
 from app.storage.db import make_engine, session_scope
 from app.storage.tables import Project

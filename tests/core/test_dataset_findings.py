@@ -3,17 +3,8 @@ add / remove / merge and both duplicate indexes; the estimate (real model table,
 
 import pytest
 
-from app.core.dataset import (
-    CompactIndex,
-    Contribution,
-    DatasetStats,
-    DictIndex,
-    common_prefix,
-    common_suffix,
-    dataset_findings,
-    default_epochs,
-    estimate,
-)
+from app.core.dataset import CompactIndex, Contribution, DatasetStats, DictIndex, common_prefix, common_suffix
+from app.core.dataset_findings import dataset_findings, default_epochs, estimate
 from app.core.evaluate import evaluate
 from app.core.model_table import load_model_table
 from app.core.presets import get_preset
