@@ -49,6 +49,7 @@ import httpx
 from _benchlib import ROOT, log, pct, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 sys.path.insert(0, str(ROOT))
 from app.storage.counters import time_bucket  # noqa: E402  (the app's own bucket formula)
+from tests.teams import live_team  # noqa: E402  (the one team builder, shared with the tests)
 
 PASSWORD, TARGET_P95_MS, WARMUP = "bench-password-123", 50, 5
 TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -95,16 +96,10 @@ class Browser:
 
 
 def setup_team(base: str) -> int:
-    owner = Browser(base)
-    owner.post("/setup", {"username": OWNER, "password": PASSWORD, "password_again": PASSWORD})
-    location = owner.post("/projects", {"name": "Tweets (bench)", "preset": "sentiment"}).headers["location"]
-    project = int(re.search(r"/projects/(\d+)", location).group(1))
-    for name in REVIEWERS + ANNOTATORS:
-        owner.post("/admin/users", {"username": name, "password": PASSWORD, "display_name": name.title()}, 200)
-        owner.post(f"/projects/{project}/members", {"username": name, "role": "reviewer" if name in REVIEWERS
-                                                    else "annotator"})
-    owner.http.close()
-    return project
+    members = [(name, "reviewer" if name in REVIEWERS else "annotator") for name in REVIEWERS + ANNOTATORS]
+    team = live_team(base, members, PASSWORD, admin=OWNER, project_name="Tweets (bench)", display_names=True)
+    team.admin.close()
+    return team.project
 
 
 def example_rows(n: int, project: int, ids: dict[str, int], rng: random.Random):

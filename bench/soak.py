@@ -61,6 +61,9 @@ import aiohttp
 
 from _benchlib import PY, ROOT, log, pct, stop_server  # noqa: E402  (bench/ is on sys.path)
 
+sys.path.insert(0, str(ROOT))
+from tests.teams import live_team  # noqa: E402  (the one team builder, shared with the tests)
+
 PASSWORD, OWNER = "bench-password-123", "owner"
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
@@ -244,15 +247,13 @@ async def every(period: float, me: Client, endpoint: str, path: str, end: float,
 # --- one engine --------------------------------------------------------------------------------------
 
 async def set_up_team(base: str, args, stats: Stats) -> tuple[int, Client, list[Client], list[Client]]:
-    owner = Client(base, stats)
-    await owner.sign_in(OWNER, first=True)
-    location = await owner.setup_post("/projects", {"name": "Soak · Tweets", "preset": "sentiment"})
-    project = int(re.search(r"/projects/(\d+)", location).group(1))
     names = [(f"ann{i:03d}", "annotator") for i in range(args.annotators)] + \
             [(f"rev{i:02d}", "reviewer") for i in range(args.reviewers)]
-    for name, role in names:
-        await owner.setup_post("/admin/users", {"username": name, "password": PASSWORD}, expect=200)
-        await owner.setup_post(f"/projects/{project}/members", {"username": name, "role": role})
+    # The one team builder (tests/teams.py), before any load: blocking the loop here holds nothing up.
+    team = live_team(base, names, PASSWORD, admin=OWNER, project_name="Soak · Tweets")
+    team.admin.close()
+    project, owner = team.project, Client(base, stats)
+    await owner.sign_in(OWNER)
     gate = asyncio.Semaphore(4)  # argon2 is CPU-heavy: a few sign-ins at a time
 
     async def signed_in(name: str) -> Client:

@@ -3,14 +3,13 @@ a reviewer approves two and requests changes on one, the annotator fixes and res
 export (approved only) holds exactly the approved lines."""
 
 import json
-import re
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.web.conftest import PASSWORD, TOKEN_RE
+from tests.teams import live_team
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 TWEETS = ["Overjoyed with the new iPhone!", "Battery died after an hour", "Best concert of my life"]
@@ -18,15 +17,7 @@ LABEL_KEYS = ["1", "2", "1"]
 
 
 def set_up_team(base: str) -> int:
-    admin = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(admin.get("/setup").text).group(1)
-    admin.post("/setup", data={"csrftoken": token, "username": "olga", "password": PASSWORD, "password_again": PASSWORD})
-    created = admin.post("/projects", data={"csrftoken": token, "name": "Tweets", "preset": "sentiment"})
-    project = int(re.search(r"/projects/(\d+)/", created.headers["location"]).group(1))
-    for name, role in (("anna", "annotator"), ("rita", "reviewer")):
-        admin.post("/admin/users", data={"csrftoken": token, "username": name, "password": PASSWORD})
-        admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": name, "role": role})
-    return project
+    return live_team(base, [("anna", "annotator"), ("rita", "reviewer")], PASSWORD, admin="olga").project
 
 
 def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -115,21 +114,3 @@ def team(app, web: Web) -> Team:
         ids = dict(conn.execute(text("SELECT username, id FROM user_account")).all())
     return Team(project, web, sign_in(app, "rita"), sign_in(app, "anna"), sign_in(app, "vic"), sign_in(app, "otto"),
                 sign_in(app, "bob"), ids)
-
-
-def live_browser(base_url: str, username: str) -> tuple[httpx.Client, str]:
-    """A browser of its own (cookies) signed in to a real server through the form: (client, CSRF token)."""
-    client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(client.get("/login").text).group(1)
-    assert client.post("/login", data={"csrftoken": token, "username": username, "password": PASSWORD}).status_code == 303
-    return client, token
-
-
-def live_admin_with_project(base_url: str, name: str = "Race") -> tuple[httpx.Client, str, int]:
-    """The first admin of a fresh real server (through /setup) and a sentiment project: (client, token, project)."""
-    admin = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
-    token = TOKEN_RE.search(admin.get("/setup").text).group(1)
-    admin.post("/setup", data={"csrftoken": token, "username": "admin", "password": PASSWORD, "password_again": PASSWORD})
-    created = admin.post("/projects", data={"csrftoken": token, "name": name, "preset": "sentiment"})
-    return admin, token, int(re.search(r"/projects/(\d+)/", created.headers["location"]).group(1))
-

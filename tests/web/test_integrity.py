@@ -10,7 +10,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from tests.web.conftest import PASSWORD, Team, live_admin_with_project, live_browser
+from tests.teams import live_browser, live_team
+from tests.web.conftest import PASSWORD, Team
 from tests.web.test_review import status_of, write
 
 
@@ -98,10 +99,8 @@ ROUNDS = 20
 
 
 def test_two_saves_of_the_same_version_one_wins_the_other_gets_409(live_server: str):
-    admin, token, project = live_admin_with_project(live_server)
-    admin.post("/admin/users", data={"csrftoken": token, "username": "second", "password": PASSWORD})
-    admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": "second", "role": "reviewer"})
-    browsers = [live_browser(live_server, "admin"), live_browser(live_server, "second")]
+    project = live_team(live_server, [("second", "reviewer")], PASSWORD, project_name="Race").project
+    browsers = [live_browser(live_server, "admin", PASSWORD), live_browser(live_server, "second", PASSWORD)]
     outcomes: list[tuple[int, int]] = []
     for round_ in range(ROUNDS):
         made = browsers[0][0].post(f"/projects/{project}/examples", data={

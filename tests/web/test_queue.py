@@ -5,7 +5,8 @@ import threading
 
 import httpx
 
-from tests.web.conftest import PASSWORD, Team, live_admin_with_project, live_browser
+from tests.teams import live_browser, live_team
+from tests.web.conftest import PASSWORD, Team
 
 ANNOTATORS = 8
 
@@ -28,14 +29,12 @@ def test_added_items_wait_in_the_queue_and_bad_lines_add_nothing(team: Team):
 
 
 def test_simultaneous_next_never_hands_one_example_to_two_annotators(live_server: str):
-    admin, token, project = live_admin_with_project(live_server)
     names = [f"annotator{i}" for i in range(ANNOTATORS)]
-    for name in names:
-        admin.post("/admin/users", data={"csrftoken": token, "username": name, "password": PASSWORD})
-        admin.post(f"/projects/{project}/members", data={"csrftoken": token, "username": name, "role": "annotator"})
+    team = live_team(live_server, [(name, "annotator") for name in names], PASSWORD, project_name="Race")
+    admin, token, project = team.admin, team.token, team.project
     items = "\n".join(f"tweet number {i}" for i in range(ANNOTATORS * 2))
     assert admin.post(f"/projects/{project}/items", data={"csrftoken": token, "items": items}).status_code == 303
-    browsers = [live_browser(live_server, name)[0] for name in names]
+    browsers = [live_browser(live_server, name, PASSWORD)[0] for name in names]
     barrier, handed = threading.Barrier(len(browsers)), {}
 
     def press_next(index: int, client: httpx.Client) -> None:
