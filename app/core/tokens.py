@@ -38,6 +38,9 @@ def encoder(encoding_name: str) -> Callable[[str], list[int]]:
 
 
 CACHED_CHARS = 512  # roles, labels, short system prompts and separators repeat on every line
+# The live panel counts the same long prompt on every keystroke typed in the output: a few hundred
+# of those are kept too (at most LONG_CACHED_CHARS each, so the memo stays within tens of MB).
+LONG_CACHED_CHARS, LONG_CACHED = 32_768, 256
 
 
 @lru_cache(maxsize=4_096)
@@ -45,10 +48,18 @@ def _count_cached(text: str, encoding_name: str) -> int:
     return len(encode(text, encoding_name))
 
 
+@lru_cache(maxsize=LONG_CACHED)
+def _count_long_cached(text: str, encoding_name: str) -> int:
+    return len(encode(text, encoding_name))
+
+
 def count(text: str, encoding_name: str) -> int:
-    """Number of tokens of `text`; strings up to CACHED_CHARS are memoised."""
+    """Number of tokens of `text`; strings up to CACHED_CHARS are memoised, and the last
+    LONG_CACHED strings up to LONG_CACHED_CHARS."""
     if len(text) <= CACHED_CHARS:
         return _count_cached(text, encoding_name)
+    if len(text) <= LONG_CACHED_CHARS:
+        return _count_long_cached(text, encoding_name)
     return len(encode(text, encoding_name))
 
 
