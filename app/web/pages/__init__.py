@@ -32,7 +32,9 @@ from app.web.urls import operation_id
 from app.web.pages import (account, admin, agreement, audit, auth, bulk, examples, export, health, home, items, lint,
                            members, projects, queue, rules, team)
 
-PAGES = (health, auth, home, account, admin, projects, examples, lint, queue, bulk, items, agreement, members, team,
+# Matched in this order (no two of them serve one path): the live panel first, as it is asked on
+# every pause in typing, then /healthz, which load balancers ask all the time.
+PAGES = (lint, health, auth, home, account, admin, projects, examples, queue, bulk, items, agreement, members, team,
          audit, export, rules)
 
 
