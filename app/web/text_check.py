@@ -4,7 +4,7 @@
 JSON bodies while the app reads them (streaming, a few bytes of state per field): a bad field raises
 `TextRejected` (422 naming the field) out of the app's body read, so no handler runs and nothing is
 stored. JSON strings may also spell a lone surrogate or NUL as an escape (`"\\ud800"`): the API's
-models check their parsed values with `problem()` (app/web/routes/api.py).
+models check their parsed values with `problems()` (app/web/bodies.py).
 """
 
 from __future__ import annotations
