@@ -43,14 +43,12 @@ CACHED_CHARS = 512  # roles, labels, short system prompts and separators repeat 
 LONG_CACHED_CHARS, LONG_CACHED = 32_768, 256
 
 
-@lru_cache(maxsize=4_096)
-def _count_cached(text: str, encoding_name: str) -> int:
+def _count(text: str, encoding_name: str) -> int:
     return len(encode(text, encoding_name))
 
 
-@lru_cache(maxsize=LONG_CACHED)
-def _count_long_cached(text: str, encoding_name: str) -> int:
-    return len(encode(text, encoding_name))
+_count_cached = lru_cache(maxsize=4_096)(_count)
+_count_long_cached = lru_cache(maxsize=LONG_CACHED)(_count)
 
 
 def count(text: str, encoding_name: str) -> int:
@@ -60,7 +58,7 @@ def count(text: str, encoding_name: str) -> int:
         return _count_cached(text, encoding_name)
     if len(text) <= LONG_CACHED_CHARS:
         return _count_long_cached(text, encoding_name)
-    return len(encode(text, encoding_name))
+    return _count(text, encoding_name)
 
 
 def token_strings(text: str, encoding_name: str) -> list[str]:

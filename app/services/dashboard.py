@@ -7,8 +7,7 @@ costs the same at a hundred examples or a million.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlmodel import Session
 
 from app.services.permissions import require
@@ -18,8 +17,9 @@ from app.storage.tables import Project
 STATES = ("draft", "submitted", "approved", "changes_requested", "rejected")
 
 
-@dataclass(frozen=True)
-class MemberRow:
+class MemberRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     user_id: int
     name: str
     role: str
@@ -29,16 +29,21 @@ class MemberRow:
     changes_requested: int
     rejected: int
     labelled: int  # independent labels given (double labelling)
-    median_seconds: float | None  # from log buckets: within ±20%
+    median_seconds: float | None  # read from logarithmic buckets: within about ±20%
 
+    @computed_field
     @property
     def approval_rate(self) -> float | None:
+        """approved ÷ (approved + changes requested + rejected)"""
         judged = self.approved + self.changes_requested + self.rejected
         return self.approved / judged if judged else None
 
 
-@dataclass(frozen=True)
-class Dashboard:
+class TeamPage(BaseModel):
+    """The Team page's data (and its JSON twin)."""
+
+    model_config = ConfigDict(frozen=True)
+
     states: dict[str, int]
     total: int
     members: list[MemberRow]
@@ -56,7 +61,7 @@ def median_of_histogram(histogram: dict[int, int]) -> float | None:
     return None
 
 
-def dashboard(session: Session, project: Project, role: str | None) -> Dashboard:
+def dashboard(session: Session, project: Project, role: str | None) -> TeamPage:
     require(role, "view_all", project)
     states = counters.state_counts(session, project.id)
     stats = {s.user_id: s for s in counters.member_stats(session, project.id)}
@@ -73,4 +78,4 @@ def dashboard(session: Session, project: Project, role: str | None) -> Dashboard
             rejected=stat.rejected if stat else 0, labelled=stat.labelled if stat else 0,
             median_seconds=median_of_histogram(times.get(user_id, {})),
         ))
-    return Dashboard(states={s: states.get(s, 0) for s in STATES}, total=sum(states.values()), members=rows)
+    return TeamPage(states={s: states.get(s, 0) for s in STATES}, total=sum(states.values()), members=rows)

@@ -55,7 +55,7 @@ def run_batch(session: Session, project_id: int, models: ModelTable, batch: int 
     project = project_store.lock_project(session, project_id)
     if project is None or project.recheck_cursor is None:
         return False
-    if ledger.dataset_stats(session, project.id, for_update=True) is None:  # none yet, or unreadable
+    if not ledger.stats_readable(session, project.id):  # none yet, or of another format: start afresh
         start(session, project)
     settings = settings_of(project)
     rows = example_store.examples_after(session, project.id, project.recheck_cursor, batch)

@@ -225,11 +225,22 @@ def _rebuild_later(session: Session, project_id: int) -> None:
                     .values(recheck_cursor=0))
 
 
+def _readable(version: Any) -> bool:
+    return version == STATS_FORMAT and not isinstance(version, bool)
+
+
+def stats_readable(session: Session, project_id: int) -> bool:
+    """Whether the project has dataset stats of the format this version reads (only the format
+    version is read, not the stats)."""
+    versions = session.exec(select(DatasetStatsRow.data["v"]).where(DatasetStatsRow.project_id == project_id)).all()
+    return bool(versions) and _readable(versions[0])
+
+
 def mark_unreadable_for_rebuild(session: Session) -> list[int]:
     """Drop every dataset_stats row of another format version and mark its project for a re-check
     (at start-up, before the pending re-checks are resumed); the projects marked."""
     formats = session.exec(select(DatasetStatsRow.project_id, DatasetStatsRow.data["v"])).all()  # not the data itself
-    stale = [project_id for project_id, version in formats if version != STATS_FORMAT or isinstance(version, bool)]
+    stale = [project_id for project_id, version in formats if not _readable(version)]
     for project_id in stale:
         _rebuild_later(session, project_id)
     return stale

@@ -8,7 +8,7 @@ from app.services import agreement, dashboard, examples, queue, review
 from tests.services.conftest import MODELS, Team
 
 
-def _member(board: dashboard.Dashboard, name: str) -> dashboard.MemberRow:
+def _member(board: dashboard.TeamPage, name: str) -> dashboard.MemberRow:
     return next(m for m in board.members if m.name == name)
 
 
