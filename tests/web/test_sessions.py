@@ -74,9 +74,12 @@ def test_the_cookie_carries_no_user_id_only_a_random_token(web: Web, app):
 
 def test_a_tampered_cookie_is_nobody_and_sign_out_clears_the_cookie(web: Web):
     token = web.client.cookies.get("tunelab_session")
-    web.client.cookies.set("tunelab_session", token[:-1] + ("A" if token[-1] != "A" else "B"))
+    # Replace the cookie the server set (same domain): a second cookie of the same name beside it
+    # would send both, and which one counted would depend on the jar's order.
+    domain = next(c.domain for c in web.client.cookies.jar if c.name == "tunelab_session")
+    web.client.cookies.set("tunelab_session", token[:-1] + ("A" if token[-1] != "A" else "B"), domain=domain)
     assert web.get("/", follow_redirects=False).status_code in (302, 303)
-    web.client.cookies.set("tunelab_session", token)
+    web.client.cookies.set("tunelab_session", token, domain=domain)
     assert web.get("/").status_code == 200
     response = web.post("/logout", {})
     cleared = response.headers["set-cookie"]
