@@ -60,7 +60,7 @@ def encode(turn: Turn, index: int, style: MessageStyle, notes: list[Note], where
     message: dict[str, Any] = {"role": turn.role}
     if turn.role == "tool" and style.call_ids and turn.call_id:
         message["tool_call_id"] = turn.call_id
-    if turn.name and (style.participant_names or (turn.role == "tool" and style.result_name)):
+    if turn.name and (style.result_name if turn.role == "tool" else style.participant_names):
         message["name"] = turn.name
     elif turn.name and turn.role != "tool":
         notes.append(Note("carry-name", "dropped", f"{label}: the participant name {turn.name!r} is dropped; "
