@@ -98,7 +98,7 @@ def write(example: Example) -> Written:
             contents.append({"role": ROLE[turn.role], "parts": parts})
     line: dict[str, Any] = {}
     if system:
-        line["systemInstruction"] = {"parts": system}
+        line["systemInstruction"] = {"role": "system", "parts": system}  # the role is ignored, as the docs show it
     line["contents"] = contents
     if example.tools:
         line["tools"] = [{"functionDeclarations": [
