@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.core.providers import messages as msg
-from app.core.providers.base import Finding, Note, Profile, RuleContext, ShapeError, Written, refused, written
+from app.core.providers.base import (
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_tool_settings, refused, written,
+)
 from app.core.providers.neutral import Example, link_tool_results
 
 PROVIDER = "Axolotl"
@@ -49,6 +51,7 @@ def write_dpo(example: Example) -> Written:
     if example.chosen is None or example.rejected is None:
         return refused("carry-preference", "The example has no preferred and non-preferred reply.")
     notes: list[Note] = []
+    note_tool_settings(example, DPO.shape, notes)
     line = {
         "messages": msg.encode_turns(example.turns, DPO, notes),
         "chosen": msg.encode(example.chosen, 0, DPO, notes, "the chosen reply"),

@@ -189,12 +189,33 @@ def last_turn_rule(code: str, provider: str, level: str = "error") -> LineRule:
     return rule
 
 
+def note_tool_settings(example: Example, shape: str, notes: list[Note], tools: bool = False,
+                       parallel: bool = False) -> None:
+    """Note the project's tool definitions (and its parallel_tool_calls setting) when the shape does
+    not write them (`tools`, `parallel`: whether it does)."""
+    if example.tools and not tools:
+        notes.append(Note("carry-tools", "dropped", f"The project's {len(example.tools)} tool definitions are not "
+                                                    f"written: {shape} has no tools."))
+    if example.tools and example.parallel_tool_calls is not None and not parallel:
+        notes.append(Note("carry-parallel-tool-calls", "dropped", "The parallel_tool_calls setting is not written: "
+                                                                  f"{shape} has no such field."))
+
+
+def note_rejected(example: Example, shape: str, notes: list[Note]) -> None:
+    """A messages shape given a preference pair trains on the preferred reply: say the other is not written."""
+    if example.rejected is not None:
+        notes.append(Note("carry-preference", "dropped", f"The non-preferred reply is not written: {shape} trains on "
+                                                         "the preferred reply only."))
+
+
 def write_pairs(example: Example, shape: str) -> Written:
     """{"prompt", "completion"} lines, one per exported pair (a support chat gives one per agent turn)."""
     if not example.pairs:
         return refused("carry-prompt-completion", f"The example has no prompt/completion text (it is a "
                                                   f"{example.kind} example); {shape} writes only those.")
-    return Written(tuple({"prompt": p.prompt, "completion": p.completion} for p in example.pairs))
+    notes: list[Note] = []
+    note_tool_settings(example, shape, notes)
+    return Written(tuple({"prompt": p.prompt, "completion": p.completion} for p in example.pairs), tuple(notes))
 
 
 def read_pair(line: dict[str, Any], kind: str) -> Example:

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, read_pair, size_rule, write_pairs, written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, size_rule, write_pairs,
+    written,
 )
 from app.core.providers.messages import is_one
 from app.core.providers.neutral import Example, Turn, turn_label
@@ -50,6 +51,8 @@ def _content(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
 
 def write_conversation(example: Example) -> Written:
     notes: list[Note] = []
+    note_tool_settings(example, "Nova supervised fine-tuning", notes)
+    note_rejected(example, "Nova supervised fine-tuning", notes)
     system: list[dict[str, str]] = []
     messages: list[dict[str, Any]] = []
     for index, turn in enumerate(example.conversation()):

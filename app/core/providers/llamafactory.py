@@ -22,7 +22,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from app.core.providers.base import Finding, Note, Profile, RuleContext, ShapeError, Written, refused, written
+from app.core.providers.base import (
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_tool_settings, refused, written,
+)
 from app.core.providers.messages import is_one, parse_arguments
 from app.core.providers.neutral import Example, Tool, ToolCall, Turn, canonical_json, link_tool_results, turn_label
 
@@ -55,6 +57,9 @@ def _replies(example: Example, notes: list[Note]) -> tuple[Turn, Turn] | None:
         return None
     for where, reply in (("the chosen reply", example.chosen), ("the rejected reply", example.rejected)):
         _lossy(where, reply, notes)
+        if reply.tool_calls:
+            notes.append(Note("carry-tool-calls", "refused", f"{where}: LLaMA-Factory's chosen and rejected replies "
+                              "are text only."))
     return example.chosen, example.rejected
 
 
@@ -62,6 +67,7 @@ def _replies(example: Example, notes: list[Note]) -> tuple[Turn, Turn] | None:
 
 def write_alpaca(example: Example) -> Written:
     notes: list[Note] = []
+    note_tool_settings(example, "Alpaca", notes)
     system, rest = _system_and_rest(example, notes)
     preference = example.kind == "preference"
     if preference and (example.chosen is None or example.rejected is None):
@@ -110,6 +116,9 @@ def read_alpaca(line: dict[str, Any], kind: str) -> Example:
 def _entry(index: int, turn: Turn, notes: list[Note]) -> dict[str, str]:
     label = turn_label(index, turn)
     _lossy(label, turn, notes)
+    if turn.call_id:
+        notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id {turn.call_id!r} is dropped; results "
+                          "follow their calls in order."))
     if not turn.tool_calls:
         return {"from": SPEAKER.get(turn.role, turn.role), "value": turn.content}
     if turn.content:
@@ -130,6 +139,7 @@ def _entry(index: int, turn: Turn, notes: list[Note]) -> dict[str, str]:
 
 def write_sharegpt(example: Example) -> Written:
     notes: list[Note] = []
+    note_tool_settings(example, "sharegpt", notes, tools=True)
     system, rest = _system_and_rest(example, notes)
     line: dict[str, Any] = {"conversations": [_entry(i, t, notes) for i, t in rest]}
     if example.kind == "preference":
@@ -146,7 +156,8 @@ def write_sharegpt(example: Example) -> Written:
 
 
 def _read_entry(entry: Any) -> Turn:
-    if not isinstance(entry, dict) or set(entry) != {"from", "value"} or not isinstance(entry["value"], str):
+    if not isinstance(entry, dict) or set(entry) != {"from", "value"} or not isinstance(entry["value"], str) \
+            or not isinstance(entry["from"], str):
         raise ShapeError("a sharegpt turn is {from, value}")
     speaker, value = entry["from"], entry["value"]
     if speaker == "function_call":

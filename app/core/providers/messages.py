@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.providers.base import Note, ShapeError, Written, written
+from app.core.providers.base import Note, ShapeError, Written, note_rejected, note_tool_settings, written
 from app.core.providers.neutral import (
     ROLES, Example, Tool, ToolCall, Turn, canonical_json, link_tool_results, turn_label,
 )
@@ -58,8 +58,12 @@ def encode(turn: Turn, index: int, style: MessageStyle, notes: list[Note], where
         notes.append(Note("carry-tool-calls", "refused", f"{label}: {style.shape} has no tool calls or tool "
                                                          "results; pick a profile that writes them."))
     message: dict[str, Any] = {"role": turn.role}
-    if turn.role == "tool" and style.call_ids and turn.call_id:
-        message["tool_call_id"] = turn.call_id
+    if turn.role == "tool" and turn.call_id:
+        if style.call_ids:
+            message["tool_call_id"] = turn.call_id
+        else:
+            notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id {turn.call_id!r} is dropped; "
+                                                               f"{style.shape} links results by order."))
     if turn.name and (style.result_name if turn.role == "tool" else style.participant_names):
         message["name"] = turn.name
     elif turn.name and turn.role != "tool":
@@ -115,6 +119,8 @@ def _encode_weight(message: dict[str, Any], turn: Turn, label: str, style: Messa
 
 
 def encode_turns(turns: Iterable[Turn], style: MessageStyle, notes: list[Note], start: int = 0) -> list[dict[str, Any]]:
+    if style.result_name and not style.call_ids:  # results are named from their calls as the reader links them
+        turns = link_tool_results(turns, by_order=True)
     return [encode(turn, i, style, notes) for i, turn in enumerate(turns, start)]
 
 
@@ -219,6 +225,8 @@ def write_chat(example: Example, style: MessageStyle, tools: bool = True, parall
     """The {"messages": [...], "tools": [...]} line most chat shapes write (tools only when the
     shape has them and the project defines some; `parallel_tool_calls` where OpenAI reads it)."""
     notes = [] if notes is None else notes
+    note_tool_settings(example, style.shape, notes, tools=tools, parallel=parallel)
+    note_rejected(example, style.shape, notes)
     line: dict[str, Any] = {"messages": encode_turns(example.conversation(), style, notes)}
     if example.tools and tools:
         line["tools"] = encode_tools(example.tools)

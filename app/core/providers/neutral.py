@@ -66,7 +66,7 @@ class Example(NamedTuple):
     rejected: Turn | None = None
     pairs: tuple[TextPair, ...] = ()
     tools: tuple[Tool, ...] = ()
-    parallel_tool_calls: bool | None = None
+    parallel_tool_calls: bool | None = None  # OpenAI's setting for the tools (meaningless without tools)
 
     def conversation(self) -> tuple[Turn, ...]:
         """What a messages profile trains on: the turns, then the chosen reply of a preference pair."""
@@ -87,19 +87,20 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def link_tool_results(turns: Iterable[Turn]) -> tuple[Turn, ...]:
+def link_tool_results(turns: Iterable[Turn], by_order: bool = False) -> tuple[Turn, ...]:
     """The turns with every tool result's `name` filled from the call it answers: by id, or, when
-    the shape has no ids, by order (the first unanswered call). Readers use it, so a shape that
-    carries no result names still gives back the same example."""
+    the result has none (or `by_order`: the shape carries no ids), by order (the first unanswered
+    call). Readers use it, so a shape that carries no result names still gives back the example."""
     linked: list[Turn] = []
     pending: list[ToolCall] = []
     for turn in turns:
         if turn.role == "assistant" and turn.tool_calls:
             pending = list(turn.tool_calls)
         elif turn.role == "tool":
-            call = next((c for c in pending if turn.call_id and c.id == turn.call_id), None)
-            if call is None and not turn.call_id:
-                call = next((c for c in pending if not c.id), None)
+            if turn.call_id and not by_order:
+                call = next((c for c in pending if c.id == turn.call_id), None)
+            else:  # a result without an id answers the next call
+                call = pending[0] if pending else None
             if call is not None:
                 pending.remove(call)
                 if not turn.name:

@@ -19,8 +19,8 @@ from typing import Any
 
 from app.core.providers import messages as msg
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, count_rule, read_pair, refused, size_rule,
-    write_pairs, written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, count_rule, note_tool_settings, read_pair, refused,
+    size_rule, write_pairs, written,
 )
 from app.core.providers.neutral import Example, Turn, link_tool_results, turn_label
 
@@ -47,6 +47,7 @@ def write_preference(example: Example, style: msg.MessageStyle = CHAT) -> Writte
         return refused("carry-preference", "The example has no preferred and non-preferred reply; a preference "
                                            "shape needs both.")
     notes: list[Note] = []
+    note_tool_settings(example, style.shape, notes, tools=style.tool_calls, parallel=style is CHAT)
     inputs: dict[str, Any] = {"messages": msg.encode_turns(example.turns, style, notes)}
     if example.tools and style.tool_calls:
         inputs["tools"] = msg.encode_tools(example.tools)

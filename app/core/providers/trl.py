@@ -21,7 +21,8 @@ from typing import Any
 
 from app.core.providers import messages as msg
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, read_pair, refused, write_pairs, written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, refused, write_pairs,
+    written,
 )
 from app.core.providers.neutral import Example, Turn, link_tool_results, turn_label
 
@@ -52,16 +53,21 @@ def _tools(line: dict[str, Any], example: Example) -> None:
 
 
 def write_prompt_completion(example: Example) -> Written:
-    turns = example.conversation()
+    turns = link_tool_results(example.conversation(), by_order=True)
     if not turns or turns[-1].role != "assistant":
         return refused("carry-turn-order", "The conversation does not end with an assistant turn, so there is no "
                                            "completion to write.")
     notes: list[Note] = []
+    note_tool_settings(example, STYLE.shape, notes, tools=True)
+    note_rejected(example, "TRL prompt-completion", notes)
     prompt = []
     for index, turn in enumerate(turns[:-1]):
         if turn.role == "assistant" and turn.weight != 0:
             notes.append(Note("carry-weight", "dropped", f"{turn_label(index, turn)} goes into the prompt, which is "
                               "not trained: only the completion is."))
+        elif turn.weight is not None:
+            notes.append(Note("carry-weight", "merged", f"{turn_label(index, turn)}: its weight 0 is kept by its place "
+                              "in the prompt, which is not trained."))
         prompt.append(msg.encode(turn._replace(weight=None), index, STYLE, notes))
     line = {"prompt": prompt, "completion": [msg.encode(turns[-1], len(turns) - 1, STYLE, notes)]}
     _tools(line, example)
@@ -82,6 +88,7 @@ def write_preference_text(example: Example) -> Written:
         return refused("carry-turn-order", f"The input has {len(example.turns)} turns; the standard preference shape "
                                            "holds one user prompt as text: use trl-preference-chat.")
     notes: list[Note] = []
+    note_tool_settings(example, "The standard preference shape", notes)
     for where, reply in (("the chosen reply", example.chosen), ("the rejected reply", example.rejected)):
         if reply.reasoning:
             notes.append(Note("carry-reasoning", "dropped", f"{where}: the reasoning text is dropped; the standard "
@@ -103,6 +110,7 @@ def write_preference_chat(example: Example) -> Written:
     if example.chosen is None or example.rejected is None:
         return refused("carry-preference", "The example has no preferred and non-preferred reply.")
     notes: list[Note] = []
+    note_tool_settings(example, STYLE.shape, notes, tools=True)
     line: dict[str, Any] = {
         "prompt": msg.encode_turns(example.turns, STYLE, notes),
         "chosen": [msg.encode(example.chosen, 0, STYLE, notes, "the chosen reply")],

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, count_rule, size_rule, written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, count_rule, note_rejected, note_tool_settings, size_rule,
+    written,
 )
 from app.core.providers.messages import is_one, parse_arguments
 from app.core.providers.neutral import Example, Tool, ToolCall, Turn, canonical_json, link_tool_results, turn_label
@@ -76,6 +77,8 @@ def _parts(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
 
 def write(example: Example) -> Written:
     notes: list[Note] = []
+    note_tool_settings(example, "Vertex", notes, tools=True)
+    note_rejected(example, "Vertex supervised tuning", notes)
     system: list[dict[str, Any]] = []
     contents: list[dict[str, Any]] = []
     for index, turn in enumerate(link_tool_results(example.conversation())):
@@ -93,6 +96,8 @@ def write(example: Example) -> Written:
             if turn.role == "assistant" and not turn.content:
                 notes.append(Note("carry-assistant-turns", "merged", f"{turn_label(index, turn)} joins the model "
                                   "turn before it (its calls are read back as that turn's)."))
+                if contents[-1]["parts"][-1] == {"text": ""}:  # an empty text part would read back as nothing
+                    contents[-1]["parts"].pop()
             contents[-1]["parts"].extend(parts)
         else:
             contents.append({"role": ROLE[turn.role], "parts": parts})

@@ -82,7 +82,7 @@ def test_reasoning_weights_and_ids_are_dropped_and_system_turns_merged():
     written = llamafactory.SHAREGPT.write(example)
     assert [(n.code, n.effect) for n in written.notes] == [
         ("carry-system", "merged"), ("carry-reasoning", "dropped"), ("carry-weight", "dropped"),
-        ("carry-tool-call-id", "dropped")]
+        ("carry-tool-call-id", "dropped"), ("carry-tool-call-id", "dropped")]  # the call's id, then the result's
     assert written.lines[0]["system"] == "A\n\nB"
 
 

@@ -77,7 +77,7 @@ def test_tool_calls_are_written_only_by_the_tools_profile():
             "name": "getCurrentWeather", "description": "Get the current weather in a given location",
             "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]},)
     refused = together.CHAT_PROFILE.write(tool_chat())
-    assert refused.lines == () and {n.code for n in refused.notes} == {"carry-tool-calls"}
+    assert refused.lines == () and {n.code for n in refused.notes} == {"carry-tool-calls", "carry-tools"}
 
 
 def test_instruction_and_preference_are_the_documented_lines():
