@@ -57,6 +57,9 @@ class RuleContext(NamedTuple):
     count_tokens: Callable[[dict[str, Any]], int] | None = None  # tokens of one line; None skips token rules
 
 
+NO_CONTEXT = RuleContext()
+
+
 class Checked(NamedTuple):
     written: Written
     findings: tuple[Finding, ...]
@@ -106,7 +109,7 @@ class Profile:
             return False
         return True
 
-    def check(self, example: Example, context: RuleContext = RuleContext()) -> Checked:
+    def check(self, example: Example, context: RuleContext = NO_CONTEXT) -> Checked:
         """Write the example and run the hard rules on it: what the export preflight shows."""
         written = self.write(example)
         findings = [Finding(n.code, NOTE_LEVELS[n.effect], n.message, _note_fix(n)) for n in written.notes]
@@ -115,7 +118,7 @@ class Profile:
                 findings.extend(rule(example, line, context))
         return Checked(written, tuple(findings))
 
-    def check_file(self, lines: Sequence[dict[str, Any]], context: RuleContext = RuleContext()) -> tuple[Finding, ...]:
+    def check_file(self, lines: Sequence[dict[str, Any]], context: RuleContext = NO_CONTEXT) -> tuple[Finding, ...]:
         return tuple(f for rule in self.file_rules for f in rule(lines, context))
 
     def file_bytes(self, lines: Iterable[dict[str, Any]]) -> bytes:

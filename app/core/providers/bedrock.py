@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, size_rule, write_pairs,
-    written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, size_rule,
+    write_pairs, written,
 )
 from app.core.providers.messages import is_one
 from app.core.providers.neutral import Example, Turn, turn_label
@@ -80,7 +80,8 @@ def _read_message(message: Any) -> Turn:
             texts.append(block["text"])
         elif isinstance(block, dict) and set(block) == {"reasoningContent"} and message["role"] == "assistant" \
                 and not texts:
-            inner = block["reasoningContent"].get("reasoningText") if isinstance(block["reasoningContent"], dict) else None
+            outer = block["reasoningContent"]
+            inner = outer.get("reasoningText") if isinstance(outer, dict) else None
             if not isinstance(inner, dict) or set(inner) != {"text"} or not isinstance(inner["text"], str):
                 raise ShapeError("reasoningContent is {reasoningText: {text}}")
             reasoning += inner["text"]
@@ -126,7 +127,8 @@ def reserved_prefix(example: Example, line: dict[str, Any], context: RuleContext
         word = next((w for w in RESERVED if turn.role in ("system", "user") and turn.content.startswith(w)), None)
         if word:
             yield Finding("bedrock-reserved-prefix", "error", f"{turn_label(index, turn)} starts with {word!r}, a word "
-                          "Nova reserves; the job fails on it.", f"Reword the start so it does not begin with {word!r}.")
+                          "Nova reserves; the job fails on it.", 
+                          f"Reword the start so it does not begin with {word!r}.")
 
 
 NOVA = Profile(

@@ -75,14 +75,17 @@ def write_alpaca(example: Example) -> Written:
     turns = rest
     expected = ["user", "assistant"] * (len(turns) // 2) + (["user"] if preference else [])
     if [t.role for _, t in turns] != expected or not turns or any(t.tool_calls for _, t in turns):
-        return refused("carry-turn-order", "Alpaca holds user/assistant pairs" + (" and a last user prompt" if preference
-                       else "") + "; this conversation's order (or its tool use) does not fit: use sharegpt.")
+        holds = "user/assistant pairs" + (" and a last user prompt" if preference else "")
+        return refused("carry-turn-order", f"Alpaca holds {holds}; this conversation's order (or its tool use) does "
+                                           "not fit: use sharegpt.")
     for index, turn in turns:
         _lossy(turn_label(index, turn), turn, notes)
-    history = [[turns[i][1].content, turns[i + 1][1].content] for i in range(0, len(turns) - (1 if preference else 2), 2)]
+    last_prompt = len(turns) - (1 if preference else 2)
+    history = [[turns[i][1].content, turns[i + 1][1].content] for i in range(0, last_prompt, 2)]
     if preference:
         chosen, rejected = _replies(example, notes)
-        line: dict[str, Any] = {"instruction": turns[-1][1].content, "chosen": chosen.content, "rejected": rejected.content}
+        line: dict[str, Any] = {"instruction": turns[-1][1].content, "chosen": chosen.content,
+                                "rejected": rejected.content}
     else:
         line = {"instruction": turns[-2][1].content, "output": turns[-1][1].content}
     if system is not None:
@@ -107,7 +110,8 @@ def read_alpaca(line: dict[str, Any], kind: str) -> Example:
         turns += [Turn("user", prompt), Turn("assistant", response)]
     turns.append(Turn("user", line["instruction"] + ("\n" + line["input"] if line.get("input") else "")))
     if preference:
-        return Example("preference", tuple(turns), Turn("assistant", line["chosen"]), Turn("assistant", line["rejected"]))
+        return Example("preference", tuple(turns), Turn("assistant", line["chosen"]),
+                       Turn("assistant", line["rejected"]))
     return Example(kind, tuple(turns) + (Turn("assistant", line["output"]),))
 
 
@@ -169,7 +173,8 @@ def _read_entry(entry: Any) -> Turn:
         if not all(isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("arguments"), dict)
                    for c in calls):
             raise ShapeError("a function_call is {name, arguments}")
-        return Turn("assistant", tool_calls=tuple(ToolCall("", c["name"], canonical_json(c["arguments"])) for c in calls))
+        return Turn("assistant",
+                    tool_calls=tuple(ToolCall("", c["name"], canonical_json(c["arguments"])) for c in calls))
     role = {"human": "user", "gpt": "assistant", "observation": "tool", "system": "system"}.get(speaker)
     if role is None:
         raise ShapeError(f"sharegpt has no speaker {speaker!r}")
@@ -219,9 +224,11 @@ def positions(example: Example, line: dict[str, Any], context: RuleContext) -> I
             return
     wants_even = "chosen" not in line
     if speakers and (len(speakers) % 2 == 0) != wants_even:
-        yield Finding("llamafactory-sharegpt-positions", "error", f"The conversation has {len(speakers)} turns; it must "
-                      "end with " + ("a gpt or function_call turn." if wants_even else "a human or observation turn "
-                                     "before the chosen and rejected replies."), "Add or remove the last turn.")
+        ending = ("a gpt or function_call turn." if wants_even
+                  else "a human or observation turn before the chosen and rejected replies.")
+        yield Finding("llamafactory-sharegpt-positions", "error",
+                      f"The conversation has {len(speakers)} turns; it must end with {ending}",
+                      "Add or remove the last turn.")
 
 
 ALPACA = Profile(

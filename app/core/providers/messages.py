@@ -89,8 +89,9 @@ def _encode_call(call: ToolCall, label: str, style: MessageStyle, notes: list[No
     if style.arguments_as_object:
         arguments = parse_arguments(call)
         if arguments is None:
-            notes.append(Note("carry-tool-arguments", "refused", f"{label}: the arguments of {call.name!r} are "
-                                                                 f"not a JSON object; {style.shape} writes them as one."))
+            notes.append(Note("carry-tool-arguments", "refused",
+                              f"{label}: the arguments of {call.name!r} are not a JSON object; {style.shape} writes "
+                              "them as one."))
     encoded: dict[str, Any] = {}
     if call.id and style.call_ids:
         encoded["id"] = call.id
@@ -196,12 +197,14 @@ def decode(message: Any, style: MessageStyle) -> Turn:
 
 
 def _decode_call(call: Any, style: MessageStyle) -> ToolCall:
-    if not isinstance(call, dict) or set(call) - {"id", "type", "function"} or call.get("type", "function") != "function":
+    if not isinstance(call, dict) or set(call) - {"id", "type", "function"} \
+            or call.get("type", "function") != "function":
         raise ShapeError("a tool call is {\"id\", \"type\": \"function\", \"function\"}")
     if "id" in call and not style.call_ids:
         raise ShapeError(f"{style.shape} tool calls have no id")
     function = call.get("function")
-    if not isinstance(function, dict) or set(function) - {"name", "arguments"} or not isinstance(function.get("name"), str):
+    if not isinstance(function, dict) or set(function) - {"name", "arguments"} \
+            or not isinstance(function.get("name"), str):
         raise ShapeError("a call's function has a name and arguments")
     arguments = function.get("arguments", "")
     if isinstance(arguments, dict) and style.arguments_as_object:

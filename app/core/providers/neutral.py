@@ -6,7 +6,8 @@ An `Example` is one of three things, by kind:
   example as a conversation (the filled template as the user turn, the bare output as the
   assistant turn) for the profiles that write messages;
 - chat: `turns`;
-- preference: `turns` (the input), then the `chosen` and `rejected` assistant replies.
+- preference: `turns` (the input), then the `chosen` and `rejected` assistant replies (which carry
+  no weight: they are what is compared).
 
 A turn has a role (system / user / assistant / tool) and content; an assistant turn may carry
 reasoning text, tool calls (id, function name, JSON arguments text) and a training weight (0 or

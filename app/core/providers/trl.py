@@ -21,8 +21,8 @@ from typing import Any
 
 from app.core.providers import messages as msg
 from app.core.providers.base import (
-    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, refused, write_pairs,
-    written,
+    Finding, Note, Profile, RuleContext, ShapeError, Written, note_rejected, note_tool_settings, read_pair, refused,
+    write_pairs, written,
 )
 from app.core.providers.neutral import Example, Turn, link_tool_results, turn_label
 

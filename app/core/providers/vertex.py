@@ -125,7 +125,8 @@ def _read_part(role: str, part: Any, turns: list[Turn], start: int) -> None:
             turns[-1] = turns[-1]._replace(tool_calls=turns[-1].tool_calls + (call,))
         else:
             turns.append(Turn("assistant", tool_calls=(call,)))
-    elif key == "functionResponse" and role == "user" and isinstance(value, dict) and isinstance(value.get("name"), str):
+    elif key == "functionResponse" and role == "user" and isinstance(value, dict) \
+            and isinstance(value.get("name"), str):
         response = value.get("response", {})
         if not isinstance(response, dict):
             raise ShapeError("a functionResponse's response is an object")
@@ -152,8 +153,8 @@ def read(line: dict[str, Any], kind: str) -> Example:
     if not isinstance(line["contents"], list):
         raise ShapeError("`contents` is a list")
     for content in line["contents"]:
-        if not isinstance(content, dict) or set(content) != {"role", "parts"} or content["role"] not in ("user", "model") \
-                or not isinstance(content["parts"], list):
+        if not isinstance(content, dict) or set(content) != {"role", "parts"} \
+                or content["role"] not in ("user", "model") or not isinstance(content["parts"], list):
             raise ShapeError("a content is {role: user|model, parts: [...]}")
         start = len(turns)
         for part in content["parts"]:
@@ -170,7 +171,8 @@ def _read_tools(value: Any) -> tuple[Tool, ...]:
         if not isinstance(declarations, list) or set(entry) != {"functionDeclarations"}:
             raise ShapeError("a Vertex tool is {functionDeclarations: [...]}")
         for d in declarations:
-            if not isinstance(d, dict) or not isinstance(d.get("name"), str) or not isinstance(d.get("parameters", {}), dict):
+            if not isinstance(d, dict) or not isinstance(d.get("name"), str) \
+                    or not isinstance(d.get("parameters", {}), dict):
                 raise ShapeError("a function declaration has a name and parameters")
             tools.append(Tool(d["name"], d.get("description", ""), d.get("parameters", {})))
     return tuple(tools)

@@ -122,7 +122,8 @@ def examples(draw, kinds):
     tools, parallel = tuple(draw(TOOLS)), draw(st.sampled_from([None, True, False]))
     if kind == "chat":
         return Example(kind, turns, tools=tools, parallel_tool_calls=parallel)
-    return Example(kind, turns, draw(ASSISTANT), draw(ASSISTANT), tools=tools, parallel_tool_calls=parallel)
+    reply = ASSISTANT.map(lambda t: t._replace(weight=None))  # a reply has no weight: it is what is compared
+    return Example(kind, turns, draw(reply), draw(reply), tools=tools, parallel_tool_calls=parallel)
 
 
 def carried(profile, example: Example) -> Example:
