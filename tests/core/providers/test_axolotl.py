@@ -73,3 +73,21 @@ def test_an_untrained_last_turn_is_warned_about():
 def test_reading_a_written_line_gives_the_example_back(profile, example):
     (line,) = profile.write(example).lines
     assert profile.read(json.loads(json_line(line)), example.kind) == example
+
+
+@pytest.mark.parametrize("kind,messages", [
+    ("classification", [{"role": "user", "content": "Great phone"}, {"role": "assistant", "content": "positive"}]),
+    ("generation", [{"role": "user", "content": "Describe: red mug"}, {"role": "assistant", "content": "A red mug."}]),
+    ("chat", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+              {"role": "assistant", "content": "Hello!"}]),
+    ("preference", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello!"}]),
+])
+def test_each_kind_is_a_chat_template_line(examples, kind, messages):
+    assert axolotl.CHAT_TEMPLATE.write(examples[kind]).lines == ({"messages": messages},)
+
+
+def test_a_preference_pair_is_a_dpo_line(examples):
+    assert axolotl.DPO_PROFILE.write(examples["preference"]).lines == ({
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        "chosen": {"role": "assistant", "content": "Hello!"}, "rejected": {"role": "assistant", "content": "Go away."}},)

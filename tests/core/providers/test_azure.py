@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from app.core.providers import azure, openai
 from app.core.providers.base import json_line
 from app.core.providers.neutral import Example, Turn
@@ -34,3 +36,15 @@ def test_a_file_of_nine_examples_is_refused():
 def test_reading_a_written_line_gives_the_example_back():
     (line,) = azure.CHAT.write(EXAMPLE).lines
     assert azure.CHAT.read(json.loads(json_line(line))) == EXAMPLE
+
+
+@pytest.mark.parametrize("kind,messages", [
+    ("classification", [{"role": "user", "content": "Great phone"}, {"role": "assistant", "content": "positive"}]),
+    ("generation", [{"role": "user", "content": "Describe: red mug"}, {"role": "assistant", "content": "A red mug."}]),
+    ("chat", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+              {"role": "assistant", "content": "Hello!"}]),
+    ("preference", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello!"}]),
+])
+def test_each_kind_is_a_chat_line(examples, kind, messages):
+    assert azure.CHAT.write(examples[kind]).lines == ({"messages": messages},)

@@ -72,3 +72,29 @@ def test_a_validation_file_over_100_mb_is_warned_about():
 def test_reading_a_written_line_gives_the_example_back(profile, example):
     (line,) = profile.write(example).lines
     assert profile.read(json.loads(json_line(line)), example.kind) == example
+
+
+def nova_line(*messages, system=None):
+    line = {"schemaVersion": "bedrock-conversation-2024"}
+    if system:
+        line["system"] = [{"text": system}]
+    line["messages"] = [{"role": role, "content": [{"text": text}]} for role, text in messages]
+    return line
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", nova_line(("user", "Great phone"), ("assistant", "positive"))),
+    ("generation", nova_line(("user", "Describe: red mug"), ("assistant", "A red mug."))),
+    ("chat", nova_line(("user", "Hi"), ("assistant", "Hello!"), system="Be brief.")),
+    ("preference", nova_line(("user", "Hi"), ("assistant", "Hello!"), system="Be brief.")),
+])
+def test_each_kind_is_a_nova_line(examples, kind, line):
+    assert bedrock.NOVA.write(examples[kind]).lines == (line,)
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", {"prompt": "Great phone ->", "completion": " positive"}),
+    ("generation", {"prompt": "Describe: red mug\n\n###\n\n", "completion": " A red mug. END"}),
+])
+def test_each_kind_is_a_prompt_completion_line(examples, kind, line):
+    assert bedrock.PROMPT_COMPLETION.write(examples[kind]).lines == (line,)

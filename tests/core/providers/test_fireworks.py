@@ -61,3 +61,22 @@ def test_the_file_holds_three_to_three_million_examples():
 def test_reading_a_written_line_gives_the_example_back(profile, example):
     (line,) = profile.write(example).lines
     assert profile.read(json.loads(json_line(line)), example.kind) == example
+
+
+@pytest.mark.parametrize("kind,messages", [
+    ("classification", [{"role": "user", "content": "Great phone"}, {"role": "assistant", "content": "positive"}]),
+    ("generation", [{"role": "user", "content": "Describe: red mug"}, {"role": "assistant", "content": "A red mug."}]),
+    ("chat", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+              {"role": "assistant", "content": "Hello!"}]),
+    ("preference", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello!"}]),
+])
+def test_each_kind_is_a_chat_line(examples, kind, messages):
+    assert fireworks.CHAT_PROFILE.write(examples[kind]).lines == ({"messages": messages},)
+
+
+def test_a_preference_pair_is_a_dpo_line(examples):
+    assert fireworks.DPO_PROFILE.write(examples["preference"]).lines == ({
+        "input": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
+        "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+        "non_preferred_output": [{"role": "assistant", "content": "Go away."}]},)

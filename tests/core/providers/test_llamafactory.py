@@ -98,3 +98,19 @@ def test_reasoning_weights_and_ids_are_dropped_and_system_turns_merged():
 def test_reading_a_written_line_gives_the_example_back(profile, example):
     (line,) = profile.write(example).lines
     assert profile.read(json.loads(json_line(line)), example.kind) == example
+
+
+@pytest.mark.parametrize("kind,alpaca,sharegpt", [
+    ("classification", {"instruction": "Great phone", "output": "positive"},
+     {"conversations": [{"from": "human", "value": "Great phone"}, {"from": "gpt", "value": "positive"}]}),
+    ("generation", {"instruction": "Describe: red mug", "output": "A red mug."},
+     {"conversations": [{"from": "human", "value": "Describe: red mug"}, {"from": "gpt", "value": "A red mug."}]}),
+    ("chat", {"instruction": "Hi", "output": "Hello!", "system": "Be brief."},
+     {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief."}),
+    ("preference", {"instruction": "Hi", "chosen": "Hello!", "rejected": "Go away.", "system": "Be brief."},
+     {"conversations": [{"from": "human", "value": "Hi"}], "chosen": {"from": "gpt", "value": "Hello!"},
+      "rejected": {"from": "gpt", "value": "Go away."}, "system": "Be brief."}),
+])
+def test_each_kind_is_an_alpaca_and_a_sharegpt_line(examples, kind, alpaca, sharegpt):
+    assert llamafactory.ALPACA.write(examples[kind]).lines == (alpaca,)
+    assert llamafactory.SHAREGPT.write(examples[kind]).lines == (sharegpt,)

@@ -75,3 +75,15 @@ def test_the_note_says_the_hosted_service_is_deprecated():
 def test_reading_a_written_line_gives_the_example_back():
     (line,) = mistral.CHAT.write(tools_example()).lines
     assert mistral.CHAT.read(json.loads(json_line(line))) == tools_example()
+
+
+@pytest.mark.parametrize("kind,messages", [
+    ("classification", [{"role": "user", "content": "Great phone"}, {"role": "assistant", "content": "positive"}]),
+    ("generation", [{"role": "user", "content": "Describe: red mug"}, {"role": "assistant", "content": "A red mug."}]),
+    ("chat", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+              {"role": "assistant", "content": "Hello!"}]),
+    ("preference", [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello!"}]),
+])
+def test_each_kind_is_a_messages_line(examples, kind, messages):
+    assert mistral.CHAT.write(examples[kind]).lines == ({"messages": messages},)

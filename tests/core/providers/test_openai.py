@@ -135,3 +135,35 @@ def test_the_file_needs_ten_examples_and_fits_in_512_mb():
 
 def test_every_openai_profile_says_when_fine_tuning_stops():
     assert all("2027-01-06" in p.note for p in openai.PROFILES)
+
+
+CHAT_LINES = {
+    "classification": {"messages": [{"role": "user", "content": "Great phone"},
+                                    {"role": "assistant", "content": "positive"}]},
+    "generation": {"messages": [{"role": "user", "content": "Describe: red mug"},
+                                {"role": "assistant", "content": "A red mug."}]},
+    "chat": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                          {"role": "assistant", "content": "Hello!"}]},
+    "preference": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                                {"role": "assistant", "content": "Hello!"}]},  # trained on the preferred reply
+}
+
+
+@pytest.mark.parametrize("kind", CHAT_LINES)
+def test_each_kind_is_a_chat_line(examples, kind):
+    assert openai.CHAT_PROFILE.write(examples[kind]).lines == (CHAT_LINES[kind],)
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", {"prompt": "Great phone ->", "completion": " positive"}),
+    ("generation", {"prompt": "Describe: red mug\n\n###\n\n", "completion": " A red mug. END"}),
+])
+def test_each_kind_is_a_legacy_line(examples, kind, line):
+    assert openai.LEGACY.write(examples[kind]).lines == (line,)
+
+
+def test_a_preference_pair_is_a_dpo_line(examples):
+    assert openai.PREFERENCE.write(examples["preference"]).lines == ({
+        "input": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
+        "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+        "non_preferred_output": [{"role": "assistant", "content": "Go away."}]},)

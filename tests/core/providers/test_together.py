@@ -163,3 +163,36 @@ def test_togethers_checker_and_our_file_rules_refuse_mixed_formats(tmp_path, mon
     report = together_check(tmp_path, monkeypatch, together.CHAT_PROFILE, mixed)
     assert not report["is_check_passed"] and "same dataset format" in report["message"]
     assert [f.code for f in together.CHAT_PROFILE.check_file(mixed)] == ["together-mixed-formats"]
+
+
+CONVERSATIONS = {
+    "classification": {"messages": [{"role": "user", "content": "Great phone"},
+                                    {"role": "assistant", "content": "positive"}]},
+    "generation": {"messages": [{"role": "user", "content": "Describe: red mug"},
+                                {"role": "assistant", "content": "A red mug."}]},
+    "chat": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                          {"role": "assistant", "content": "Hello!"}]},
+    "preference": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+                                {"role": "assistant", "content": "Hello!"}]},
+}
+
+
+@pytest.mark.parametrize("kind", CONVERSATIONS)
+@pytest.mark.parametrize("profile", [together.CHAT_PROFILE, together.CHAT_TOOLS_PROFILE], ids=lambda p: p.key)
+def test_each_kind_is_a_conversational_line(examples, profile, kind):
+    assert profile.write(examples[kind]).lines == (CONVERSATIONS[kind],)
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", {"prompt": "Great phone ->", "completion": " positive"}),
+    ("generation", {"prompt": "Describe: red mug\n\n###\n\n", "completion": " A red mug. END"}),
+])
+def test_each_kind_is_an_instruction_line(examples, kind, line):
+    assert together.INSTRUCTION.write(examples[kind]).lines == (line,)
+
+
+def test_a_preference_pair_is_a_preference_line(examples):
+    assert together.PREFERENCE.write(examples["preference"]).lines == ({
+        "input": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
+        "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+        "non_preferred_output": [{"role": "assistant", "content": "Go away."}]},)

@@ -108,3 +108,35 @@ def test_earlier_assistant_turns_go_untrained_into_the_prompt_and_that_is_said()
 def test_reading_a_written_line_gives_the_example_back(profile, example):
     (line,) = profile.write(example).lines
     assert profile.read(json.loads(json_line(line)), example.kind) == example
+
+
+USER = {"role": "user", "content": "Hi"}
+SYSTEM = {"role": "system", "content": "Be brief."}
+HELLO = {"role": "assistant", "content": "Hello!"}
+KIND_MESSAGES = {
+    "classification": [{"role": "user", "content": "Great phone"}, {"role": "assistant", "content": "positive"}],
+    "generation": [{"role": "user", "content": "Describe: red mug"}, {"role": "assistant", "content": "A red mug."}],
+    "chat": [SYSTEM, USER, HELLO],
+    "preference": [SYSTEM, USER, HELLO],
+}
+
+
+@pytest.mark.parametrize("kind", KIND_MESSAGES)
+def test_each_kind_is_a_messages_line_and_a_conversational_prompt_completion_line(examples, kind):
+    messages = KIND_MESSAGES[kind]
+    assert trl.MESSAGES.write(examples[kind]).lines == ({"messages": messages},)
+    assert trl.PROMPT_COMPLETION_CHAT.write(examples[kind]).lines == ({"prompt": messages[:-1],
+                                                                       "completion": messages[-1:]},)
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", {"prompt": "Great phone ->", "completion": " positive"}),
+    ("generation", {"prompt": "Describe: red mug\n\n###\n\n", "completion": " A red mug. END"}),
+])
+def test_each_kind_is_a_standard_prompt_completion_line(examples, kind, line):
+    assert trl.PROMPT_COMPLETION.write(examples[kind]).lines == (line,)
+
+
+def test_a_preference_pair_is_a_conversational_preference_line(examples):
+    assert trl.PREFERENCE_CHAT.write(examples["preference"]).lines == ({
+        "prompt": [SYSTEM, USER], "chosen": [HELLO], "rejected": [{"role": "assistant", "content": "Go away."}]},)

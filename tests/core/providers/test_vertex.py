@@ -96,3 +96,20 @@ def test_a_validation_file_holds_at_most_5000_examples():
 def test_reading_a_written_line_gives_the_example_back(example):
     (line,) = vertex.GEMINI.write(example).lines
     assert vertex.GEMINI.read(json.loads(json_line(line)), example.kind) == example
+
+
+SYSTEM = {"role": "system", "parts": [{"text": "Be brief."}]}
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("classification", {"contents": [{"role": "user", "parts": [{"text": "Great phone"}]},
+                                     {"role": "model", "parts": [{"text": "positive"}]}]}),
+    ("generation", {"contents": [{"role": "user", "parts": [{"text": "Describe: red mug"}]},
+                                 {"role": "model", "parts": [{"text": "A red mug."}]}]}),
+    ("chat", {"systemInstruction": SYSTEM, "contents": [{"role": "user", "parts": [{"text": "Hi"}]},
+                                                        {"role": "model", "parts": [{"text": "Hello!"}]}]}),
+    ("preference", {"systemInstruction": SYSTEM, "contents": [{"role": "user", "parts": [{"text": "Hi"}]},
+                                                              {"role": "model", "parts": [{"text": "Hello!"}]}]}),
+])
+def test_each_kind_is_a_gemini_line(examples, kind, line):
+    assert vertex.GEMINI.write(examples[kind]).lines == (line,)
