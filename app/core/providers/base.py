@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 from app.core.providers.neutral import Example, TextPair
 
-EFFECTS = ("merged", "dropped", "refused")
 NOTE_LEVELS = {"merged": "info", "dropped": "warning", "refused": "error"}
 
 
@@ -185,7 +184,7 @@ def last_turn_rule(code: str, provider: str, level: str = "error") -> LineRule:
     """A line rule: the conversation ends with an assistant turn (nothing to learn otherwise)."""
     def rule(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
         turns = example.conversation()
-        if example.kind != "preference" and (not turns or turns[-1].role != "assistant"):
+        if not turns or turns[-1].role != "assistant":
             last = turns[-1].role if turns else "nothing"
             yield Finding(code, level, f"The conversation ends with {last}, not an assistant turn; "
                                        f"{provider} rejects it.", "End the conversation with the assistant reply.")

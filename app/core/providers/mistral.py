@@ -11,6 +11,7 @@ function names match `^[a-zA-Z0-9_-]{1,64}$`); mistralai/mistral-finetune @ 1943
 (`weight` 0 = not trained) and `finetune/data/tokenize.py` (each tool needs a name, a description
 and an object of parameters; with `tools` only the last assistant message is trained), as
 summarised in reference/format-corrections.md. Reasoning is dropped with a warning (no field).
+A system turn stays a system message (mistral-common takes one; `mistral-system-count` refuses more).
 """
 
 from __future__ import annotations
