@@ -92,8 +92,12 @@ def has_assistant(example: Example, line: dict[str, Any], context: RuleContext) 
                       "at least one.", "Add the assistant reply the model should learn.")
 
 
-def input_not_ending_with_assistant(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
+def preference_input(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
+    """together-pref-input-empty and together-pref-input-ends-assistant."""
     turns = _messages_of(line)
+    if "input" in line and not turns:
+        yield Finding("together-pref-input-empty", "error", "The preference input has no message; Together needs the "
+                      "conversation the replies answer.", "Add the user's request to the input.")
     if "input" in line and turns and turns[-1].get("role") == "assistant":
         yield Finding("together-pref-input-ends-assistant", "error", "The preference input ends with an assistant "
                       "message; Together needs it to end before the replies.", "Remove the last assistant turn "
@@ -172,7 +176,7 @@ PREFERENCE = Profile(
     "together-preference", "Together preference (DPO)", PROVIDER, TARGETS, ("preference",), False,
     writer=lambda example: openai.write_preference(example, PREFERENCE_STYLE),
     reader=lambda line, kind: openai.read_preference(line, kind, PREFERENCE_STYLE),
-    default_kind="preference", line_rules=(weights, input_not_ending_with_assistant),
+    default_kind="preference", line_rules=(weights, preference_input),
     file_rules=FILE_RULES,
     note="The OpenAI preference shape; both replies may carry `reasoning`.",
 )

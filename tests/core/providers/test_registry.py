@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.core import providers
 from app.core.providers.base import json_line
-from app.core.providers.neutral import Example, TextPair, Tool, ToolCall, Turn, canonical_json, link_tool_results
+from app.core.providers.neutral import Example, TextPair, Turn
 from app.core.rules.registry import RULES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -99,33 +99,6 @@ def test_no_new_code_reuses_an_existing_rule_code():
 # Every profile, on generated examples: what it writes reads back, and writing that again gives the
 # same line; when the writer says nothing was lost (no note), the example itself comes back.
 
-TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-ARGUMENTS = st.dictionaries(st.sampled_from(["a", "city", "n"]), st.integers(-5, 5) | TEXT, max_size=2).map(canonical_json)
-CALLS = st.lists(st.tuples(st.sampled_from(["", "call_1", "TX92Jm8Zi"]), st.sampled_from(["add", "weather"]),
-                           ARGUMENTS).map(lambda t: ToolCall(*t)), max_size=2).map(tuple)
-ASSISTANT = st.tuples(TEXT, st.sampled_from(["", "Think."]), CALLS | st.just(()), st.sampled_from([None, 0])).map(
-    lambda t: Turn("assistant", t[0], t[1], t[2], weight=t[3]))
-TURN = st.one_of(st.tuples(st.sampled_from(["system", "user"]), TEXT).map(lambda t: Turn(*t)), ASSISTANT,
-                 st.tuples(TEXT, st.sampled_from(["", "call_1"])).map(lambda t: Turn("tool", t[0], call_id=t[1])))
-TOOLS = st.lists(st.tuples(st.sampled_from(["add", "weather"]), TEXT).map(lambda t: Tool(*t, {"type": "object"})),
-                 max_size=1)
-
-
-@st.composite
-def examples(draw, kinds):
-    kind = draw(st.sampled_from(kinds))
-    if kind in ("classification", "generation"):
-        prompt, answer = draw(TEXT), draw(TEXT)
-        return Example(kind, (Turn("user", prompt), Turn("assistant", answer)),
-                       pairs=(TextPair(prompt + " ->", " " + answer),))
-    turns = link_tool_results(draw(st.lists(TURN, max_size=6)))
-    tools, parallel = tuple(draw(TOOLS)), draw(st.sampled_from([None, True, False]))
-    if kind == "chat":
-        return Example(kind, turns, tools=tools, parallel_tool_calls=parallel)
-    reply = ASSISTANT.map(lambda t: t._replace(weight=None))  # a reply has no weight: it is what is compared
-    return Example(kind, turns, draw(reply), draw(reply), tools=tools, parallel_tool_calls=parallel)
-
-
 def carried(profile, example: Example) -> Example:
     """What a line of this profile holds of the example: the pairs, or everything but them (and
     parallel_tool_calls only with tools, the only case it means anything)."""
@@ -135,11 +108,12 @@ def carried(profile, example: Example) -> Example:
 
 
 @pytest.mark.parametrize("key", providers.PROFILES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_what_a_profile_writes_reads_back_and_nothing_is_lost_silently(key, data):
+def test_what_a_profile_writes_reads_back_and_nothing_is_lost_silently(generated_examples, key, data):
     profile = providers.PROFILES[key]
-    example = data.draw(examples(profile.kinds))
+    example = data.draw(generated_examples(profile.kinds))
     written = profile.write(example)
     for line in written.lines:
         again = profile.read(json.loads(json_line(line)), example.kind)

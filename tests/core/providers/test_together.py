@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from together.lib.utils.files import check_file
 
 from app.core.providers import together
@@ -196,3 +198,16 @@ def test_a_preference_pair_is_a_preference_line(examples):
         "input": {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
         "preferred_output": [{"role": "assistant", "content": "Hello!"}],
         "non_preferred_output": [{"role": "assistant", "content": "Go away."}]},)
+
+
+@pytest.mark.parametrize("profile", together.PROFILES, ids=lambda p: p.key)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_line_our_rules_let_through_passes_togethers_checker(tmp_path, monkeypatch, generated_examples,
+                                                                    profile, data):
+    example = data.draw(generated_examples(profile.kinds))
+    checked = profile.check(example)
+    if checked.written.lines and not checked.refused:
+        report = together_check(tmp_path, monkeypatch, profile, checked.written.lines)
+        assert report["is_check_passed"], report["message"]
