@@ -6,8 +6,9 @@ transformers 5.24) renders a model's Jinja chat template in a sandbox with `trim
 callables: `raise_exception` and `strftime_now`. Before rendering it drops a message's keys whose
 value is null and copies a message's reasoning (`reasoning_content`, `thinking` or `reasoning`) under
 the names `thinking` and `reasoning_content`, so that Qwen3's and gpt-oss's templates both see it.
-This module does the same: `ImmutableSandboxedEnvironment` (templates are third-party code paths: no
-attribute like `__class__`, no mutating a list), each template compiled once.
+This module does the same, in `ImmutableSandboxedEnvironment` (templates are third-party code paths:
+reaching for an attribute like `__class__`, or changing a list, fails the render with
+ChatTemplateError), each template compiled once.
 
 Deterministic counts: `strftime_now` always renders TEMPLATE_DATE, not today. A real run renders its
 own day, which for the formats these templates use ("%d %b %Y", "%Y-%m-%d") is as many tokens any
@@ -17,8 +18,9 @@ day (a test checks). Llama 3.1's official template does not call it: it writes i
 The trained part of an assistant turn is what follows its header (the text `add_generation_prompt`
 appends, e.g. `<|im_start|>assistant\\n`) up to the next turn's start marker: the reply, any
 reasoning or tool call, the end-of-turn token and the newline after it (what TRL's
-`{% generation %}` training templates mark). When a message's own text contains a header or a turn
-marker the turns cannot be told apart and the spans are None.
+`{% generation %}` training templates mark: transformers' assistant masks agree, token for token,
+for Gemma 3 and Qwen3). When a message's own text contains a header or a turn marker the turns
+cannot be told apart and the spans are None.
 """
 
 from __future__ import annotations

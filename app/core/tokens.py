@@ -341,4 +341,6 @@ def count_chat(messages: list[dict[str, Any]], name: str, tools: list[Any] | Non
         conversation = json.dumps([messages, tools], ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON (a caller's own objects): counted, not memoised
         return _count_rendered(name, messages, tools)
+    if len(conversation) > LONG_CACHED_CHARS:  # the memo keeps its text twice: long ones only piece by piece
+        return _count_rendered(name, messages, tools)
     return _count_chat_json(name, conversation)
