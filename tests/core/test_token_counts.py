@@ -1,4 +1,5 @@
-"""Exact token counts: the open models' own tokenizers for text, their chat templates for conversations."""
+"""app/core/tokens.py (named apart from tests/web/test_tokens.py, the API tokens): exact counts with the open
+models' own tokenizers for text, their chat templates for conversations."""
 
 from __future__ import annotations
 
