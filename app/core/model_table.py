@@ -2,6 +2,9 @@
 
 The table is one dated data file (`app/data/models.json`, or the file named by the
 `TUNELAB_MODELS_FILE` setting) so a team can add open models or fix a price without code.
+A row counts with its tiktoken `encoding`, or with its own `tokenizer` (a name of
+app.core.tokens.MODEL_TOKENIZERS: Llama 3.1, Qwen3, Gemma 3, gpt-oss), or, with neither, with
+FALLBACK_ENCODING, labelled approximate.
 """
 
 from __future__ import annotations
@@ -24,14 +27,18 @@ class ModelInfo:
     price_per_million: float | None
     availability: str
     rejects_over_limit: bool = False  # Vertex, Bedrock: over-limit examples fail the job
+    tokenizer: str | None = None  # the model's own tokenizer and chat template (tokens.MODEL_TOKENIZERS)
+    note: str = ""  # where the limit comes from, which tokenizer and template the counts use
 
     @property
     def counting_encoding(self) -> str:
-        return self.encoding or FALLBACK_ENCODING
+        """The name text is counted with (tokens.count): the tiktoken encoding, else the model's
+        own tokenizer, else FALLBACK_ENCODING."""
+        return self.encoding or self.tokenizer or FALLBACK_ENCODING
 
     @property
     def approximate(self) -> bool:
-        return self.encoding is None
+        return self.encoding is None and self.tokenizer is None
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,12 @@ class ModelTable:
 
 @lru_cache(maxsize=8)
 def load_model_table(path: str | Path = DEFAULT_MODELS_FILE) -> ModelTable:
+    from app.core.tokens import MODEL_TOKENIZERS  # here: importing the table stays light
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return ModelTable(
-        as_of=data["as_of"],
-        models=tuple(ModelInfo(**row) for row in data["models"]),
-    )
+    models = tuple(ModelInfo(**row) for row in data["models"])
+    for model in models:
+        if model.tokenizer is not None and model.tokenizer not in MODEL_TOKENIZERS:
+            raise ValueError(f"{path}: model {model.name!r} names the tokenizer {model.tokenizer!r}; "
+                             f"known tokenizers: {', '.join(sorted(MODEL_TOKENIZERS))}")
+    return ModelTable(as_of=data["as_of"], models=models)

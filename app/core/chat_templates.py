@@ -1,0 +1,172 @@
+"""Render a model's chat template the way its trainer does, and find the parts the model is trained on.
+
+Hugging Face `apply_chat_template` (what TRL, Axolotl and Unsloth call; checked against
+transformers 5.24) renders a model's Jinja chat template in a sandbox with `trim_blocks` and
+`lstrip_blocks`, the `loopcontrols` extension, a `tojson` filter that keeps non-ASCII text, and two
+callables: `raise_exception` and `strftime_now`. Before rendering it drops a message's keys whose
+value is null and copies a message's reasoning (`reasoning_content`, `thinking` or `reasoning`) under
+the names `thinking` and `reasoning_content`, so that Qwen3's and gpt-oss's templates both see it.
+This module does the same, in `ImmutableSandboxedEnvironment` (templates are third-party code paths:
+reaching for an attribute like `__class__`, or changing a list, fails the render with
+ChatTemplateError), each template compiled once.
+
+Deterministic counts: `strftime_now` always renders TEMPLATE_DATE, not today. A real run renders its
+own day, which for the formats these templates use ("%d %b %Y", "%Y-%m-%d") is as many tokens any
+day (a test checks). Llama 3.1's official template does not call it: it writes its own default date,
+"26 Jul 2024", which TEMPLATE_DATE matches.
+
+The trained part of an assistant turn is what follows its header (the text `add_generation_prompt`
+appends, e.g. `<|im_start|>assistant\\n`) up to the next turn's start marker: the reply, any
+reasoning or tool call, the end-of-turn token and the newline after it (what TRL's
+`{% generation %}` training templates mark: transformers' assistant masks agree, token for token,
+for Gemma 3 and Qwen3). When a message's own text contains a header or a turn marker the turns
+cannot be told apart and the spans are None.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+TEMPLATE_DATE = datetime(2024, 7, 26)
+
+Span = tuple[int, int]
+
+
+class ChatTemplateError(ValueError):
+    """The template refused the conversation (its own raise_exception), failed, or broke the sandbox."""
+
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    """A model's chat template and what is needed to render it and find its assistant turns."""
+
+    source: str
+    label: str  # which template this is, for the panel: "official Llama-3.1-8B-Instruct template (...)"
+    bos_token: str | None
+    eos_token: str | None
+    turn_start: str  # what every turn starts with, e.g. "<|im_start|>"
+    assistant_header: str  # what an assistant turn starts with, e.g. "<|im_start|>assistant\n"
+
+
+@dataclass(frozen=True)
+class RenderedChat:
+    text: str
+    trained_spans: tuple[Span, ...] | None  # character spans of the trained parts; None: unknown
+
+
+def _raise_exception(message: str) -> None:
+    raise ChatTemplateError(message)
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
+            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
+    # Jinja's own tojson escapes HTML characters and sorts keys; transformers replaces it with this.
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def _strftime_now(format: str) -> str:
+    return TEMPLATE_DATE.strftime(format)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, where reaching for an unsafe attribute (`__class__`, `__globals__`,
+    `append`) fails the render at once instead of quietly printing nothing."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is unsafe")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+    env.filters["tojson"] = _tojson
+    env.globals["raise_exception"] = _raise_exception
+    env.globals["strftime_now"] = _strftime_now
+    return env
+
+
+@lru_cache(maxsize=16)
+def _compiled(source: str):
+    try:
+        return _environment().from_string(source)
+    except Exception as exc:  # a syntax error in third-party template text
+        raise ChatTemplateError(f"the chat template does not compile: {exc}") from exc
+
+
+REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
+
+
+def trainer_messages(messages: list[Any]) -> list[Any]:
+    """The messages as transformers hands them to the template: null-valued keys dropped, the
+    reasoning under both names the templates read."""
+    prepared = []
+    for message in messages:
+        if isinstance(message, dict):
+            message = {key: value for key, value in message.items() if value is not None}
+            reasoning = next((message[key] for key in REASONING_FIELDS if key in message), None)
+            if reasoning is not None:
+                message = {"thinking": reasoning, **message, "reasoning_content": reasoning}
+        prepared.append(message)
+    return prepared
+
+
+def render_text(template: ChatTemplate, messages: list[dict[str, Any]], tools: list[Any] | None = None,
+                add_generation_prompt: bool = False) -> str:
+    """The template's text for `messages`, as `apply_chat_template(..., tokenize=False)` gives it."""
+    compiled = _compiled(template.source)
+    try:
+        return compiled.render(messages=trainer_messages(messages), tools=tools,
+                               add_generation_prompt=add_generation_prompt,
+                               bos_token=template.bos_token, eos_token=template.eos_token)
+    except ChatTemplateError:
+        raise
+    except SecurityError as exc:
+        raise ChatTemplateError(f"the chat template tried something the sandbox refuses: {exc}") from exc
+    except Exception as exc:  # the template's own code failed on this conversation
+        raise ChatTemplateError(f"the chat template failed on this conversation: {exc}") from exc
+
+
+def _string_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _string_values(v)]
+    return []
+
+
+def trained_spans(template: ChatTemplate, text: str, messages: list[dict[str, Any]]) -> tuple[Span, ...] | None:
+    """Spans of `text` from the end of each assistant header to the next turn start (or the end)."""
+    markers = (template.turn_start, template.assistant_header)
+    if any(marker in s for s in _string_values(messages) for marker in markers):
+        return None  # a message writes a marker itself: its text would be taken for a turn boundary
+    spans, position = [], 0
+    while (found := text.find(template.assistant_header, position)) >= 0:
+        start = found + len(template.assistant_header)
+        end = text.find(template.turn_start, start)
+        end = len(text) if end < 0 else end
+        spans.append((start, end))
+        position = end
+    return tuple(spans)
+
+
+def render(template: ChatTemplate, messages: list[dict[str, Any]], tools: list[Any] | None = None) -> RenderedChat:
+    """The conversation as the trainer renders it (no generation prompt), with its trained spans."""
+    text = render_text(template, messages, tools)
+    return RenderedChat(text, trained_spans(template, text, messages))
+
+
+def generation_prompt(template: ChatTemplate, messages: list[dict[str, Any]]) -> str:
+    """What `add_generation_prompt=True` appends after `messages`: the assistant turn's header."""
+    without = render_text(template, messages)
+    with_prompt = render_text(template, messages, add_generation_prompt=True)
+    if not with_prompt.startswith(without):
+        raise ChatTemplateError("the generation prompt is not appended at the end of the conversation")
+    return with_prompt[len(without):]
