@@ -274,11 +274,11 @@ def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
     return {}, messages
 
 
-def chat_example(messages: list[dict[str, Any]]) -> tuple[ExampleValues, Canonical]:
+def chat_example(messages: list[dict[str, Any]], plain_text: bool = False) -> tuple[ExampleValues, Canonical]:
+    """`plain_text`: see `render.chat_keys`."""
     fields, turns = _split_system(messages)
-    input_key, output_key = chat_keys(messages)
-    return ExampleValues(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)),
-                                                   input_key=input_key, output_key=output_key)
+    input_key, output_key = chat_keys(messages, plain_text)
+    return ExampleValues(fields, turns), Canonical((), Conversation(tuple(messages)), input_key, output_key)
 
 
 def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:

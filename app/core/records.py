@@ -10,6 +10,7 @@ builds several of them, and a named tuple is built several times faster than a f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 
@@ -49,9 +50,44 @@ class Part(NamedTuple):
     tokens: int
 
 
+class Parts(Sequence[Part]):
+    """A record's parts, built when first read from what the count kept (`make()` gives them): the
+    live panel shows them, `tunelab check` reads only the record's total, so a line of a big file
+    never builds them. Reads, compares, hashes and prints as the tuple of its parts."""
+
+    __slots__ = ("_make", "_parts")
+
+    def __init__(self, make: Callable[[], Iterable[Part]]) -> None:
+        self._make, self._parts = make, None
+
+    def _tuple(self) -> tuple[Part, ...]:
+        parts = self._parts
+        if parts is None:  # (two threads may both build it: the same parts)
+            parts = self._parts = tuple(self._make())
+        return parts
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._tuple()[index]
+
+    def __len__(self) -> int:
+        return len(self._tuple())
+
+    def __iter__(self) -> Iterator[Part]:
+        return iter(self._tuple())
+
+    def __eq__(self, other: object) -> bool:
+        return self._tuple() == (other._tuple() if isinstance(other, Parts) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._tuple())
+
+    def __repr__(self) -> str:
+        return repr(self._tuple())
+
+
 class Record(NamedTuple):
     line: dict[str, Any]  # exactly what is written as one JSONL line
-    parts: tuple[Part, ...]
+    parts: Sequence[Part]  # a tuple, or `Parts` (built when read)
     tokens: int  # counted toward the model limit (format overhead included)
     billed_tokens: int  # counted toward the training estimate
 
