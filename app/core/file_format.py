@@ -48,6 +48,7 @@ TOOL_KEYS = ("tool_calls", "function_call")
 OPTIONAL_MESSAGE_KEYS = frozenset({"function_call", "tool_calls", "name", "weight"})  # null = absent
 ALL_TOP_KEYS = frozenset().union(*TOP_KEYS.values())
 
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 SYSTEM_FIELD = FieldSpec("system", "System prompt", widget="textarea", required=False)
 PROMPT_FIELD = FieldSpec("prompt", "the prompt", widget="textarea", required=False)
 TURNS_FIELD = FieldSpec("turns", "the input", widget="turns", required=False)
@@ -278,7 +279,7 @@ def chat_example(messages: list[dict[str, Any]], plain_text: bool = False) -> tu
     """`plain_text`: see `render.chat_keys`."""
     fields, turns = _split_system(messages)
     input_key, output_key = chat_keys(messages, plain_text)
-    return ExampleValues(fields, turns), Canonical((), Conversation(tuple(messages)), input_key, output_key)
+    return ExampleValues(fields, turns), _new(Canonical, ((), _new(Conversation, (tuple(messages), None, None)), input_key, output_key))
 
 
 def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:

@@ -55,7 +55,7 @@ REPEATING_CHARS = 64  # roles and short texts repeat from example to example: th
 REPEATING_CAP = 4_096  # memoised counts per encoding (bounded memory)
 _REPEATING: dict[str, dict[str, int]] = {}
 _ENCODERS: dict[str, Callable[[str], list[int]]] = {}
-_new_part = tuple.__new__  # Part(name, text, tokens) without the named tuple's Python-level __new__
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 
 
 def _message_counts(messages: list[dict[str, Any]], encoding: str) -> tuple[list[int], int]:
@@ -99,7 +99,7 @@ def _message_parts(messages: list[dict[str, Any]], counts: list[int], prefix: st
     for index, (message, count) in enumerate(zip(messages, counts)):
         text = message.get("content")
         shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
-        parts.append(_new_part(Part, (f"{prefix}[{index}] {message.get('role', '?')}", shown, count)))
+        parts.append(_new(Part, (f"{prefix}[{index}] {message.get('role', '?')}", shown, count)))
     return parts
 
 
@@ -119,7 +119,7 @@ def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     counts, total = _message_counts(messages, encoding)
     total += tokens.REPLY_PRIMING  # every message, then the reply priming
     parts = Parts(partial(_message_parts, messages, counts, "messages"))  # built when read
-    return (Record({"messages": messages}, parts, total, total),)
+    return (_new(Record, ({"messages": messages}, parts, total, total)),)
 
 
 def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:

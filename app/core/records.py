@@ -6,6 +6,8 @@ the exact JSON object of each exported line, with the strings that were counted.
 
 They are immutable named tuples: every keystroke in the form and every line of `tunelab check`
 builds several of them, and a named tuple is built several times faster than a frozen dataclass.
+The hottest paths build them with `tuple.__new__(Cls, (every field, in order))`, which skips the
+named tuple's Python-level `__new__` (the same object, about twice as fast).
 """
 
 from __future__ import annotations

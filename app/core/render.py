@@ -168,6 +168,7 @@ def _trained(message: Any) -> bool:
     return not (type(weight) is int and weight == 0)
 
 
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 _quote = json.encoder.encode_basestring  # the quoting json.dumps(..., ensure_ascii=False) uses
 
 
@@ -299,4 +300,4 @@ def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> R
     one token count (the app's examples and `tunelab check`'s lines both come through here)."""
     chosen = PROFILES[profile]
     encoding = model.counting_encoding
-    return Rendered(profile, encoding, model.approximate, form, chosen.build(form, encoding) if kind in chosen.kinds else ())
+    return _new(Rendered, (profile, encoding, model.approximate, form, chosen.build(form, encoding) if kind in chosen.kinds else ()))
