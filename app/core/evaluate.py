@@ -51,13 +51,12 @@ def identity(form: Canonical) -> Identity:
 
 
 def _hashes(input_key: str | None, output_key: str | None) -> tuple[str, str, bool]:
-    """`identity`'s values: the input is hashed once, its copy then takes the output (one pass)."""
+    """`identity`'s values: the input is hashed once, then the same digest takes the output (one pass)."""
     if input_key:
         digest = sha256(input_key.encode("utf-8", "surrogatepass"))
-        content = digest.copy()
-        content.update(b"\x00" + output_key.encode("utf-8", "surrogatepass") if output_key else b"\x00")
-        content_hash = content.hexdigest()  # = _sha256(input + "\0" + output)
-        return digest.hexdigest(), content_hash, output_key is not None
+        input_hash = digest.hexdigest()
+        digest.update(b"\x00" + output_key.encode("utf-8", "surrogatepass") if output_key else b"\x00")
+        return input_hash, digest.hexdigest(), output_key is not None  # = _sha256(input + "\0" + output)
     content_hash = sha256(b"\x00" + (output_key or "").encode("utf-8", "surrogatepass")).hexdigest()
     return content_hash, content_hash, input_key is not None and output_key is not None
 

@@ -270,7 +270,7 @@ def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
     first = messages[0] if messages else None
     if first is not None and first.get("role") == "system":
         content = first.get("content")
-        if isinstance(content, str) and content.strip():
+        if isinstance(content, str) and content and not content.isspace():  # = content.strip(), without a copy
             return {"system": content}, messages[1:]
     return {}, messages
 
