@@ -205,25 +205,26 @@ def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
     if not escaped and b"<|" in raw:
         return None
     shape: list[Any] = [False]
-    first = _FIRST_TEXTS
+    seen = _FIRST_TEXTS  # consulted for the first message only
     for message in messages:
         if type(message) is not dict or len(message) != 2:
             return None
         role, content = message.get("role"), message.get("content")
         if type(role) is not str or type(content) is not str or (escaped and "<|" in role):
             return None
-        has_text = first.get(content) if len(shape) == 1 else None
+        has_text = seen.get(content) if seen is not None else None
         if has_text is None:
             if escaped and "<|" in content:
                 return None
             if len(content) >= UPPERCASE_MIN_LETTERS and not (
                     content.isascii()
-                    and 3 * (len(content) - len(content.encode().translate(None, _ASCII_UPPER))) <= UPPERCASE_MIN_LETTERS):
-                if heavy_uppercase(content) is not None:
-                    return None
+                    and 3 * (len(content) - len(content.encode().translate(None, _ASCII_UPPER))) <= UPPERCASE_MIN_LETTERS
+            ) and heavy_uppercase(content) is not None:
+                return None
             has_text = content != "" and not content.isspace()
-            if len(shape) == 1 and len(first) < FIRST_TEXTS_CAP and len(content) <= 512:
-                first[content] = has_text
+            if seen is not None and len(seen) < FIRST_TEXTS_CAP and len(content) <= 512:
+                seen[content] = has_text
+        seen = None
         shape.append((role, has_text))
     start = shape[1]
     shape[0] = start[0] == "system" and start[1]  # a leading system prompt with text is the "system" field

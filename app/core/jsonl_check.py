@@ -289,8 +289,8 @@ class _Checker:
             if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
                 continue
             found.append(f)
-        self._add(number, evaluation, prompts=(prompt,), completions=(completion,),
-                  label=completion if plan.kind == "classification" else None)
+        self._add(number, evaluation, {"prompts": (prompt,), "completions": (completion,),
+                                       "label": completion if plan.kind == "classification" else None})
 
     def _cls_settings(self, completion: str) -> ProjectSettings:
         """The declared labels (`--labels`), or when none are given the completion itself as the one
@@ -313,9 +313,10 @@ class _Checker:
         found += evaluation.findings
         self._add(number, evaluation)
 
-    def _add(self, number: int, evaluation: Evaluation, **facts: Any) -> None:
-        """The line's tokens and identity into the dataset aggregates. The compact index keeps the
-        first 64 bits of each SHA-256; a line with nothing to compare stays out of it."""
+    def _add(self, number: int, evaluation: Evaluation, facts: dict[str, Any] | None = None) -> None:
+        """The line's tokens and identity into the dataset aggregates (`facts`: more of
+        `DatasetStats.add`'s arguments). The compact index keeps the first 64 bits of each SHA-256;
+        a line with nothing to compare stays out of it."""
         records = evaluation.rendered.records
         if len(records) == 1:
             record = records[0]
@@ -326,10 +327,10 @@ class _Checker:
             input_hash, content_hash = int(evaluation.input_hash[:16], 16), int(evaluation.content_hash[:16], 16)
         else:
             input_hash = content_hash = None
-        if facts:
-            self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash, **facts)
-        else:
+        if facts is None:
             self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash)
+        else:
+            self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash, **facts)
 
     def _record(self, number: int, found: list[Finding]) -> None:
         mask = 0
