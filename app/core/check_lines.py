@@ -1,6 +1,7 @@
 """Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (format; for prompt/completion
 files the separator, stop and kind when not given), parsing a line (`parse_line`: not-utf8 and
-line-not-json findings), and hashable conversation shapes for the checker's memo.
+line-not-json findings), and hashable conversation shapes for the checker's memo (`plain_conversation`:
+the usual chat line validated and keyed in one walk).
 """
 
 from __future__ import annotations

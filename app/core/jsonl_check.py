@@ -45,7 +45,10 @@ empty or not, weights, tool calls; `SHAPE_RULES`) give the same findings for eve
 same shape, so their findings are memoised per shape (`check_lines.chat_shape`) and only the other
 rules run; when every message is a plain {"role", "content"} pair with no "<|" and no mostly
 uppercase text, only `too-long` of those can fire, so only it runs. tests/core/test_jsonl_check.py
-checks that the memo gives exactly what the full `evaluate_form` gives.
+checks that the memo gives exactly what the full `evaluate_form` gives. The usual line, exactly
+{"messages": [plain pairs]}, is validated and keyed in one walk (`check_lines.plain_conversation`,
+no `check_chat`), and when it holds no backslash its texts need no JSON quoting for the identity
+keys (`render.chat_keys(..., plain_text=True)`: the same keys).
 """
 
 from __future__ import annotations
@@ -67,22 +70,8 @@ from app.core.check_report import (  # noqa: F401  (CheckResult and write_json a
 from app.core.dataset import DatasetStats
 from app.core.dataset_findings import dataset_findings, estimate
 from app.core.file_format import (
-    CHAT,
-    LEGACY,
-    PREFERENCE,
-    PROFILE_OF,
-    TOP_KEYS,
-    chat_example,
-    chat_settings,
-    check_chat,
-    check_legacy,
-    check_preference,
-    check_unknown,
-    finding,
-    formats_of,
-    legacy_example,
-    legacy_settings,
-    preference_example,
+    CHAT, LEGACY, PREFERENCE, PROFILE_OF, TOP_KEYS, chat_example, chat_settings, check_chat, check_legacy,
+    check_preference, check_unknown, finding, formats_of, legacy_example, legacy_settings, preference_example,
     preference_settings,
 )
 from app.core.evaluate import Evaluation, evaluate_form
@@ -257,12 +246,9 @@ class _Checker:
         """`plain`: the line's `plain_conversation` key, when the caller has it; `plain_text`: see
         `render.chat_keys`."""
         example, form = chat_example(messages, plain_text)
-        if plain is None:
-            has_system = "system" in example.fields
-            plain = plain_shape(has_system, messages) if self.plain_chat else None
-            key = plain if plain is not None else chat_shape(has_system, messages)
-        else:
-            key = plain
+        if plain is None and self.plain_chat:
+            plain = plain_shape("system" in example.fields, messages)
+        key = plain if plain is not None else chat_shape("system" in example.fields, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
             evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=self.checks)
