@@ -210,7 +210,10 @@ def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
     for message in messages:
         if type(message) is not dict or len(message) != 2:
             return None
-        role, content = message.get("role"), message.get("content")
+        try:
+            role, content = message["role"], message["content"]
+        except KeyError:
+            return None
         if type(role) is not str or type(content) is not str or (escaped and "<|" in role):
             return None
         has_text = seen.get(content) if seen is not None else None
