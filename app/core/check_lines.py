@@ -202,8 +202,9 @@ def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
     messages = obj.get("messages")
     if len(obj) != 1 or type(messages) is not list or not messages:
         return None
-    escaped = b"\\" in raw
-    if not escaped and b"<|" in raw:
+    # (bytes.find, not `in`: `b"x" in raw` first tries b"x" as an integer and formats the TypeError)
+    escaped = raw.find(b"\\") >= 0
+    if not escaped and raw.find(b"<") >= 0 and raw.find(b"<|") >= 0:
         return None
     shape: list[Any] = [False]
     seen = _FIRST_TEXTS  # consulted for the first message only
@@ -214,11 +215,11 @@ def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
             role, content = message["role"], message["content"]
         except KeyError:
             return None
-        if type(role) is not str or type(content) is not str or (escaped and "<|" in role):
+        if type(role) is not str or type(content) is not str or (escaped and "<" in role and "<|" in role):
             return None
         has_text = seen.get(content) if seen is not None else None
         if has_text is None:
-            if escaped and "<|" in content:
+            if escaped and "<" in content and "<|" in content:  # (a one-character search is the quick one)
                 return None
             if len(content) >= UPPERCASE_MIN_LETTERS and not (
                     content.isascii()

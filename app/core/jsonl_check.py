@@ -188,7 +188,7 @@ class _Checker:
             # backslash in the line, no text needs JSON escaping (`render.chat_keys`).
             if not self.format_line:
                 self.format_line = number
-            self._chat(number, obj["messages"], found, plain, b"\\" not in raw)
+            self._chat(number, obj["messages"], found, plain, raw.find(b"\\") < 0)
             if found:
                 self._record(number, found)
             return
