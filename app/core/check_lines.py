@@ -1,6 +1,7 @@
 """Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (format; for prompt/completion
 files the separator, stop and kind when not given), parsing a line (`parse_line`: not-utf8 and
-line-not-json findings), and hashable conversation shapes for the checker's memo.
+line-not-json findings), and hashable conversation shapes for the checker's memo (`plain_conversation`:
+the usual chat line validated and keyed in one walk).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import IO, Any
 
 from app.core.dataset import DatasetStats
 from app.core.file_format import CHAT, LEGACY, PREFERENCE, finding, formats_of
-from app.core.rules.helpers import heavy_uppercase
+from app.core.rules.helpers import UPPERCASE_MIN_LETTERS, heavy_uppercase
 from app.core.rules.registry import Finding
 
 try:  # optional fast path; the codes never depend on it
@@ -179,4 +180,57 @@ def plain_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple
         if heavy_uppercase(content) is not None:
             return None
         shape.append((role, content != "" and not content.isspace()))
+    return tuple(shape)
+
+
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+FIRST_TEXTS_CAP = 4_096  # leading system prompts seen (bounded memory: texts up to 512 characters)
+_FIRST_TEXTS: dict[str, bool] = {}  # a plain first text -> whether it has text (not blank)
+
+
+def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
+    """For a chat line that is exactly {"messages": [...]} (`raw`: its bytes): its `plain_shape` key
+    (the has-system flag `file_format.chat_example` gives, then the messages' shape) when every
+    message is a plain {"role": str, "content": str} pair that `plain_shape` accepts, in one walk;
+    None otherwise. Such a line has no structural finding (`file_format.check_chat` gives none and
+    returns its messages as they are), so the checker skips that check too.
+
+    `plain_shape`'s test, made cheaper: a line without a backslash writes every text as it is, so
+    "<|" in a text is "<|" in the line; a first message's text (a system prompt: they repeat) is
+    judged once; an ASCII text with at most a third of UPPERCASE_MIN_LETTERS uppercase letters
+    cannot be mostly uppercase (`heavy_uppercase`'s own bound), so only other texts go to it."""
+    messages = obj.get("messages")
+    if len(obj) != 1 or type(messages) is not list or not messages:
+        return None
+    # (bytes.find, not `in`: `b"x" in raw` first tries b"x" as an integer and formats the TypeError)
+    escaped = raw.find(b"\\") >= 0
+    if not escaped and raw.find(b"<") >= 0 and raw.find(b"<|") >= 0:
+        return None
+    shape: list[Any] = [False]
+    seen = _FIRST_TEXTS  # consulted for the first message only
+    for message in messages:
+        if type(message) is not dict or len(message) != 2:
+            return None
+        try:
+            role, content = message["role"], message["content"]
+        except KeyError:
+            return None
+        if type(role) is not str or type(content) is not str or (escaped and "<" in role and "<|" in role):
+            return None
+        has_text = seen.get(content) if seen is not None else None
+        if has_text is None:
+            if escaped and "<" in content and "<|" in content:  # (a one-character search is the quick one)
+                return None
+            if len(content) >= UPPERCASE_MIN_LETTERS and not (
+                    content.isascii()
+                    and 3 * (len(content) - len(content.encode().translate(None, _ASCII_UPPER))) <= UPPERCASE_MIN_LETTERS
+            ) and heavy_uppercase(content) is not None:
+                return None
+            has_text = content != "" and not content.isspace()
+            if seen is not None and len(seen) < FIRST_TEXTS_CAP and len(content) <= 512:
+                seen[content] = has_text
+        seen = None
+        shape.append((role, has_text))
+    start = shape[1]
+    shape[0] = start[0] == "system" and start[1]  # a leading system prompt with text is the "system" field
     return tuple(shape)

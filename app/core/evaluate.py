@@ -11,6 +11,7 @@ the canonical input and output keys) for the app's duplicate lookup and the chec
 from __future__ import annotations
 
 import hashlib
+from hashlib import sha256
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,16 +47,21 @@ def identity(form: Canonical) -> Identity:
     """SHA-256 of the canonical input key, and of input + output. An empty input (open-ended
     generation: every prompt empty) is no shared input, so its input hash is its content hash:
     copies are duplicates, never conflicts."""
-    input_key, output_key = form.input_key, form.output_key
-    comparable = input_key is not None and output_key is not None
-    digest = hashlib.sha256(input_key.encode("utf-8", "surrogatepass")) if input_key else None
-    content = digest.copy() if digest is not None else hashlib.sha256()
-    content.update(b"\x00" + (output_key or "").encode("utf-8", "surrogatepass"))  # = _sha256(input + "\0" + output)
-    content_hash = content.hexdigest()
-    return Identity(digest.hexdigest() if digest is not None else content_hash, content_hash, comparable)
+    return Identity(*_hashes(form.input_key, form.output_key))
 
 
-@dataclass(frozen=True)
+def _hashes(input_key: str | None, output_key: str | None) -> tuple[str, str, bool]:
+    """`identity`'s values: the input is hashed once, then the same digest takes the output (one pass)."""
+    if input_key:
+        digest = sha256(input_key.encode("utf-8", "surrogatepass"))
+        input_hash = digest.hexdigest()
+        digest.update(b"\x00" + output_key.encode("utf-8", "surrogatepass") if output_key else b"\x00")
+        return input_hash, digest.hexdigest(), output_key is not None  # = _sha256(input + "\0" + output)
+    content_hash = sha256(b"\x00" + (output_key or "").encode("utf-8", "surrogatepass")).hexdigest()
+    return content_hash, content_hash, input_key is not None and output_key is not None
+
+
+@dataclass(frozen=True, init=False)
 class Evaluation:
     settings: ProjectSettings = field(repr=False)
     example: ExampleValues = field(repr=False)
@@ -64,6 +70,16 @@ class Evaluation:
     input_hash: str
     content_hash: str
     comparable: bool = True
+
+    def __init__(self, settings: ProjectSettings, example: ExampleValues, rendered: Rendered,
+                 findings: tuple[Finding, ...], input_hash: str, content_hash: str, comparable: bool = True) -> None:
+        # What the frozen dataclass's own __init__ does (one object.__setattr__ call per field),
+        # written to the instance dict directly: the same object, ~3x faster to build (`tunelab
+        # check` builds one per line).
+        values = self.__dict__
+        values["settings"], values["example"], values["rendered"] = settings, example, rendered
+        values["findings"], values["input_hash"], values["content_hash"] = findings, input_hash, content_hash
+        values["comparable"] = comparable
 
     @cached_property
     def field_errors(self) -> tuple[FieldError, ...]:
@@ -170,10 +186,9 @@ def evaluate_form(
     `app.core.file_format`). `checks`: only these registered checks (default: every check of the
     kind); `tunelab check` passes a subset when it already has the other findings from its memo."""
     rendered = render_form(settings.kind, form, profile, model)
-    ident = identity(form)
-    neighbors = find_neighbors(ident.input_hash, ident.content_hash) if find_neighbors and ident.comparable else NO_NEIGHBORS
-    ctx = ExampleContext(settings=settings, example=example, rendered=rendered, model=model, profile=PROFILES[profile],
-                         neighbors=neighbors)
+    input_hash, content_hash, comparable = _hashes(form.input_key, form.output_key)
+    neighbors = find_neighbors(input_hash, content_hash) if find_neighbors and comparable else NO_NEIGHBORS
+    ctx = ExampleContext(settings, example, rendered, model, PROFILES[profile], neighbors)
     if checks is None:
         findings = tuple(run_example_rules(ctx))
     else:
@@ -181,4 +196,4 @@ def evaluate_form(
         for check in checks:
             found += check(ctx)
         findings = tuple(found)
-    return Evaluation(settings, example, rendered, findings, ident.input_hash, ident.content_hash, ident.comparable)
+    return Evaluation(settings, example, rendered, findings, input_hash, content_hash, comparable)

@@ -48,6 +48,7 @@ TOOL_KEYS = ("tool_calls", "function_call")
 OPTIONAL_MESSAGE_KEYS = frozenset({"function_call", "tool_calls", "name", "weight"})  # null = absent
 ALL_TOP_KEYS = frozenset().union(*TOP_KEYS.values())
 
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 SYSTEM_FIELD = FieldSpec("system", "System prompt", widget="textarea", required=False)
 PROMPT_FIELD = FieldSpec("prompt", "the prompt", widget="textarea", required=False)
 TURNS_FIELD = FieldSpec("turns", "the input", widget="turns", required=False)
@@ -269,16 +270,16 @@ def _split_system(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[
     first = messages[0] if messages else None
     if first is not None and first.get("role") == "system":
         content = first.get("content")
-        if isinstance(content, str) and content.strip():
+        if isinstance(content, str) and content and not content.isspace():  # = content.strip(), without a copy
             return {"system": content}, messages[1:]
     return {}, messages
 
 
-def chat_example(messages: list[dict[str, Any]]) -> tuple[ExampleValues, Canonical]:
+def chat_example(messages: list[dict[str, Any]], plain_text: bool = False) -> tuple[ExampleValues, Canonical]:
+    """`plain_text`: see `render.chat_keys`."""
     fields, turns = _split_system(messages)
-    input_key, output_key = chat_keys(messages)
-    return ExampleValues(fields, turns), Canonical(conversation=Conversation(messages=tuple(messages)),
-                                                   input_key=input_key, output_key=output_key)
+    input_key, output_key = chat_keys(messages, plain_text)
+    return ExampleValues(fields, turns), _new(Canonical, ((), _new(Conversation, (tuple(messages), None, None)), input_key, output_key))
 
 
 def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:

@@ -45,7 +45,10 @@ empty or not, weights, tool calls; `SHAPE_RULES`) give the same findings for eve
 same shape, so their findings are memoised per shape (`check_lines.chat_shape`) and only the other
 rules run; when every message is a plain {"role", "content"} pair with no "<|" and no mostly
 uppercase text, only `too-long` of those can fire, so only it runs. tests/core/test_jsonl_check.py
-checks that the memo gives exactly what the full `evaluate_form` gives.
+checks that the memo gives exactly what the full `evaluate_form` gives. The usual line, exactly
+{"messages": [plain pairs]}, is validated and keyed in one walk (`check_lines.plain_conversation`,
+no `check_chat`), and when it holds no backslash its texts need no JSON quoting for the identity
+keys (`render.chat_keys(..., plain_text=True)`: the same keys).
 """
 
 from __future__ import annotations
@@ -67,22 +70,8 @@ from app.core.check_report import (  # noqa: F401  (CheckResult and write_json a
 from app.core.dataset import DatasetStats
 from app.core.dataset_findings import dataset_findings, estimate
 from app.core.file_format import (
-    CHAT,
-    LEGACY,
-    PREFERENCE,
-    PROFILE_OF,
-    TOP_KEYS,
-    chat_example,
-    chat_settings,
-    check_chat,
-    check_legacy,
-    check_preference,
-    check_unknown,
-    finding,
-    formats_of,
-    legacy_example,
-    legacy_settings,
-    preference_example,
+    CHAT, LEGACY, PREFERENCE, PROFILE_OF, TOP_KEYS, chat_example, chat_settings, check_chat, check_legacy,
+    check_preference, check_unknown, finding, formats_of, legacy_example, legacy_settings, preference_example,
     preference_settings,
 )
 from app.core.evaluate import Evaluation, evaluate_form
@@ -91,7 +80,8 @@ from app.core.rules.example_rules import input_empty, special_token, too_long, u
 from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleCheck, Finding
 from app.core.project_settings import Label, ProjectSettings, kind_named
 from app.core.check_lines import (  # noqa: F401  (parse_quietly is part of this API)
-    BOM, NOT_READ, Plan, chat_shape, json_kind, parse_line, parse_quietly, plain_shape, survey, too_deep,
+    BOM, NOT_READ, Plan, chat_shape, json_kind, parse_line, parse_quietly, plain_conversation, plain_shape, survey,
+    too_deep,
 )
 
 KEEP_FINDINGS = 10_000
@@ -192,6 +182,16 @@ class _Checker:
         if self.pending_blank:
             self._flush_blank()
         obj = parse_line(raw, found)
+        if self.plain_chat and type(obj) is dict and (plain := plain_conversation(obj, raw)) is not None:
+            # The usual line of a chat file, exactly {"messages": [plain messages]}: a chat line
+            # (`_format`) with no structural finding (`check_chat`), judged as it is; without a
+            # backslash in the line, no text needs JSON escaping (`render.chat_keys`).
+            if not self.format_line:
+                self.format_line = number
+            self._chat(number, obj["messages"], found, plain, raw.find(b"\\") < 0)
+            if found:
+                self._record(number, found)
+            return
         if type(obj) is not dict:
             if obj is not NOT_READ:
                 found.append(finding("line-not-object", "", f"The line is JSON {json_kind(obj)}, not an object: each line "
@@ -241,11 +241,14 @@ class _Checker:
             self.format_line = number
         return fmt
 
-    def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding]) -> None:
-        example, form = chat_example(messages)
-        has_system = "system" in example.fields
-        plain = plain_shape(has_system, messages) if self.plain_chat else None
-        key = plain if plain is not None else chat_shape(has_system, messages)
+    def _chat(self, number: int, messages: list[dict[str, Any]], found: list[Finding], plain: tuple | None = None,
+              plain_text: bool = False) -> None:
+        """`plain`: the line's `plain_conversation` key, when the caller has it; `plain_text`: see
+        `render.chat_keys`."""
+        example, form = chat_example(messages, plain_text)
+        if plain is None and self.plain_chat:
+            plain = plain_shape("system" in example.fields, messages)
+        key = plain if plain is not None else chat_shape("system" in example.fields, messages)
         shaped = self.memo.get(key) if key is not None else None
         if shaped is None:
             evaluation = evaluate_form(self.chat_settings, example, form, CHAT_PROFILE, self.model, checks=self.checks)
@@ -272,8 +275,8 @@ class _Checker:
             if (f.code == "separator-missing" and not plan.separator) or (f.code == "stop-missing" and not plan.stop):
                 continue
             found.append(f)
-        self._add(number, evaluation, prompts=(prompt,), completions=(completion,),
-                  label=completion if plan.kind == "classification" else None)
+        self._add(number, evaluation, {"prompts": (prompt,), "completions": (completion,),
+                                       "label": completion if plan.kind == "classification" else None})
 
     def _cls_settings(self, completion: str) -> ProjectSettings:
         """The declared labels (`--labels`), or when none are given the completion itself as the one
@@ -296,18 +299,24 @@ class _Checker:
         found += evaluation.findings
         self._add(number, evaluation)
 
-    def _add(self, number: int, evaluation: Evaluation, **facts: Any) -> None:
-        """The line's tokens and identity into the dataset aggregates. The compact index keeps the
-        first 64 bits of each SHA-256; a line with nothing to compare stays out of it."""
+    def _add(self, number: int, evaluation: Evaluation, facts: dict[str, Any] | None = None) -> None:
+        """The line's tokens and identity into the dataset aggregates (`facts`: more of
+        `DatasetStats.add`'s arguments). The compact index keeps the first 64 bits of each SHA-256;
+        a line with nothing to compare stays out of it."""
         records = evaluation.rendered.records
-        comparable = evaluation.comparable
         if len(records) == 1:
-            counted, billed = (records[0].tokens,), (records[0].billed_tokens,)
+            record = records[0]
+            counted, billed = (record.tokens,), (record.billed_tokens,)
         else:
             counted, billed = tuple(r.tokens for r in records), tuple(r.billed_tokens for r in records)
-        self.stats.add(number, tokens=counted, billed=billed,
-                       input_hash=int(evaluation.input_hash[:16], 16) if comparable else None,
-                       content_hash=int(evaluation.content_hash[:16], 16) if comparable else None, **facts)
+        if evaluation.comparable:
+            input_hash, content_hash = int(evaluation.input_hash[:16], 16), int(evaluation.content_hash[:16], 16)
+        else:
+            input_hash = content_hash = None
+        if facts is None:
+            self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash)
+        else:
+            self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash, **facts)
 
     def _record(self, number: int, found: list[Finding]) -> None:
         mask = 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from app.core import tokens
-from app.core.records import Canonical, Part, Record
+from app.core.records import Canonical, Part, Parts, Record
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,23 @@ def _legacy(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
 REPEATING_CHARS = 64  # roles and short texts repeat from example to example: their counts are memoised
 REPEATING_CAP = 4_096  # memoised counts per encoding (bounded memory)
 _REPEATING: dict[str, dict[str, int]] = {}
+_ENCODERS: dict[str, Callable[[str], list[int]]] = {}
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 
 
-def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -> list[Part]:
-    """One part per message, counted as `tokens.count_message` counts it. The usual {"role": str,
-    "content": str} message is counted inline: its role, short texts and a leading system prompt
-    repeat (memoised counts), a longer text is encoded once (a memo would only be churned)."""
-    parts = []
-    encode = tokens.encoder(encoding)
+def _message_counts(messages: list[dict[str, Any]], encoding: str) -> tuple[list[int], int]:
+    """Each message's tokens, counted as `tokens.count_message` counts it, and their total. The
+    usual {"role": str, "content": str} message is counted inline: its role, short texts and a
+    leading system prompt repeat (memoised counts), a longer text is encoded once (a memo would only
+    be churned)."""
+    encode = _ENCODERS.get(encoding)
+    if encode is None:
+        encode = _ENCODERS[encoding] = tokens.encoder(encoding)
     repeating = _REPEATING.get(encoding)
     if repeating is None:
         repeating = _REPEATING[encoding] = {}
+    counts: list[int] = []
+    total = 0
     index = 0
     for message in messages:
         text, role = message.get("content"), message.get("role")
@@ -77,12 +84,22 @@ def _message_parts(messages: list[dict[str, Any]], encoding: str, prefix: str) -
                     text_tokens = _remember(repeating, text, len(encode(text)))
             else:
                 text_tokens = len(encode(text))
-            parts.append(Part(f"{prefix}[{index}] {role}", text, tokens.TOKENS_PER_MESSAGE + role_tokens + text_tokens))
+            count = tokens.TOKENS_PER_MESSAGE + role_tokens + text_tokens
         else:
-            shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
-            parts.append(Part(f"{prefix}[{index}] {message.get('role', '?')}", shown,
-                              tokens.count_message(message, encoding)))
+            count = tokens.count_message(message, encoding)
+        counts.append(count)
+        total += count
         index += 1
+    return counts, total
+
+
+def _message_parts(messages: list[dict[str, Any]], counts: list[int], prefix: str) -> list[Part]:
+    """One part per message (`_message_counts` gave the counts): its place, its text, its tokens."""
+    parts = []
+    for index, (message, count) in enumerate(zip(messages, counts)):
+        text = message.get("content")
+        shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+        parts.append(_new(Part, (f"{prefix}[{index}] {message.get('role', '?')}", shown, count)))
     return parts
 
 
@@ -99,18 +116,10 @@ def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     messages = list(conversation.messages)  # the record shares the canonical messages (nothing mutates either)
     if conversation.preferred is not None:  # a preference pair trains on its preferred reply
         messages.append({"role": "assistant", "content": conversation.preferred})
-    parts = _message_parts(messages, encoding, "messages")
-    total = tokens.REPLY_PRIMING  # every message, then the reply priming
-    for part in parts:
-        total += part.tokens
-    return (
-        Record(
-            line={"messages": messages},
-            parts=tuple(parts),
-            tokens=total,
-            billed_tokens=total,
-        ),
-    )
+    counts, total = _message_counts(messages, encoding)
+    total += tokens.REPLY_PRIMING  # every message, then the reply priming
+    parts = Parts(partial(_message_parts, messages, counts, "messages"))  # built when read
+    return (_new(Record, ({"messages": messages}, parts, total, total)),)
 
 
 def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
@@ -120,8 +129,9 @@ def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
     inputs = [dict(m) for m in conversation.messages]
     preferred = {"role": "assistant", "content": conversation.preferred}
     rejected = {"role": "assistant", "content": conversation.non_preferred or ""}
-    parts = _message_parts(inputs, encoding, "input.messages")
-    input_tokens = sum(p.tokens for p in parts) + tokens.REPLY_PRIMING  # the inputs' messages, then the reply priming
+    counts, input_tokens = _message_counts(inputs, encoding)
+    parts = _message_parts(inputs, counts, "input.messages")
+    input_tokens += tokens.REPLY_PRIMING  # the inputs' messages, then the reply priming
     preferred_tokens = tokens.count_message(preferred, encoding)
     rejected_tokens = tokens.count_message(rejected, encoding)
     parts.append(Part("preferred_output[0] assistant", preferred["content"], preferred_tokens))

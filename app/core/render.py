@@ -168,7 +168,16 @@ def _trained(message: Any) -> bool:
     return not (type(weight) is int and weight == 0)
 
 
+_new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
 _quote = json.encoder.encode_basestring  # the quoting json.dumps(..., ensure_ascii=False) uses
+
+
+try:
+    from orjson import dumps as _json_bytes  # a str as JSON, the same text _quote gives (below)
+except ImportError:  # pragma: no cover
+
+    def _json_bytes(value: Any) -> bytes:
+        raise TypeError("no orjson")  # every message then goes through _message_json
 
 
 def _message_json(message: Any) -> str:
@@ -186,11 +195,27 @@ def _key(messages: Sequence[Any]) -> str:
     return "[" + ", ".join(map(_message_json, messages)) + "]"
 
 
-def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
+def chat_keys(messages: Sequence[Any], plain_text: bool = False) -> tuple[str | None, str | None]:
     """(input key, output key) of a conversation, for the app and `tunelab check` alike: the input
     is the conversation before the last trained assistant turn, the output is that turn (JSON with
     sorted keys, so key order does not matter). None when there is nothing to compare (RULES.md,
-    "How rules combine"): no user turn in the input, or no trained assistant turn."""
+    "How rules combine"): no user turn in the input, or no trained assistant turn.
+
+    `plain_text`: the caller's word that every message is a plain {"role": str, "content": str}
+    pair and that no text needs JSON escaping (no '"', '\\' or control character: a JSON line
+    without a backslash reads so); each text's JSON is then the text between quotes, and the same
+    keys are built without quoting."""
+    if plain_text:
+        last = len(messages) - 1
+        while last >= 0 and messages[last]["role"] != "assistant":  # no weight: every assistant turn is trained
+            last -= 1
+        for message in messages[:last] if last > 0 else ():
+            if message["role"] == "user":
+                break
+        else:
+            return None, None  # no trained assistant turn, or no user turn before it
+        texts = ['{"content": "%s", "role": "%s"}' % (m["content"], m["role"]) for m in messages[:last]]
+        return "[%s]" % ", ".join(texts), '[{"content": "%s", "role": "assistant"}]' % messages[last]["content"]
     last = len(messages) - 1
     while last >= 0 and not _trained(messages[last]):
         last -= 1
@@ -198,19 +223,25 @@ def chat_keys(messages: Sequence[Any]) -> tuple[str | None, str | None]:
         return None, None
     texts = []
     has_user = False
+    dumps = _json_bytes
     for message in messages[: last + 1]:
         if type(message) is dict and len(message) == 2:
             role, content = message.get("role"), message.get("content")
             if type(role) is str and type(content) is str:  # _message_json, inline for the usual message
                 has_user = has_user or role == "user"
-                texts.append('{"content": %s, "role": %s}' % (_quote(content), _quote(role)))
+                # orjson's JSON of a str is _quote's text for every code point (tests/core/test_render.py
+                # checks them all), ~4x faster; it refuses a lone surrogate, which json quotes.
+                try:
+                    texts.append('{"content": %s, "role": %s}' % (dumps(content).decode(), dumps(role).decode()))
+                except TypeError:
+                    texts.append(_message_json(message))
                 continue
         has_user = has_user or (type(message) is dict and message.get("role") == "user")
         texts.append(_message_json(message))
     if not has_user:  # (the last message is the assistant turn: any user turn is in the input)
         return None, None
     output = texts.pop()
-    return "[" + ", ".join(texts) + "]", "[" + output + "]"
+    return "[%s]" % ", ".join(texts), "[" + output + "]"
 
 
 def preference_keys(messages: Sequence[Any], preferred: str, non_preferred: str) -> tuple[str | None, str]:
@@ -268,10 +299,5 @@ def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> R
     """The records `profile` exports for a canonical example, counted in the model's encoding: the
     one token count (the app's examples and `tunelab check`'s lines both come through here)."""
     chosen = PROFILES[profile]
-    return Rendered(
-        profile=profile,
-        encoding=model.counting_encoding,
-        approximate=model.approximate,
-        canonical=form,
-        records=chosen.build(form, model.counting_encoding) if kind in chosen.kinds else (),
-    )
+    encoding = model.counting_encoding
+    return _new(Rendered, (profile, encoding, model.approximate, form, chosen.build(form, encoding) if kind in chosen.kinds else ()))

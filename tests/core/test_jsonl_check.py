@@ -81,6 +81,17 @@ def test_cookbook_format_errors_are_reported_on_their_lines(tmp_path):
     assert result.exit_code == 1
 
 
+def test_a_line_written_with_escapes_and_the_same_line_written_plainly_are_duplicates(tmp_path):
+    """Lines without a backslash are keyed without quoting; the same example with escapes must get
+    the same identity (and the app's: json.dumps of the messages)."""
+    lines = [chat_line(i) for i in range(12)]
+    lines.append(json.dumps(chat_line(3)).replace("?", "\\u003f"))  # the same text, "?" written as an escape
+    lines.append(json.dumps(chat_line(5)).replace("?", "\\u003f").replace("step 5.", "step 6."))  # another reply
+    result = check_file(write(tmp_path, lines))
+    assert "\\" not in json.dumps(chat_line(3)) and "\\u003f" in lines[12]
+    assert by_line(result) == {4: ["duplicate"], 13: ["duplicate"], 6: ["conflict"], 14: ["conflict"]}
+
+
 def test_tool_calls_without_content_and_tool_results_are_accepted(tmp_path):
     call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
     tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
