@@ -53,7 +53,20 @@ class Counting(NamedTuple):
     template: str = ""
 
 
+_COUNTINGS: dict[int, tuple[ModelInfo, Counting]] = {}  # by the row's id (rows are long-lived and frozen)
+
+
 def counting(model: ModelInfo) -> Counting:
+    known = _COUNTINGS.get(id(model))
+    if known is not None and known[0] is model:
+        return known[1]
+    if len(_COUNTINGS) > 256:
+        _COUNTINGS.clear()
+    result = _COUNTINGS[id(model)] = (model, _counting_of(model))
+    return result[1]
+
+
+def _counting_of(model: ModelInfo) -> Counting:
     if model.tokenizer is not None:
         template = tokens.MODEL_TOKENIZERS[model.tokenizer].template
         return Counting(model.counting_encoding, model.tokenizer, template)
@@ -147,11 +160,10 @@ def _pair_record(prompt: str, completion: str, encoding: str, line: dict[str, An
 def _plain(messages: Sequence[Any]) -> bool:
     """Every message is exactly {"role": system|user|assistant, "content": str}: what the writers
     copy as it is (no note, no line-rule finding), so the line is built directly."""
+    roles = _PLAIN_ROLES
     for message in messages:
-        if type(message) is not dict or len(message) != 2:
-            return False
-        role, content = message.get("role"), message.get("content")
-        if type(content) is not str or role not in _PLAIN_ROLES:
+        if type(message) is not dict or len(message) != 2 or type(message.get("content")) is not str \
+                or message.get("role") not in roles:
             return False
     return True
 
