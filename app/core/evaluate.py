@@ -196,4 +196,32 @@ def evaluate_form(
         for check in checks:
             found += check(ctx)
         findings = tuple(found)
+    if rendered.profile_findings:
+        rendered, findings = _one_finding_per_condition(rendered, findings)
     return Evaluation(settings, example, rendered, findings, input_hash, content_hash, comparable)
+
+
+# A profile's line rule that checks what a RULES.md code already checks (docs/provider-rules.md,
+# "Overlaps"): when both fire, the stricter level wins; at the same level the RULES.md code does.
+OVERLAPS = {
+    "together-role-repeated": "chat-roles-not-alternating", "bedrock-alternation": "chat-roles-not-alternating",
+    "together-no-assistant": "chat-no-assistant", "together-weight-invalid": "chat-weight-invalid",
+    "together-pref-input-empty": "pref-shape", "together-pref-input-ends-assistant": "pref-shape",
+    "fireworks-dpo-multi-turn": "pref-multi-turn", "vertex-too-long": "too-long",
+    "bedrock-last-not-assistant": "chat-last-not-assistant", "mistral-last-not-assistant": "chat-last-not-assistant",
+}
+_RANK = {"error": 2, "warning": 1, "info": 0}
+
+
+def _one_finding_per_condition(rendered: Rendered, findings: tuple[Finding, ...]) -> tuple[Rendered, tuple[Finding, ...]]:
+    kept, dropped_codes = [], set()
+    for profile_finding in rendered.profile_findings:
+        same = [f for f in findings if f.code == OVERLAPS.get(profile_finding.code)]
+        if not same:
+            kept.append(profile_finding)
+        elif _RANK[profile_finding.level] > max(_RANK[f.level] for f in same):
+            kept.append(profile_finding)
+            dropped_codes.add(same[0].code)
+    if dropped_codes:
+        findings = tuple(f for f in findings if f.code not in dropped_codes)
+    return rendered._replace(profile_findings=tuple(kept)), findings

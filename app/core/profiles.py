@@ -1,18 +1,29 @@
-"""Export profiles: how a canonical example becomes JSONL lines for one provider format.
+"""Export profiles: the app's adapter over `app.core.providers` (every provider line shape, by key).
 
-Each profile declares the task kinds it can write and builds `Record`s (line + counted parts).
+`PROFILES[key].build(canonical, model)` writes a canonical example with the provider profile
+(`providers.from_canonical`, then `Profile.write`) and counts each written line as a `Record`;
+`render_profile` gives the same records with the writer's notes (merged / dropped / refused) and
+the profile's line-rule findings. Counts follow the model, not the shape (RULES.md "Token
+counting"): a tiktoken model counts prompt + completion, or a conversation by the OpenAI cookbook
+recipe; an open model (its own tokenizer and chat template: Llama 3.1, Qwen3, Gemma 3, gpt-oss)
+counts prompt + completion with its tokenizer, or the conversation rendered with its template
+(`tokens.count_chat`, tools passed). The plain OpenAI lines (`openai-legacy`, `openai-chat` and
+`openai-preference` given plain {"role", "content"} messages) are built directly: the same bytes
+the writers give, without building the neutral example (the speed of `tunelab check`).
 `jsonl_line` is the one serialiser: the live panel shows its output and the export writes it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
-from app.core import tokens
+from app.core import providers, tokens
+from app.core.model_table import ModelInfo
+from app.core.providers.base import NO_CONTEXT, Finding, Note, RuleContext
 from app.core.records import Canonical, Part, Parts, Record
 
 
@@ -22,33 +33,62 @@ class Profile:
     title: str
     kinds: tuple[str, ...]
     text_pairs: bool  # writes prompt/completion (separator, leading space and stop are exported)
-    build: Callable[[Canonical, str], tuple[Record, ...]]
+    provider: str
+    targets: str  # the models or training stacks the shape is for
+    file_prefix: str  # written before the first line (Azure's UTF-8 byte-order mark)
+    source: providers.Profile
     note: str = ""
+
+    def build(self, canonical: Canonical, model: ModelInfo | str) -> tuple[Record, ...]:
+        """The records of one example, counted for `model` (a model row, or a tiktoken encoding name)."""
+        return render_profile(self.key, canonical, _counting(model)).records
+
+
+class Counting(NamedTuple):
+    """How a model's tokens are counted: the text encoding, and its chat template's tokenizer (None:
+    the OpenAI cookbook recipe) with that template's label (for the panel)."""
+
+    encoding: str
+    chat_tokenizer: str | None = None
+    template: str = ""
+
+
+_COUNTINGS: dict[int, tuple[ModelInfo, Counting]] = {}  # by the row's id (rows are long-lived and frozen)
+
+
+def counting(model: ModelInfo) -> Counting:
+    known = _COUNTINGS.get(id(model))
+    if known is not None and known[0] is model:
+        return known[1]
+    if len(_COUNTINGS) > 256:
+        _COUNTINGS.clear()
+    result = _COUNTINGS[id(model)] = (model, _counting_of(model))
+    return result[1]
+
+
+def _counting_of(model: ModelInfo) -> Counting:
+    if model.tokenizer is not None:
+        template = tokens.MODEL_TOKENIZERS[model.tokenizer].template
+        return Counting(model.counting_encoding, model.tokenizer, template)
+    return Counting(model.counting_encoding)
+
+
+def _counting(model: ModelInfo | str) -> Counting:
+    return Counting(model) if isinstance(model, str) else counting(model)
+
+
+class ProfileRender(NamedTuple):
+    records: tuple[Record, ...]
+    notes: tuple[Note, ...] = ()
+    findings: tuple[Finding, ...] = ()  # the profile's line rules (`providers.Profile.line_rules`)
+
+
+NOTHING = ProfileRender(())
 
 
 def jsonl_line(record: Record) -> str:
     """The exact text of one exported line (without the newline)."""
     return json.dumps(record.line, ensure_ascii=False)
-
-
-def _legacy(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
-    records = []
-    for row in canonical.rows:
-        prompt_tokens = tokens.count(row.prompt, encoding)
-        completion_tokens = tokens.count(row.completion, encoding)
-        total = prompt_tokens + completion_tokens
-        records.append(
-            Record(
-                line={"prompt": row.prompt, "completion": row.completion},
-                parts=(
-                    Part("prompt", row.prompt, prompt_tokens),
-                    Part("completion", row.completion, completion_tokens),
-                ),
-                tokens=total,
-                billed_tokens=total,
-            )
-        )
-    return tuple(records)
 
 
 REPEATING_CHARS = 64  # roles and short texts repeat from example to example: their counts are memoised
@@ -109,76 +149,164 @@ def _remember(counts: dict[str, int], text: str, count: int) -> int:
     return count
 
 
-def _chat(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
-    conversation = canonical.conversation
-    if conversation is None:
-        return ()
-    messages = list(conversation.messages)  # the record shares the canonical messages (nothing mutates either)
-    if conversation.preferred is not None:  # a preference pair trains on its preferred reply
-        messages.append({"role": "assistant", "content": conversation.preferred})
+def _pair_record(prompt: str, completion: str, encoding: str, line: dict[str, Any] | None = None) -> Record:
+    prompt_tokens = tokens.count(prompt, encoding)
+    completion_tokens = tokens.count(completion, encoding)
+    total = prompt_tokens + completion_tokens
+    parts = (Part("prompt", prompt, prompt_tokens), Part("completion", completion, completion_tokens))
+    return _new(Record, (line if line is not None else {"prompt": prompt, "completion": completion}, parts, total, total))
+
+
+def _plain(messages: Sequence[Any]) -> bool:
+    """Every message is exactly {"role": system|user|assistant, "content": str}: what the writers
+    copy as it is (no note, no line-rule finding), so the line is built directly."""
+    roles = _PLAIN_ROLES
+    for message in messages:
+        if type(message) is not dict or len(message) != 2 or type(message.get("content")) is not str \
+                or message.get("role") not in roles:
+            return False
+    return True
+
+
+_PLAIN_ROLES = frozenset(("system", "user", "assistant"))
+
+
+def _cookbook_record(line: dict[str, Any], messages: list[dict[str, Any]], encoding: str) -> Record:
     counts, total = _message_counts(messages, encoding)
     total += tokens.REPLY_PRIMING  # every message, then the reply priming
     parts = Parts(partial(_message_parts, messages, counts, "messages"))  # built when read
-    return (_new(Record, ({"messages": messages}, parts, total, total)),)
+    return _new(Record, (line, parts, total, total))
 
 
-def _preference(canonical: Canonical, encoding: str) -> tuple[Record, ...]:
+def _fast(key: str, canonical: Canonical, count: Counting) -> ProfileRender | None:
+    """The plain OpenAI lines, built directly (see the module docstring); None: take the writer's path."""
+    if count.chat_tokenizer is not None:
+        return None
+    if key == "openai-legacy":
+        return ProfileRender(tuple(_pair_record(r.prompt, r.completion, count.encoding) for r in canonical.rows))
     conversation = canonical.conversation
-    if conversation is None or conversation.preferred is None:
-        return ()
-    inputs = [dict(m) for m in conversation.messages]
-    preferred = {"role": "assistant", "content": conversation.preferred}
-    rejected = {"role": "assistant", "content": conversation.non_preferred or ""}
+    if conversation is None or not _plain(conversation.messages):
+        return None
+    if key == "openai-chat" and conversation.preferred is None:
+        messages = list(conversation.messages)  # the record shares the canonical messages (nothing mutates either)
+        return ProfileRender((_cookbook_record({"messages": messages}, messages, count.encoding),))
+    if key == "openai-preference" and conversation.preferred is not None:
+        inputs = [dict(m) for m in conversation.messages]
+        line = {"input": {"messages": inputs},
+                "preferred_output": [{"role": "assistant", "content": conversation.preferred}],
+                "non_preferred_output": [{"role": "assistant", "content": conversation.non_preferred or ""}]}
+        return ProfileRender((_openai_preference_record(line, count.encoding),))
+    return None
+
+
+def _openai_preference_record(line: dict[str, Any], encoding: str) -> Record:
+    inputs = line["input"]["messages"]
+    preferred, rejected = line["preferred_output"][0], line["non_preferred_output"][0]
     counts, input_tokens = _message_counts(inputs, encoding)
     parts = _message_parts(inputs, counts, "input.messages")
     input_tokens += tokens.REPLY_PRIMING  # the inputs' messages, then the reply priming
     preferred_tokens = tokens.count_message(preferred, encoding)
     rejected_tokens = tokens.count_message(rejected, encoding)
-    parts.append(Part("preferred_output[0] assistant", preferred["content"], preferred_tokens))
-    parts.append(Part("non_preferred_output[0] assistant", rejected["content"], rejected_tokens))
-    return (
-        Record(
-            line={
-                "input": {"messages": inputs},
-                "preferred_output": [preferred],
-                "non_preferred_output": [rejected],
-            },
-            parts=tuple(parts),
-            tokens=input_tokens + max(preferred_tokens, rejected_tokens),
-            billed_tokens=input_tokens + preferred_tokens + rejected_tokens,
-        ),
-    )
+    parts.append(Part("preferred_output[0] assistant", _shown(preferred.get("content")), preferred_tokens))
+    parts.append(Part("non_preferred_output[0] assistant", _shown(rejected.get("content")), rejected_tokens))
+    return Record(line, tuple(parts), input_tokens + max(preferred_tokens, rejected_tokens),
+                  input_tokens + preferred_tokens + rejected_tokens)
 
 
-PROFILES: dict[str, Profile] = {
-    p.key: p
-    for p in (
-        Profile(
-            "openai-legacy",
-            "OpenAI prompt/completion (legacy)",
-            ("classification", "generation"),
-            text_pairs=True,
-            build=_legacy,
-            note="babbage-002 / davinci-002; the same shape is read by Together and Bedrock.",
-        ),
-        Profile(
-            "openai-chat",
-            "OpenAI chat messages",
-            ("classification", "generation", "chat", "preference"),
-            text_pairs=False,
-            build=_chat,
-            note="prompt -> user, completion -> assistant, without separator, leading space or stop.",
-        ),
-        Profile(
-            "openai-preference",
-            "OpenAI preference pairs (DPO)",
-            ("preference",),
-            text_pairs=False,
-            build=_preference,
-            note="input.messages with one preferred and one non-preferred assistant reply.",
-        ),
-    )
-}
+def _shown(text: Any) -> str:
+    return text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+
+
+def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | None = None) -> ProfileRender:
+    """One example written with profile `key` and counted: records, notes and line-rule findings.
+    `kind`: the example's task kind (by default, read from the canonical form)."""
+    fast = _fast(key, canonical, count)
+    if fast is not None:
+        return fast
+    profile = providers.PROFILES[key]
+    kind = kind or _kind_of(canonical)
+    example = providers.from_canonical(canonical, kind)
+    written = profile.write(example)
+    if written.refused:
+        return ProfileRender((), written.notes)
+    findings = tuple(f for line in written.lines for rule in profile.line_rules for f in rule(example, line, NO_CONTEXT))
+    pairs = profile.text_pairs
+    pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
+    records = []
+    for index, line in enumerate(written.lines):
+        if pairs and index < len(example.pairs):
+            pair = example.pairs[index]
+            records.append(_pair_record(pair.prompt, pair.completion, count.encoding, line))
+        elif pair_counted:
+            records.append(_preference_record(line, example, count))
+        else:
+            records.append(_conversation_record(line, example, count))
+    return ProfileRender(tuple(records), written.notes, findings)
+
+
+def _kind_of(canonical: Canonical) -> str:
+    conversation = canonical.conversation
+    if conversation is not None and conversation.preferred is not None:
+        return "preference"
+    return "generation" if canonical.rows else "chat"
+
+
+def _as_openai(example: providers.Example) -> list[dict[str, Any]]:
+    """The example's conversation as OpenAI chat messages: what the cookbook recipe counts for any shape."""
+    return providers.PROFILES["openai-chat"].writer(example._replace(rejected=None)).lines[0]["messages"]
+
+
+def _as_hf(example: providers.Example) -> tuple[list[dict[str, Any]], list[Any] | None]:
+    """The example's conversation as chat-template messages (reasoning as `reasoning_content`) and tools."""
+    line = providers.PROFILES["trl-messages"].writer(example._replace(rejected=None)).lines[0]
+    return line["messages"], line.get("tools")
+
+
+def _conversation_record(line: dict[str, Any], example: providers.Example, count: Counting) -> Record:
+    if count.chat_tokenizer is None:
+        messages = line["messages"] if _openai_messages(line) else _as_openai(example)
+        return _cookbook_record(line, messages, count.encoding)
+    messages, tools = _as_hf(example)
+    total = tokens.count_chat(messages, count.chat_tokenizer, tools).tokens
+    parts = Parts(partial(_content_parts, messages, count.encoding))
+    return _new(Record, (line, parts, total, total))
+
+
+def _openai_messages(line: dict[str, Any]) -> bool:
+    return set(line) <= {"messages", "tools", "parallel_tool_calls"} and isinstance(line.get("messages"), list)
+
+
+def _content_parts(messages: list[dict[str, Any]], encoding: str) -> list[Part]:
+    """One part per message for an open model: its text and the tokens of that text alone (the
+    record's total is the rendered conversation's, template markers included)."""
+    parts = []
+    for index, message in enumerate(messages):
+        text = _shown(message.get("content", ""))
+        parts.append(Part(f"messages[{index}] {message.get('role', '?')}", text, tokens.count(text, encoding)))
+    return parts
+
+
+def _preference_record(line: dict[str, Any], example: providers.Example, count: Counting) -> Record:
+    """A pair: counted toward the limit as the longer of input + either reply, billed as input + both."""
+    if count.chat_tokenizer is None:
+        inputs = providers.PROFILES["openai-preference"].writer(example)
+        if inputs.lines and not inputs.refused:
+            return _openai_preference_record(inputs.lines[0], count.encoding)._replace(line=line)
+        return _cookbook_record(line, _as_openai(example), count.encoding)
+    chosen_messages, tools = _as_hf(example)
+    rejected_messages, _ = _as_hf(example._replace(chosen=example.rejected))
+    chosen = tokens.count_chat(chosen_messages, count.chat_tokenizer, tools).tokens
+    rejected = tokens.count_chat(rejected_messages, count.chat_tokenizer, tools).tokens
+    parts = Parts(partial(_content_parts, chosen_messages + rejected_messages[-1:], count.encoding))
+    return _new(Record, (line, parts, max(chosen, rejected), chosen + rejected))
+
+
+def _adapted(source: providers.Profile) -> Profile:
+    return Profile(source.key, source.title, source.kinds, source.text_pairs, source.provider, source.targets,
+                   source.file_prefix, source, source.note)
+
+
+PROFILES: dict[str, Profile] = {key: _adapted(p) for key, p in providers.PROFILES.items()}
 
 
 def default_profile(kind: str) -> str:
@@ -187,3 +315,14 @@ def default_profile(kind: str) -> str:
 
 def profiles_for(kind: str) -> list[Profile]:
     return [p for p in PROFILES.values() if kind in p.kinds]
+
+
+def by_provider(kind: str | None = None) -> dict[str, list[Profile]]:
+    """The profiles (writing `kind`, if given) grouped by provider, in the export page's order."""
+    return {provider: [PROFILES[p.key] for p in group] for provider, group in providers.by_provider(kind).items()}
+
+
+def check_file(profile_key: str, lines: Sequence[dict[str, Any]], context: RuleContext = NO_CONTEXT) -> tuple[Finding, ...]:
+    """The profile's file rules (example counts, file size, Together's file checks) over a file's
+    parsed lines: what the export preflight and the checker refuse a download or a file for."""
+    return providers.PROFILES[profile_key].check_file(lines, context)

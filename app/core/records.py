@@ -99,7 +99,13 @@ class Rendered(NamedTuple):
     encoding: str
     approximate: bool
     canonical: Canonical
-    records: tuple[Record, ...] = ()
+    records: tuple[Record, ...] = ()  # none when the profile refused the example (see `notes`)
+    # What the profile's shape could not carry (`app.core.providers.Note`: merged / dropped / refused).
+    notes: tuple[Any, ...] = ()
+    # The profile's line-rule findings (`app.core.providers.Finding`), without those a RULES.md code
+    # already reports (`app.core.evaluate` drops them; docs/provider-rules.md, "Overlaps").
+    profile_findings: tuple[Any, ...] = ()
+    template: str = ""  # which chat template counted the conversation ("" for tiktoken counts)
 
     @property
     def tokens(self) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
-from app.core.profiles import PROFILES, default_profile
+from app.core.profiles import PROFILES, counting, default_profile, render_profile
 from app.core.records import Canonical, Conversation, Rendered, Row
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
 
@@ -296,8 +296,12 @@ def render(
 
 
 def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> Rendered:
-    """The records `profile` exports for a canonical example, counted in the model's encoding: the
-    one token count (the app's examples and `tunelab check`'s lines both come through here)."""
-    chosen = PROFILES[profile]
-    encoding = model.counting_encoding
-    return _new(Rendered, (profile, encoding, model.approximate, form, chosen.build(form, encoding) if kind in chosen.kinds else ()))
+    """The records `profile` exports for a canonical example, counted for the model (its tiktoken
+    encoding, or its own tokenizer and chat template): the one token count (the app's examples and
+    `tunelab check`'s lines both come through here), with the profile's notes and line findings."""
+    count = counting(model)
+    if kind not in PROFILES[profile].kinds:
+        return _new(Rendered, (profile, count.encoding, model.approximate, form, (), (), (), count.template))
+    out = render_profile(profile, form, count, kind)
+    return _new(Rendered, (profile, count.encoding, model.approximate, form, out.records, out.notes, out.findings,
+                           count.template))

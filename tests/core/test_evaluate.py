@@ -85,3 +85,34 @@ def test_field_errors_are_computed_only_when_read():
     evaluation = evaluate(settings, ExampleValues({}, "too long"))
     assert "field_errors" not in vars(evaluation)
     assert [e.field for e in evaluation.field_errors] == ["output"] and not evaluation.can_save
+
+
+# Profile notes and line findings -----------------------------------------------------------------
+
+REASONING = {"role": "assistant", "content": "It arrives on Monday.", "reasoning_content": "The tracker says Monday."}
+
+
+def test_reasoning_exported_to_openai_chat_is_noted_as_dropped_and_not_written():
+    example, form = chat_example([SYSTEM, USER, REASONING])
+    evaluation = evaluate_form(chat_settings("gpt-4.1-mini"), example, form, "openai-chat", MODEL)
+    assert [(n.code, n.effect) for n in evaluation.rendered.notes] == [("carry-reasoning", "dropped")]
+    assert "reasoning" not in evaluation.lines[0] and "It arrives on Monday." in evaluation.lines[0]
+
+
+def test_a_refused_example_has_no_records_and_says_why():
+    example, form = chat_example([SYSTEM, USER, ASSISTANT])
+    evaluation = evaluate_form(chat_settings("gpt-4.1-mini"), example, form, "trl-prompt-completion-chat", MODEL)
+    assert evaluation.rendered.records  # it ends with the assistant: written
+    example, form = chat_example([SYSTEM, USER])
+    evaluation = evaluate_form(chat_settings("gpt-4.1-mini"), example, form, "trl-prompt-completion-chat", MODEL)
+    assert evaluation.rendered.records == () and evaluation.lines == []
+    assert [n.effect for n in evaluation.rendered.notes] == ["refused"]
+
+
+def test_a_provider_rule_that_repeats_a_rules_code_is_reported_once():
+    two_users = [SYSTEM, USER, {"role": "user", "content": "Hello?"}, ASSISTANT]
+    example, form = chat_example(two_users)
+    evaluation = evaluate_form(chat_settings("gpt-4.1-mini"), example, form, "bedrock-nova", MODEL)
+    codes = evaluation.codes + [f.code for f in evaluation.rendered.profile_findings]
+    assert ("chat-roles-not-alternating" in codes) != ("bedrock-alternation" in codes)
+    assert len(codes) == len(set(codes))

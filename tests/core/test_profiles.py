@@ -9,7 +9,7 @@ from app.core.records import Part
 MESSAGES = [
     {"role": "system", "content": "You are terse."},
     {"role": "user", "content": "Weather in Paris?"},
-    {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "weather"}}]},
+    {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}]},
     {"role": "tool", "tool_call_id": "1", "content": "12 degrees"},
     {"role": "assistant", "content": "It is 12 degrees."},
 ]

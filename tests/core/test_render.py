@@ -6,6 +6,8 @@ run in a bare clone."""
 import json
 from pathlib import Path
 
+from dataclasses import replace
+
 import pytest
 
 from app.core.presets import get_preset
@@ -75,3 +77,96 @@ def test_plain_text_chat_keys_are_the_same_keys(messages):
     from app.core.render import chat_keys
 
     assert chat_keys(messages, plain_text=True) == chat_keys(messages)
+
+
+# Every provider profile through `render`, from the presets' own settings ---------------------------
+
+from app.core import tokens  # noqa: E402
+from app.core.model_table import load_model_table  # noqa: E402
+from app.core.profiles import PROFILES  # noqa: E402
+
+MSGS = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"},
+        {"role": "assistant", "content": "Hello."}]
+PAIR = {"prompt": "Great! ->", "completion": " positive"}
+INPUT = {"messages": MSGS[:2]}
+PREFERRED, REJECTED = {"role": "assistant", "content": "Hello."}, {"role": "assistant", "content": "Go away."}
+OPENAI_DPO = {"input": INPUT, "preferred_output": [PREFERRED], "non_preferred_output": [REJECTED]}
+EXPECTED = {  # written from each provider's documented shape (docs/provider-rules.md, reference/)
+    "openai-legacy": PAIR, "together-instruction": PAIR, "bedrock-prompt-completion": PAIR,
+    "trl-prompt-completion": PAIR,
+    "openai-chat": {"messages": MSGS}, "azure-openai-chat": {"messages": MSGS}, "together-chat": {"messages": MSGS},
+    "together-chat-tools": {"messages": MSGS}, "fireworks-chat": {"messages": MSGS},
+    "trl-messages": {"messages": MSGS}, "axolotl-chat-template": {"messages": MSGS},
+    "mistral-finetune": {"messages": MSGS},
+    "openai-preference": OPENAI_DPO, "together-preference": OPENAI_DPO, "fireworks-dpo": OPENAI_DPO,
+    "vertex-gemini": {"systemInstruction": {"role": "system", "parts": [{"text": "Be brief."}]},
+                      "contents": [{"role": "user", "parts": [{"text": "Hi?"}]},
+                                   {"role": "model", "parts": [{"text": "Hello."}]}]},
+    "bedrock-nova": {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}],
+                     "messages": [{"role": "user", "content": [{"text": "Hi?"}]},
+                                  {"role": "assistant", "content": [{"text": "Hello."}]}]},
+    "trl-prompt-completion-chat": {"prompt": MSGS[:2], "completion": [PREFERRED]},
+    "trl-preference": {"prompt": "Hi?", "chosen": "Hello.", "rejected": "Go away."},
+    "trl-preference-chat": {"prompt": MSGS[:2], "chosen": [PREFERRED], "rejected": [REJECTED]},
+    "axolotl-dpo": {"messages": MSGS[:2], "chosen": PREFERRED, "rejected": REJECTED},
+    "llamafactory-alpaca": {"instruction": "Hi?", "output": "Hello.", "system": "Be brief."},
+    "llamafactory-sharegpt": {"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}],
+                              "system": "Be brief."},
+}
+
+
+def preset_case(key):
+    """The preset and example a profile key is exported from (a preference preset for DPO shapes)."""
+    profile = PROFILES[key]
+    if profile.kinds == ("preference",):
+        system = "" if key == "trl-preference" else "Be brief."  # its standard shape holds one prompt text
+        return get_preset("preference").settings, ExampleValues(
+            {"system": system, "turns": [["user", "Hi?"]]}, {"preferred": "Hello.", "non_preferred": "Go away."})
+    if profile.text_pairs:
+        return get_preset("sentiment").settings, ExampleValues({"text": "Great!"}, "positive")
+    return get_preset("chat").settings, ExampleValues({"system": "Be brief."}, MSGS[1:])
+
+
+def test_every_profile_key_has_a_golden_line():
+    assert set(EXPECTED) == set(PROFILES)
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_each_profile_exports_its_golden_line_from_a_preset(key):
+    settings, example = preset_case(key)
+    rendered = render(settings, example, key)
+    assert [jsonl_line(r) for r in rendered.records] == [json.dumps(EXPECTED[key], ensure_ascii=False)]
+    assert rendered.notes == () and rendered.profile_findings == ()
+
+
+OPEN_MODELS = ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen3-8B", "google/gemma-3-12b-it", "openai/gpt-oss-20b"]
+
+
+@pytest.mark.parametrize("name", OPEN_MODELS)
+def test_an_open_model_counts_the_conversation_its_chat_template_renders(name):
+    model = load_model_table().get(name)
+    settings = replace(get_preset("chat").settings, target_model=name)
+    rendered = render(settings, ExampleValues({"system": "Be brief."}, MSGS[1:]), "trl-messages")
+    expected = tokens.count_chat(MSGS, model.tokenizer)
+    assert rendered.tokens == expected.tokens and not rendered.approximate
+    assert rendered.template == tokens.MODEL_TOKENIZERS[model.tokenizer].template
+    cookbook = render(replace(settings, target_model="gpt-4.1-mini"), ExampleValues({"system": "Be brief."}, MSGS[1:]))
+    assert cookbook.template == "" and cookbook.approximate is False  # the cookbook recipe: no template
+
+
+@pytest.mark.parametrize("name", OPEN_MODELS[:3])
+def test_an_open_model_counts_prompt_plus_completion_with_its_tokenizer(name):
+    model = load_model_table().get(name)
+    settings = replace(get_preset("sentiment").settings, target_model=name)
+    rendered = render(settings, ExampleValues({"text": "Great!"}, "positive"), "trl-prompt-completion")
+    assert rendered.tokens == len(tokens.encode("Great! ->", model.tokenizer)) + len(tokens.encode(" positive", model.tokenizer))
+
+
+def test_a_preference_pair_for_an_open_model_counts_the_longer_conversation():
+    settings = replace(get_preset("preference").settings, target_model="Qwen/Qwen3-8B")
+    example = ExampleValues({"system": "Be brief.", "turns": [["user", "Hi?"]]},
+                            {"preferred": "Hello.", "non_preferred": "Go away, I am busy today."})
+    rendered = render(settings, example, "trl-preference-chat")
+    chosen = tokens.count_chat(MSGS, "qwen3").tokens
+    rejected = tokens.count_chat(MSGS[:2] + [{"role": "assistant", "content": "Go away, I am busy today."}], "qwen3").tokens
+    assert rendered.tokens == max(chosen, rejected) == rejected and rendered.billed_tokens == chosen + rejected
