@@ -163,32 +163,39 @@ def preflight(session: Session, project: Project, user: User, role: str | None, 
     result = Preflight(request)
     counts: Counter[str] = Counter()
     lines: list[dict[str, Any]] = []
-    for example in store.iter_for_export(session, project.id, request.statuses):
-        evaluation = evaluate(settings, values_of(example), request.profile, models=models)
-        judged = verdict(evaluation, request.include_errors)
-        result.examples += 1
-        if judged.outcome == "refused":
-            result.refused += 1
-        elif judged.outcome == "error":
-            result.errors += 1
-        else:
-            result.written += 1
-            result.included_with_errors += judged.outcome == "included"
-            lines.extend(record.line for record in evaluation.rendered.records)
-        counts.update({n.code for n in judged.notes} | {f.code for f in judged.findings})
-        if not (judged.notes or judged.findings or judged.left_out):
-            continue
-        if not may_see_example(role, user, example):
-            result.hidden += 1
-        elif len(result.affected) >= LISTED:
-            result.unlisted += 1
-        else:
-            result.affected.append(Affected(example.id, example.status, judged.outcome, judged.notes, judged.findings))
+    # Its own read session: the batches are let go of as they are read (the caller's objects stay loaded).
+    with Session(session.get_bind()) as reading:
+        for example in store.iter_for_export(reading, project.id, request.statuses):
+            _judge(result, counts, lines, example, settings, request, models, user, role)
     result.rows = len(lines)
     result.file_findings = profile.check_file(lines, RuleContext())
     counts.update(f.code for f in result.file_findings)
     result.counts = dict(sorted(counts.items()))
     return result
+
+
+def _judge(result: Preflight, counts: Counter[str], lines: list[dict[str, Any]], example, settings,
+           request: ExportRequest, models: ModelTable, user: User, role: str | None) -> None:
+    evaluation = evaluate(settings, values_of(example), request.profile, models=models)
+    judged = verdict(evaluation, request.include_errors)
+    result.examples += 1
+    if judged.outcome == "refused":
+        result.refused += 1
+    elif judged.outcome == "error":
+        result.errors += 1
+    else:
+        result.written += 1
+        result.included_with_errors += judged.outcome == "included"
+        lines.extend(record.line for record in evaluation.rendered.records)
+    counts.update({n.code for n in judged.notes} | {f.code for f in judged.findings})
+    if not (judged.notes or judged.findings or judged.left_out):
+        return
+    if not may_see_example(role, user, example):
+        result.hidden += 1
+    elif len(result.affected) >= LISTED:
+        result.unlisted += 1
+    else:
+        result.affected.append(Affected(example.id, example.status, judged.outcome, judged.notes, judged.findings))
 
 
 def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRequest, models: ModelTable) -> Iterator[bytes]:
