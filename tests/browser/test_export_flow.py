@@ -48,7 +48,7 @@ def test_check_a_profile_then_download_azure(live_server, page, tmp_path):
     page.locator('input[name=profile][value="openai-chat"]').check()
     page.get_by_test_id("check").click()
     preflight = page.get_by_test_id("profile-preflight")
-    expect(preflight.locator('[data-code="carry-reasoning"]')).to_have_count(1)
+    expect(preflight.locator('li[data-code="carry-reasoning"]')).to_have_count(1)
     page.screenshot(path=str(tmp_path / "export-openai-chat.png"), full_page=True)
 
     page.locator('input[name=profile][value="llamafactory-alpaca"]').check()
