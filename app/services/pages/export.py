@@ -1,5 +1,6 @@
-"""Data of /projects/{id}/export (the preflight): what would be exported, in which formats, and the
-dataset rules to look at before uploading."""
+"""Data of /projects/{id}/export: the profiles that write the project's kind, grouped by provider
+(with each provider's standing: OpenAI winding down, Mistral's hosted service deprecated), the
+dataset rules to look at before uploading, and the preflight of the chosen profile and states."""
 
 from __future__ import annotations
 
@@ -7,19 +8,83 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.core.model_table import ModelTable
-from app.core.profiles import profiles_for
+from app.core.providers import by_provider
 from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
 from app.services import exports as export_service
 from app.services import health as health_service
 from app.services.pages.health import DatasetFindingOut
-from app.storage.tables import Project
+from app.storage.tables import Project, User
+
+# What the page says over a provider's profiles (reference/providers-2026-12.md).
+PROVIDER_NOTICES = {
+    "OpenAI": ("winding-down", "OpenAI is winding down self-serve fine-tuning: new users are already shut out, and "
+                               "OpenAI stops new fine-tuning jobs on 2027-01-06 for the remaining customers (models "
+                               "already fine-tuned stay until their base models retire). Azure OpenAI and several "
+                               "other services read the same shapes."),
+    "Mistral": ("deprecated", "Mistral's hosted fine-tuning service is deprecated: this shape is for mistral-finetune, "
+                              "to train the open-weight models yourself."),
+}
+OUTCOME_WORDS = {"refused": "left out: the shape cannot carry it", "error": "left out: it has an error",
+                 "included": "written although it has an error (as asked)", "written": "written"}
 
 
 class ProfileOut(BaseModel):
     key: str
     title: str
     note: str
+    provider: str
+    targets: str  # the models or training stacks the shape is for
+    byte_order_mark: bool  # the file starts with a UTF-8 BOM (Azure)
+
+
+class ProviderOut(BaseModel):
+    provider: str
+    standing: str  # "" | "winding-down" | "deprecated"
+    notice: str
+    profiles: list[ProfileOut]
+
+
+class NoteOut(BaseModel):
+    code: str
+    effect: str  # merged | dropped | refused
+    message: str
+
+
+class ProfileFindingOut(BaseModel):
+    code: str
+    level: str
+    message: str
+    fix: str
+
+
+class AffectedOut(BaseModel):
+    example_id: int
+    status: str
+    outcome: str  # written | refused | error | included
+    outcome_text: str
+    notes: list[NoteOut]
+    findings: list[ProfileFindingOut]
+
+
+class PreflightOut(BaseModel):
+    profile: str
+    title: str
+    statuses: list[str]
+    include_errors: bool
+    examples: int  # in the chosen states
+    written: int
+    refused: int  # left out: the shape cannot carry them
+    errors: int  # left out: an error-level finding (included when asked)
+    included_with_errors: int
+    rows: int  # lines in the file
+    byte_order_mark: bool
+    affected: list[AffectedOut]  # only examples the viewer may open
+    unlisted: int  # affected examples past the listed ones
+    hidden: int  # affected examples the viewer may not open
+    file_findings: list[ProfileFindingOut]  # the profile's rules over the whole file
+    file_refused: bool  # a file rule at error level: the provider would refuse the upload
+    counts: dict[str, int]  # code -> examples it concerns (a file rule counts once)
 
 
 class ExportPage(BaseModel):
@@ -27,17 +92,56 @@ class ExportPage(BaseModel):
     states: dict[str, int]  # examples per state
     levels: dict[str, int]  # examples per worst level: those with an error are left out unless included
     preflight: list[DatasetFindingOut]  # dataset rules at error or warning level
-    profiles: list[ProfileOut]
+    profiles: list[ProfileOut]  # every profile that writes the project's kind, in the providers' order
+    providers: list[ProviderOut]  # the same profiles, grouped by provider
     default_profile: str
     default_states: list[str]
+    check: PreflightOut  # the preflight of the chosen profile and states
 
 
-def export_page(session: Session, project: Project, role: str | None, models: ModelTable) -> ExportPage:
+def profile_out(profile) -> ProfileOut:
+    return ProfileOut(key=profile.key, title=profile.title, note=profile.note, provider=profile.provider,
+                      targets=profile.targets, byte_order_mark=profile.file_prefix == "\ufeff")
+
+
+def provider_groups(kind: str) -> list[ProviderOut]:
+    groups = []
+    for provider, profiles in by_provider(kind).items():
+        standing, notice = PROVIDER_NOTICES.get(provider, ("", ""))
+        groups.append(ProviderOut(provider=provider, standing=standing, notice=notice,
+                                  profiles=[profile_out(p) for p in profiles]))
+    return groups
+
+
+def preflight_out(checked: export_service.Preflight) -> PreflightOut:
+    request = checked.request
+    profile = export_service.PROFILES[request.profile]
+    return PreflightOut(
+        profile=request.profile, title=profile.title, statuses=list(request.statuses),
+        include_errors=request.include_errors, examples=checked.examples, written=checked.written,
+        refused=checked.refused, errors=checked.errors, included_with_errors=checked.included_with_errors,
+        rows=checked.rows, byte_order_mark=bool(profile.file_prefix),
+        affected=[AffectedOut(example_id=a.example_id, status=a.status, outcome=a.outcome,
+                              outcome_text=OUTCOME_WORDS[a.outcome],
+                              notes=[NoteOut(**n._asdict()) for n in a.notes],
+                              findings=[ProfileFindingOut(**f._asdict()) for f in a.findings])
+                  for a in checked.affected],
+        unlisted=checked.unlisted, hidden=checked.hidden,
+        file_findings=[ProfileFindingOut(**f._asdict()) for f in checked.file_findings],
+        file_refused=checked.file_errors, counts=checked.counts,
+    )
+
+
+def export_page(session: Session, project: Project, user: User, role: str | None, models: ModelTable,
+                request: export_service.ExportRequest | None = None) -> ExportPage:
     board = dashboard_service.dashboard(session, project, role)
     health = health_service.report(session, project, role, models)
+    chosen = request or export_service.make_request(project)
+    groups = provider_groups(project.kind)
     return ExportPage(
         total=board.total, states=board.states, levels=example_service.level_counts(session, project),
         preflight=[DatasetFindingOut(**f.as_dict()) for f in health.findings if f.level in ("error", "warning")],
-        profiles=[ProfileOut(key=p.key, title=p.title, note=p.note) for p in profiles_for(project.kind)],
+        profiles=[p for group in groups for p in group.profiles], providers=groups,
         default_profile=project.export_profile, default_states=list(export_service.DEFAULT_STATUSES),
+        check=preflight_out(export_service.preflight(session, project, user, role, chosen, models)),
     )

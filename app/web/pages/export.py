@@ -1,5 +1,6 @@
-"""/projects/{id}/export (the preflight page; JSON twin /api/v1/projects/{id}/export) and the streamed
-download /projects/{id}/export.jsonl (also /api/v1/projects/{id}/export.jsonl)."""
+"""/projects/{id}/export (the profiles by provider and the preflight of the chosen profile and states,
+`?profile=KEY&status=S&include_errors=true`; JSON twin /api/v1/projects/{id}/export) and the streamed
+download /projects/{id}/export.jsonl (also /api/v1/projects/{id}/export.jsonl), with the same query."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from app.services import exports as export_service
 from app.services.pages.export import ExportPage
 from app.services.pages.export import export_page as preflight
 from app.web.deps import ModelsDep, ProjectAccess, SessionDep, project_for
@@ -22,9 +24,12 @@ JSONL = {200: {"description": "The export, one JSON object per line",
 
 @router.get("/api/v1/projects/{project_id}/export", name="api_export", response_model=ExportPage)
 @router.get("/projects/{project_id}/export", name="export", response_model=None)
-def export_page(request: Request, session: SessionDep, access: Exportable, models: ModelsDep) -> Response | ExportPage:
-    return respond(request, preflight(session, access.project, access.role, models), "exports/index.html",
-                   project=access.project, access=access)
+def export_page(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
+                include_errors: Annotated[bool, Query()] = False,
+                status: Annotated[list[str], Query()] = []) -> Response | ExportPage:  # noqa: B006
+    chosen = export_service.make_request(access.project, profile, include_errors, status)
+    page = preflight(session, access.project, access.user, access.role, models, chosen)
+    return respond(request, page, "exports/index.html", project=access.project, access=access)
 
 
 @router.get("/api/v1/projects/{project_id}/export.jsonl", name="api_export_file", response_class=StreamingResponse,
