@@ -18,15 +18,14 @@ never fires (empty prompts are legal in a file); `duplicate` and `conflict` come
 index and are reported on every copy; per-line `separator-missing` / `stop-missing` only when a
 separator / stop is known (given, or shared by all lines), else the dataset rules say it once.
 
-Passes. Chat and preference files: one pass (after reading up to the first line with a known
-format). Legacy prompt/completion files: the per-line rules depend on the separator, the stop
-sequence and the task kind, which the legacy tool inferred from the whole file, so unless
-`--separator`, `--stop` (generation) and `--kind` are all given a cheap pre-pass
-reads the file first (JSON parse + common suffixes + distinct completions, no tokenizer), then the
-checking pass runs. A stream that cannot seek (a pipe) is first copied to a temporary file.
-Inferred like the legacy tool: separator = the suffix every prompt shares; stop (gen only) = the
-suffix every completion shares; kind = classification when distinct completions < examples / 3
-(`--labels` alone means classification); every prompt empty = open-ended generation.
+Passes. Chat and preference files: one pass. Legacy prompt/completion files: the per-line rules
+depend on the separator, the stop and the task kind, which the legacy tool inferred from the whole
+file, so unless `--separator`, `--stop` (generation) and `--kind` are all given a cheap pre-pass
+(JSON parse, common suffixes, distinct completions; no tokenizer) reads the file first; a pipe is
+first copied to a temporary file. Inferred like the legacy tool: separator = the suffix every prompt
+shares; stop (gen only) = the suffix every completion shares; kind = classification when distinct
+completions < examples / 3 (`--labels` alone means classification); every prompt empty = open-ended
+generation.
 
 Memory stays flat in the number of lines: the dataset aggregates are bounded (`app.core.dataset`),
 duplicates use a compact 24-bytes-per-line index, per-line codes are kept as (line, bit mask) pairs
@@ -40,15 +39,12 @@ lines are the same input or the same example, and the registered rules give the 
 with nothing to compare (RULES.md, "How rules combine": no user turn or no trained assistant turn)
 stay out of the duplicate / conflict index; an empty prompt is no shared input (duplicates only).
 
-Speed: a memo in front of the rules. The chat rules that read only a conversation's shape (roles,
-empty or not, weights, tool calls; `SHAPE_RULES`) give the same findings for every line of the
-same shape, so their findings are memoised per shape (`check_lines.chat_shape`) and only the other
-rules run; when every message is a plain {"role", "content"} pair with no "<|" and no mostly
-uppercase text, only `too-long` of those can fire, so only it runs. tests/core/test_jsonl_check.py
-checks that the memo gives exactly what the full `evaluate_form` gives. The usual line, exactly
-{"messages": [plain pairs]}, is validated and keyed in one walk (`check_lines.plain_conversation`,
-no `check_chat`), and when it holds no backslash its texts need no JSON quoting for the identity
-keys (`render.chat_keys(..., plain_text=True)`: the same keys).
+Speed: a memo in front of the rules. The chat rules that read only a conversation's shape
+(`SHAPE_RULES`) are memoised per shape (`check_lines.chat_shape`); a conversation of plain
+{"role", "content"} pairs with no "<|" and no mostly uppercase text needs only `too-long` of the
+others. The usual line, exactly {"messages": [plain pairs]}, is validated and keyed in one walk
+(`check_lines.plain_conversation`). tests/core/test_jsonl_check.py checks that all this gives
+exactly what the full `evaluate_form` gives.
 """
 
 from __future__ import annotations
@@ -61,11 +57,7 @@ from typing import IO, Any
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
 from app.core.check_report import (  # noqa: F401  (CheckResult and write_json are part of this API)
-    CODE_BIT,
-    MAX_LINES_SHOWN,
-    CheckResult,
-    CodeSummary,
-    write_json,
+    CODE_BIT, MAX_LINES_SHOWN, CheckResult, CodeSummary, write_json,
 )
 from app.core.dataset import DatasetStats
 from app.core.dataset_findings import dataset_findings, estimate
