@@ -304,4 +304,5 @@ def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> R
     one token count (the app's examples and `tunelab check`'s lines both come through here)."""
     chosen = PROFILES[profile]
     encoding = model.counting_encoding
-    return _new(Rendered, (profile, encoding, model.approximate, form, chosen.build(form, encoding) if kind in chosen.kinds else ()))
+    records = chosen.build(form, encoding) if kind in chosen.kinds else ()
+    return _new(Rendered, (profile, encoding, model.approximate, form, records))
