@@ -279,7 +279,8 @@ def chat_example(messages: list[dict[str, Any]], plain_text: bool = False) -> tu
     """`plain_text`: see `render.chat_keys`."""
     fields, turns = _split_system(messages)
     input_key, output_key = chat_keys(messages, plain_text)
-    return ExampleValues(fields, turns), _new(Canonical, ((), _new(Conversation, (tuple(messages), None, None)), input_key, output_key))
+    conversation = _new(Conversation, (tuple(messages), None, None))
+    return ExampleValues(fields, turns), _new(Canonical, ((), conversation, input_key, output_key))
 
 
 def preference_example(messages: list[dict[str, Any]], preferred: Any, rejected: Any) -> tuple[ExampleValues, Canonical]:

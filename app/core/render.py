@@ -209,13 +209,17 @@ def chat_keys(messages: Sequence[Any], plain_text: bool = False) -> tuple[str | 
         last = len(messages) - 1
         while last >= 0 and messages[last]["role"] != "assistant":  # no weight: every assistant turn is trained
             last -= 1
-        for message in messages[:last] if last > 0 else ():
-            if message["role"] == "user":
-                break
-        else:
-            return None, None  # no trained assistant turn, or no user turn before it
-        texts = ['{"content": "%s", "role": "%s"}' % (m["content"], m["role"]) for m in messages[:last]]
-        return "[%s]" % ", ".join(texts), '[{"content": "%s", "role": "assistant"}]' % messages[last]["content"]
+        if last > 0:
+            texts = []
+            has_user = False
+            for message in messages[:last]:
+                role = message["role"]
+                if role == "user":
+                    has_user = True
+                texts.append(f'{{"content": "{message["content"]}", "role": "{role}"}}')
+            if has_user:
+                return f'[{", ".join(texts)}]', f'[{{"content": "{messages[last]["content"]}", "role": "assistant"}}]'
+        return None, None  # no trained assistant turn, or no user turn before it
     last = len(messages) - 1
     while last >= 0 and not _trained(messages[last]):
         last -= 1
