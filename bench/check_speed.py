@@ -8,13 +8,15 @@ RSS = resource.getrusage(RUSAGE_CHILDREN).ru_maxrss after it exits (the bench st
 before it). The JSON report is read back and must count every line as an example.
 Baseline, in the same run and on the same lines: bare `json.loads` of each line and tiktoken
 `encode_ordinary` (o200k_base) of every message content, in process: the floor of any checker that
-parses and counts tokens.
+parses and counts tokens. With `--model` naming a model with its own tokenizer (e.g.
+meta-llama/Llama-3.1-8B-Instruct), the check counts for it and the baseline is json.loads + the
+model's chat template rendered over the messages + HF `tokenizers` encode of the rendered text.
 
 Output: ONE JSON line on stdout; progress on stderr. met = ratio >= target_ratio and peak RSS <=
 target_rss_mb, ratio = check lines/s ÷ baseline lines/s. Wall times on a shared machine vary: read
 the ratio as measured in one run.
 
-    .venv/bin/python bench/check_speed.py [--lines 1000000]
+    .venv/bin/python bench/check_speed.py [--lines 1000000] [--model gpt-4.1-mini]
 """
 
 from __future__ import annotations
@@ -79,12 +81,27 @@ def generate(path: Path, lines: int) -> None:
                 log(f"  generated {i:,} lines")
 
 
-def baseline(path: Path) -> tuple[float, int, int]:
-    """(seconds, lines, tokens): json.loads + encode_ordinary of every content, in process."""
+def baseline(path: Path, model: str) -> tuple[float, int, int]:
+    """(seconds, lines, tokens), in process: json.loads + encode_ordinary (o200k_base) of every
+    content for an OpenAI model; for a model with its own tokenizer, json.loads + the model's chat
+    template rendered over the line's messages + HF `tokenizers` encode of the rendered text."""
+    from app.core import chat_templates, tokens as token_mod
+    from app.core.model_table import load_model_table
+
+    info = load_model_table().get(model)
+    lines = tokens = 0
+    if info.tokenizer and info.tokenizer in token_mod.MODEL_TOKENIZERS and not info.encoding:
+        template, tokenizer = token_mod.chat_template(info.tokenizer), token_mod.hf_tokenizer(info.tokenizer)
+        start = time.perf_counter()
+        with open(path, "rb") as f:
+            for raw in f:
+                text = chat_templates.render_text(template, json.loads(raw)["messages"])
+                tokens += len(tokenizer.encode(text, add_special_tokens=False).ids)
+                lines += 1
+        return time.perf_counter() - start, lines, tokens
     import tiktoken
 
-    enc = tiktoken.get_encoding("o200k_base")
-    lines = tokens = 0
+    enc = tiktoken.get_encoding(info.encoding or "o200k_base")
     start = time.perf_counter()
     with open(path, "rb") as f:
         for raw in f:
@@ -94,11 +111,12 @@ def baseline(path: Path) -> tuple[float, int, int]:
     return time.perf_counter() - start, lines, tokens
 
 
-def run_check(path: Path, report: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit status) of `python -m app check FILE --format json`."""
+def run_check(path: Path, report: Path, model: str) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit status) of `python -m app check FILE --format json --model M`."""
     start = time.perf_counter()
     with open(report, "wb") as out:
-        proc = subprocess.run([PY, "-m", "app", "check", str(path), "--format", "json"], cwd=ROOT, stdout=out,
+        proc = subprocess.run([PY, "-m", "app", "check", str(path), "--format", "json", "--model", model], cwd=ROOT,
+                              stdout=out,
                               stderr=subprocess.PIPE, timeout=3_600)
     seconds = time.perf_counter() - start
     if proc.stderr:
@@ -110,6 +128,7 @@ def run_check(path: Path, report: Path) -> tuple[float, float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--model", default="gpt-4.1-mini", help="target model (e.g. meta-llama/Llama-3.1-8B-Instruct)")
     args = parser.parse_args()
     activate()
     tmp = Path(tempfile.mkdtemp(prefix="tunelab-check-speed-"))
@@ -119,14 +138,14 @@ def main() -> int:
         generate(data, args.lines)
         log(f"  {data.stat().st_size / 1e6:,.0f} MB")
         log("running tunelab check --format json")
-        check_s, rss_mb, status = run_check(data, report)
+        check_s, rss_mb, status = run_check(data, report, args.model)
         result = json.loads(report.read_text(encoding="utf-8"))
         if result["examples"] != args.lines:
             raise SystemExit(f"the check counted {result['examples']:,} examples, expected {args.lines:,}")
         log(f"  {check_s:.1f} s, peak RSS {rss_mb:.0f} MB, exit {status}, {len(result['lines']):,} lines with findings, "
             f"dataset {result['dataset']}")
-        log("running the baseline (json.loads + encode_ordinary, in process)")
-        base_s, base_lines, base_tokens = baseline(data)
+        log("running the baseline (json.loads + the model's counting floor, in process)")
+        base_s, base_lines, base_tokens = baseline(data, args.model)
         log(f"  {base_s:.1f} s, {base_tokens / base_lines:.0f} content tokens per line, "
             f"{result['tokens'] / args.lines:.0f} counted tokens per line in the check")
     finally:
@@ -134,7 +153,7 @@ def main() -> int:
     check_rate, base_rate = args.lines / check_s, base_lines / base_s
     ratio = check_rate / base_rate
     print(json.dumps({
-        "bench": "check_speed", "lines": args.lines, "check_lines_per_s": round(check_rate),
+        "bench": "check_speed", "model": args.model, "lines": args.lines, "check_lines_per_s": round(check_rate),
         "check_peak_rss_mb": round(rss_mb, 1), "baseline_lines_per_s": round(base_rate), "ratio": round(ratio, 3),
         "target_ratio": TARGET_RATIO, "target_rss_mb": TARGET_RSS_MB,
         "met": ratio >= TARGET_RATIO and rss_mb <= TARGET_RSS_MB,
