@@ -6,6 +6,11 @@
 Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer files) cannot
 be read. `--format json` prints one JSON object (a contract, see `app.core.jsonl_check.write_json`).
 
+    tunelab profiles [--kind KIND] [--format text|json]
+
+Lists the export profiles (the keys `?profile=` and the export page take), grouped by provider,
+with the task kinds each writes and the models or training stacks it is for. Exit status 0.
+
     tunelab backup PATH [--force]
 
 Copies the SQLite database of TUNELAB_DATABASE_URL to PATH while the server runs (app.storage.backup).
@@ -16,15 +21,17 @@ exists without --force, no database, or PostgreSQL: the message gives the pg_dum
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import IO
 
 from app.core.dataset_findings import dollars
+from app.core.profiles import by_provider
 from app.core.file_format import FORMAT_TITLES
 from app.core.jsonl_check import CheckResult, check_file, write_json
 from app.core.rules.helpers import show
-from app.core.project_settings import kind_named
+from app.core.project_settings import KINDS, kind_named
 from app.core.rules.registry import LEVEL_RANK, RULES
 from app.core.text import unescape_controls
 from app.tokenizer_files import TokenizerFilesError, activate
@@ -86,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kind", choices=KIND_CHOICES, type=_kind, metavar="classification|generation",
                        help="task kind of a prompt/completion file; cls and gen (RULES.md's short names) are "
                             "accepted too (default: inferred, classification when distinct completions < examples / 3)")
+    profiles = commands.add_parser(
+        "profiles", help="list the export profiles by provider",
+        description="List the export profiles (their keys), grouped by provider, with the task kinds each "
+                    "writes and what it is for.",
+    )
+    profiles.add_argument("--kind", choices=KINDS, type=_kind, metavar="classification|generation|chat|preference",
+                          help="only the profiles that write this task kind")
+    profiles.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     backup = commands.add_parser(
         "backup", help="copy the SQLite database to PATH, safely while the server runs",
         description="Copy the database of TUNELAB_DATABASE_URL to PATH with SQLite's online backup API "
@@ -102,10 +117,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backup":
         return backup_command(args, sys.stdout, sys.stderr)
     try:
+        if args.command == "profiles":
+            return profiles_command(args, sys.stdout)
         return check_command(args, sys.stdout, sys.stderr)
     except BrokenPipeError:  # `tunelab check big.jsonl | head`
         sys.stdout = None  # type: ignore[assignment]  (nothing more to flush)
         return 1
+
+
+def profiles_command(args: argparse.Namespace, out: IO[str]) -> int:
+    groups = by_provider(args.kind)
+    if args.format == "json":
+        json.dump([{"key": p.key, "title": p.title, "provider": provider, "kinds": list(p.kinds), "targets": p.targets,
+                    "note": p.note} for provider, group in groups.items() for p in group], out, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    for provider, group in groups.items():
+        out.write(f"{provider}\n")
+        for p in group:
+            out.write(f"  {p.key:<28} {p.title} ({', '.join(p.kinds)})\n    for {p.targets}\n")
+    return 0
 
 
 def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
