@@ -25,7 +25,12 @@ Output: ONE JSON line on stdout; details (error kinds, skipped slots, server-log
 met = p99_ms <= target_p99_ms and errors == 0. rps = achieved (offered: annotators / 0.3 s); far below
 offered with p50 in the hundreds of ms means the server is saturated. The client shares the CPUs.
 
-    .venv/bin/python bench/lint_latency.py [--seconds 30] [--annotators 64]
+    .venv/bin/python bench/lint_latency.py [--seconds 30] [--annotators 64] [--model Qwen/Qwen3-8B]
+
+With --model: a `chat` project for that target model (export profile trl-messages), a system prompt and
+alternating turns of ~2,000 tokens, the last assistant turn typed; the core call types in it, the cold
+call changes the system prompt, and baseline_tiktoken_p50_ms is then the bare floor of an open model:
+its chat template rendered and the text encoded with `tokenizers` (tiktoken per message for an OpenAI model).
 """
 
 from __future__ import annotations
@@ -96,6 +101,32 @@ def build_example():
     return settings, fields, output, tokens
 
 
+CHAT_PRESET, CHAT_PROFILE = "chat", "trl-messages"
+
+
+def build_chat_example(model: str):
+    """A chat example (system prompt, alternating turns, the last assistant turn typed) of ~2,000
+    tokens for `model` (its own tokenizer and chat template when it has one)."""
+    settings = PRESETS_BY_KEY[CHAT_PRESET].settings.with_changes(target_model=model)
+    rng, turns, tokens = random.Random(20240601), [], 0
+    fields = {"system": "You are a helpful assistant for an espresso machine maker. Answer precisely."}
+    while tokens < 1900:
+        turns += [{"role": "user", "content": " ".join(sentence(rng) for _ in range(2))},
+                  {"role": "assistant", "content": " ".join(sentence(rng) for _ in range(4))}]
+        tokens = evaluate(settings, ExampleValues(dict(fields), turns), CHAT_PROFILE).rendered.tokens
+    assert 1900 <= tokens <= 2400, tokens
+    return settings, fields, turns, tokens
+
+
+def chat_form(fields: dict, turns: list[dict], typed: str) -> str:
+    """The chat form's urlencoded body, the last assistant turn with `typed` appended."""
+    pairs = [("f.system", fields["system"])]
+    for i, turn in enumerate(turns):
+        content = turn["content"] + (typed if i == len(turns) - 1 else "")
+        pairs += [("chat.role", turn["role"]), ("chat.content", content), ("chat.weight", "1")]
+    return urlencode(pairs)
+
+
 def time_core(settings, fields, output, iterations: int) -> dict[str, float]:
     def timed(fn) -> list[float]:  # sorted ms per call after a warm-up, with the GC on as in the server
         timeit.repeat(fn, "gc.enable()", number=1, repeat=max(20, iterations // 10))
@@ -103,6 +134,25 @@ def time_core(settings, fields, output, iterations: int) -> dict[str, float]:
 
     # As a keystroke in the output: the output changes, the long prompt is the one counted before.
     turn = iter(range(10**9))
+    if settings.kind == "chat":  # typing in the last assistant turn; cold: a new system prompt
+        def typed(text):
+            return [*output[:-1], {**output[-1], "content": output[-1]["content"] + text}]
+        core = timed(lambda: evaluate(settings, ExampleValues(dict(fields), typed(f" {next(turn)}")), CHAT_PROFILE))
+        fresh = iter(range(10**9))
+        cold = timed(lambda: evaluate(settings, ExampleValues({"system": f"{fields['system']} {next(fresh)}"}, output),
+                                      CHAT_PROFILE))
+        info = load_model_table().get(settings.target_model)
+        from app.core import chat_templates
+        messages = [{"role": "system", "content": fields["system"]}, *output]
+        if info.tokenizer and not info.encoding:  # the bare floor: the template rendered, its text encoded
+            template, tokenizer = token_mod.chat_template(info.tokenizer), token_mod.hf_tokenizer(info.tokenizer)
+            base = timed(lambda: tokenizer.encode(chat_templates.render_text(template, messages),
+                                                  add_special_tokens=False))
+        else:
+            enc = token_mod.encoding(info.counting_encoding)
+            base = timed(lambda: [enc.encode_ordinary(m["content"]) for m in messages])
+        return {"core_p50_ms": pct(core, 50), "core_p99_ms": pct(core, 99), "core_cold_p50_ms": pct(cold, 50),
+                "baseline_tiktoken_p50_ms": pct(base, 50)}
     core = timed(lambda: evaluate(settings, ExampleValues(dict(fields), f"{output} {next(turn)}"), PROFILE))
     # As the first keystroke on a new example: nothing of it was counted before.
     fresh = iter(range(10**9))
@@ -132,16 +182,21 @@ async def page_token(http: aiohttp.ClientSession, url: str) -> str:
     return match.group(1)
 
 
-async def post(http: aiohttp.ClientSession, url: str, token: str, form: dict, expect: int = 303) -> str:
+async def post(http: aiohttp.ClientSession, url: str, token: str, form: dict | str, expect: int = 303) -> str:
     headers = {"x-csrftoken": token, **({"HX-Request": "true"} if url.endswith("/lint") else {})}
-    async with http.post(url, data={**form, "csrftoken": token}, headers=headers, allow_redirects=False) as resp:
+    if isinstance(form, str):
+        data, headers["Content-Type"] = form, "application/x-www-form-urlencoded"
+    else:
+        data = {**form, "csrftoken": token}
+    async with http.post(url, data=data, headers=headers, allow_redirects=False) as resp:
         text = await resp.text()
     if resp.status != expect:
         raise RuntimeError(f"POST {url}: status {resp.status}: {text[:300]}")
     return text if expect == 200 else resp.headers.get("location", "")
 
 
-async def setup_project(base: str, proc: subprocess.Popen, fields: dict, output: str) -> int:
+async def setup_project(base: str, proc: subprocess.Popen, form: dict | str, preset: str = PRESET,
+                        model: str | None = None) -> int:
     deadline = time.monotonic() + 60
     async with new_session() as http:
         while True:  # wait for /healthz
@@ -156,10 +211,13 @@ async def setup_project(base: str, proc: subprocess.Popen, fields: dict, output:
             await asyncio.sleep(0.1)
         token = await page_token(http, f"{base}/setup")
         await post(http, f"{base}/setup", token, {"username": USER, "password": PASSWORD, "password_again": PASSWORD})
-        location = await post(http, f"{base}/projects", token, {"name": "Lint latency bench", "preset": PRESET})
+        location = await post(http, f"{base}/projects", token, {"name": "Lint latency bench", "preset": preset})
         if not (match := re.search(r"/projects/(\d+)/", location)):
             raise RuntimeError(f"no project id in the redirect {location!r}")
-        form = {"f.name": fields["name"], "f.description": fields["description"], "output": output}
+        if model is not None:  # the chat project's target model and profile, through the settings page
+            await post(http, f"{base}/projects/{match.group(1)}/settings", token, {
+                "name": "Lint latency bench", "target_model": model, "export_profile": CHAT_PROFILE,
+                "separator": "", "stop": "", "leading_space": "yes", "prompt_style": "template"}, expect=200)
         for _ in range(10):
             page = await post(http, f"{base}/projects/{match.group(1)}/lint", token, form, expect=200)
     shown = re.search(r'data-testid="token-total">([\d,]+)<', page)
@@ -175,8 +233,9 @@ async def sign_in(base: str, gate: asyncio.Semaphore) -> tuple[aiohttp.ClientSes
     return http, token
 
 
-async def annotator(i: int, http: aiohttp.ClientSession, token: str, url: str, prefix: str, output: str,
-                    t0: float, seconds: float, stats: dict, interval: float = INTERVAL, count: int | None = None) -> None:
+async def annotator(i: int, http: aiohttp.ClientSession, token: str, url: str, body_of, t0: float, seconds: float,
+                    stats: dict, interval: float = INTERVAL, count: int | None = None) -> None:
+    """`body_of(typed)`: the form's urlencoded body with `typed` appended to what is being typed."""
     rng, typed, k = random.Random(i), [], 0
     headers = {"HX-Request": "true", "x-csrftoken": token, "Content-Type": "application/x-www-form-urlencoded"}
     while (k < count) if count is not None else (k * interval < seconds):
@@ -186,7 +245,7 @@ async def annotator(i: int, http: aiohttp.ClientSession, token: str, url: str, p
             typed.pop()
         else:
             typed.append(rng.choice("abcdefghijklmnopqrstuvwxyz ,."))
-        body, sent = prefix + quote_plus(output + "".join(typed)), time.perf_counter()
+        body, sent = body_of("".join(typed)), time.perf_counter()
         try:
             async with http.post(url, data=body, headers=headers, allow_redirects=False) as resp:
                 data = await resp.read()
@@ -205,14 +264,13 @@ async def annotator(i: int, http: aiohttp.ClientSession, token: str, url: str, p
             k = behind
 
 
-async def single_lints(base: str, project_id: int, fields: dict, output: str, count: int) -> tuple[list[float], list[float]]:
+async def single_lints(base: str, project_id: int, body_of, count: int) -> tuple[list[float], list[float]]:
     """Server times and end-to-end times (ms, sorted) of `count` lints sent one after another by one
     typing client (no server times from a server without the Server-Timing header, e.g. an older one)."""
     http, token = await sign_in(base, asyncio.Semaphore(1))
     stats: dict = {"latencies": [], "server": [], "errors": {}, "requests": 0, "skipped": 0}
-    prefix = urlencode({"f.name": fields["name"], "f.description": fields["description"]}) + "&output="
     try:  # interval 0: each request goes as soon as the previous one is answered
-        await annotator(0, http, token, f"{base}/projects/{project_id}/lint", prefix, output, time.perf_counter(),
+        await annotator(0, http, token, f"{base}/projects/{project_id}/lint", body_of, time.perf_counter(),
                         count * INTERVAL, stats, interval=0.0, count=count)
     finally:
         await http.close()
@@ -233,9 +291,21 @@ async def healthz_times(base: str, count: int) -> list[float]:
     return sorted(times)
 
 
-async def run_load(args, proc: subprocess.Popen, base: str, fields: dict, output: str) -> dict:
-    project_id = await setup_project(base, proc, fields, output)
-    single, single_client = await single_lints(base, project_id, fields, output, args.single)
+def body_maker(chat: bool, fields: dict, output, annotator: int | None = None):
+    """`body_of(typed)` for one annotator (each types in an example of their own: the prompt differs)."""
+    if chat:
+        own = {"system": fields["system"] + ("" if annotator is None else f" ({annotator})")}
+        return lambda typed: chat_form(own, output, typed)
+    name = fields["name"] + ("" if annotator is None else f" {annotator}")
+    prefix = urlencode({"f.name": name, "f.description": fields["description"]}) + "&output="
+    return lambda typed: prefix + quote_plus(output + typed)
+
+
+async def run_load(args, proc: subprocess.Popen, base: str, fields: dict, output) -> dict:
+    chat = args.model is not None
+    project_id = await setup_project(base, proc, body_maker(chat, fields, output)(""),
+                                     CHAT_PRESET if chat else PRESET, args.model)
+    single, single_client = await single_lints(base, project_id, body_maker(chat, fields, output), args.single)
     healthz = await healthz_times(base, args.single)
     log(f"single lints: server p50 {pct(single, 50):.2f} ms, end to end {pct(single_client, 50):.2f} ms")
     gate = asyncio.Semaphore(4)
@@ -246,9 +316,8 @@ async def run_load(args, proc: subprocess.Popen, base: str, fields: dict, output
     url, t0, tasks = f"{base}/projects/{project_id}/lint", time.perf_counter() + 0.05, []
     try:
         for i, (http, token) in enumerate(sessions):  # start times spread evenly over one interval
-            prefix = urlencode({"f.name": f"{fields['name']} {i}", "f.description": fields["description"]}) + "&output="
             start = t0 + i * INTERVAL / args.annotators
-            tasks.append(annotator(i, http, token, url, prefix, output, start, args.seconds, stats))
+            tasks.append(annotator(i, http, token, url, body_maker(chat, fields, output, i), start, args.seconds, stats))
         gathered = asyncio.gather(*tasks)
         gathered.add_done_callback(lambda f: f.cancelled() or f.exception())  # no "never retrieved" on Ctrl+C
         await asyncio.wait_for(gathered, args.seconds + 60)
@@ -264,13 +333,18 @@ def main() -> int:
     parser.add_argument("--annotators", type=int, default=64)
     parser.add_argument("--core-iterations", type=int, default=500)
     parser.add_argument("--single", type=int, default=200, help="sequential lints timed before the load")
+    parser.add_argument("--model", help="a chat project of ~2,000 tokens for this target model (e.g. Qwen/Qwen3-8B, "
+                                        "counted with its own tokenizer and chat template) instead of the "
+                                        f"{PRESET} project")
     args = parser.parse_args()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C even when started with SIGINT ignored (&)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # and kill: both run the cleanup below
 
     activate()
-    settings, fields, output, tokens = build_example()
-    log(f"example: {tokens} tokens, {len(fields['description']) + len(output):,} characters")
+    settings, fields, output, tokens = build_chat_example(args.model) if args.model else build_example()
+    characters = sum(len(v) for v in fields.values()) + (sum(len(t["content"]) for t in output) if args.model
+                                                           else len(output))
+    log(f"example: {tokens} tokens for {settings.target_model}, {characters:,} characters")
     core = time_core(settings, fields, output, args.core_iterations)
     log("core: " + json.dumps({k: round(v, 3) for k, v in core.items()}))
     tmp, proc = Path(tempfile.mkdtemp(prefix="tunelab-bench-")), None
@@ -291,7 +365,7 @@ def main() -> int:
     log(f"requests={stats['requests']} ok={len(lat)} errors={stats['errors']} skipped_slots={stats['skipped']} "
         f"offered={args.annotators / INTERVAL:.0f} rps elapsed={stats['elapsed']:.1f} s")
     print(json.dumps({
-        "bench": "lint_latency", "annotators": args.annotators,
+        "bench": "lint_latency", "model": args.model or settings.target_model, "annotators": args.annotators,
         "seconds": int(args.seconds) if args.seconds == int(args.seconds) else args.seconds,
         "example_tokens": tokens, "requests": stats["requests"], "rps": round(stats["requests"] / stats["elapsed"], 1),
         "p50_ms": round(pct(lat, 50), 2), "p95_ms": round(pct(lat, 95), 2), "p99_ms": round(pct(lat, 99), 2),
