@@ -267,13 +267,18 @@ def check_open(open_dir: Path = DEFAULT_OPEN_DIR) -> None:
 
 
 def activate(cache_dir: Path = DEFAULT_CACHE_DIR, open_dir: Path = DEFAULT_OPEN_DIR) -> None:
-    """Check every file, then point tiktoken and app.core.tokens at them (before the first count)."""
+    """Check every file, then point tiktoken and app.core.tokens at them (before the first count) and
+    give app.core.chat_templates the sandboxed renderer."""
     check(cache_dir)
     check_open(open_dir)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
-    from app.core.tokens import OPEN_TOKENIZERS_ENV  # not at import: the Docker build stage has no packages
+    # Not at import: the Docker build stage has no packages.
+    from app import template_sandbox
+    from app.core.chat_templates import use_renderer
+    from app.core.tokens import OPEN_TOKENIZERS_ENV
 
     os.environ[OPEN_TOKENIZERS_ENV] = str(open_dir)
+    use_renderer(template_sandbox.render_text)  # chat templates render in the sandboxed Jinja2 environment
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,8 @@ transformers 5.24) renders a model's Jinja chat template in a sandbox with `trim
 callables: `raise_exception` and `strftime_now`. Before rendering it drops a message's keys whose
 value is null and copies a message's reasoning (`reasoning_content`, `thinking` or `reasoning`) under
 the names `thinking` and `reasoning_content`, so that Qwen3's and gpt-oss's templates both see it.
-This module does the same, in `ImmutableSandboxedEnvironment` (templates are third-party code paths:
+The same is done, in `ImmutableSandboxedEnvironment` (app/template_sandbox.py, handed to this
+module by `app.tokenizer_files.activate()`) (templates are third-party code paths:
 reaching for an attribute like `__class__`, or changing a list, fails the render with
 ChatTemplateError), each template compiled once.
 
@@ -25,13 +26,10 @@ cannot be told apart and the spans are None.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
-
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 TEMPLATE_DATE = datetime(2024, 7, 26)
 
@@ -60,45 +58,6 @@ class RenderedChat:
     trained_spans: tuple[Span, ...] | None  # character spans of the trained parts; None: unknown
 
 
-def _raise_exception(message: str) -> None:
-    raise ChatTemplateError(message)
-
-
-def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
-            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
-    # Jinja's own tojson escapes HTML characters and sorts keys; transformers replaces it with this.
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-def _strftime_now(format: str) -> str:
-    return TEMPLATE_DATE.strftime(format)
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, where reaching for an unsafe attribute (`__class__`, `__globals__`,
-    `append`) fails the render at once instead of quietly printing nothing."""
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is unsafe")
-
-
-@lru_cache(maxsize=1)
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
-    env.filters["tojson"] = _tojson
-    env.globals["raise_exception"] = _raise_exception
-    env.globals["strftime_now"] = _strftime_now
-    return env
-
-
-@lru_cache(maxsize=16)
-def _compiled(source: str):
-    try:
-        return _environment().from_string(source)
-    except Exception as exc:  # a syntax error in third-party template text
-        raise ChatTemplateError(f"the chat template does not compile: {exc}") from exc
-
-
 REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
 
@@ -116,20 +75,23 @@ def trainer_messages(messages: list[Any]) -> list[Any]:
     return prepared
 
 
+# The sandboxed Jinja2 environment is not core's business (app/template_sandbox.py holds it);
+# app.tokenizer_files.activate() hands its renderer over, as it tells core where the files are.
+Renderer = Callable[[ChatTemplate, list[Any], "list[Any] | None", bool], str]
+_renderer: list[Renderer] = []
+
+
+def use_renderer(renderer: Renderer) -> None:
+    """Render templates with `renderer(template, trainer_messages, tools, add_generation_prompt)`."""
+    _renderer[:] = [renderer]
+
+
 def render_text(template: ChatTemplate, messages: list[dict[str, Any]], tools: list[Any] | None = None,
                 add_generation_prompt: bool = False) -> str:
     """The template's text for `messages`, as `apply_chat_template(..., tokenize=False)` gives it."""
-    compiled = _compiled(template.source)
-    try:
-        return compiled.render(messages=trainer_messages(messages), tools=tools,
-                               add_generation_prompt=add_generation_prompt,
-                               bos_token=template.bos_token, eos_token=template.eos_token)
-    except ChatTemplateError:
-        raise
-    except SecurityError as exc:
-        raise ChatTemplateError(f"the chat template tried something the sandbox refuses: {exc}") from exc
-    except Exception as exc:  # the template's own code failed on this conversation
-        raise ChatTemplateError(f"the chat template failed on this conversation: {exc}") from exc
+    if not _renderer:
+        raise ChatTemplateError("no chat template renderer: call app.tokenizer_files.activate() first")
+    return _renderer[0](template, trainer_messages(messages), tools, add_generation_prompt)
 
 
 def _string_values(value: Any) -> list[str]:

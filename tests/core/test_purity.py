@@ -6,9 +6,6 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parents[2] / "app" / "core"
 FORBIDDEN = ("fastapi", "starlette", "sqlmodel", "sqlalchemy", "jinja2", "jinja2_fragments", "alembic",
              "psycopg", "uvicorn", "app.web", "app.storage", "app.services")
-# A model's chat template is part of its training format, not a page: chat_templates renders it, and
-# only through Jinja's sandbox (HTML templating stays out of core).
-ALLOWED = {("chat_templates.py", "jinja2.sandbox")}
 
 
 def imported_modules(path: Path) -> list[str]:
@@ -27,7 +24,6 @@ def test_core_imports_no_web_or_database_library():
         for path in CORE.rglob("*.py")
         for name in imported_modules(path)
         if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
-        and (str(path.relative_to(CORE)), name) not in ALLOWED
     }
     assert not offenders, f"app/core must stay pure, but imports {sorted(offenders)}"
 
