@@ -4,7 +4,9 @@ The table is one dated data file (`app/data/models.json`, or the file named by t
 `TUNELAB_MODELS_FILE` setting) so a team can add open models or fix a price without code.
 A row counts with its tiktoken `encoding`, or with its own `tokenizer` (a name of
 app.core.tokens.MODEL_TOKENIZERS: Llama 3.1, Qwen3, Gemma 3, gpt-oss), or, with neither, with
-FALLBACK_ENCODING, labelled approximate.
+FALLBACK_ENCODING, labelled approximate. A row's `aliases` are older names of the same model (a
+project saved with one counts with the row it names now: the old approximate `llama-3.1-8b-instruct`
+is `meta-llama/Llama-3.1-8B-Instruct`, counted exactly).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ModelInfo:
     rejects_over_limit: bool = False  # Vertex, Bedrock: over-limit examples fail the job
     tokenizer: str | None = None  # the model's own tokenizer and chat template (tokens.MODEL_TOKENIZERS)
     note: str = ""  # where the limit comes from, which tokenizer and template the counts use
+    aliases: tuple[str, ...] = ()  # older names of this row (projects saved with one keep working)
 
     @property
     def counting_encoding(self) -> str:
@@ -50,7 +53,7 @@ class ModelTable:
         """The row for `name`; a fine-tuned id (`ft:gpt-4.1-mini:org::id`) maps to its base."""
         base = name.split(":")[1] if name.startswith("ft:") and ":" in name[3:] else name
         for model in self.models:
-            if model.name == base:
+            if model.name == base or base in model.aliases:
                 return model
         for model in sorted(self.models, key=lambda m: -len(m.name)):
             if base.startswith(model.name):
@@ -68,13 +71,17 @@ class ModelTable:
     def names(self) -> list[str]:
         return [m.name for m in self.models]
 
+    def knows(self, name: str) -> bool:
+        """A row's name or one of its aliases (what a project's target model may be)."""
+        return any(name == m.name or name in m.aliases for m in self.models)
+
 
 @lru_cache(maxsize=8)
 def load_model_table(path: str | Path = DEFAULT_MODELS_FILE) -> ModelTable:
     from app.core.tokens import MODEL_TOKENIZERS  # here: importing the table stays light
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    models = tuple(ModelInfo(**row) for row in data["models"])
+    models = tuple(ModelInfo(**{**row, "aliases": tuple(row.get("aliases", ()))}) for row in data["models"])
     for model in models:
         if model.tokenizer is not None and model.tokenizer not in MODEL_TOKENIZERS:
             raise ValueError(f"{path}: model {model.name!r} names the tokenizer {model.tokenizer!r}; "

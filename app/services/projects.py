@@ -131,14 +131,14 @@ def update_settings(session: Session, project: Project, user: User, form: Settin
     errors: dict[str, str] = {}
     if not form.name.strip():
         errors["name"] = "Name the project."
-    if form.target_model not in models.names:
+    if not models.knows(form.target_model):
         errors["target_model"] = f"Pick a model from the table ({', '.join(models.names)})."
     if form.export_profile not in PROFILES or current.kind not in PROFILES[form.export_profile].kinds:
         errors["export_profile"] = "This profile cannot write this task type."
     if form.prompt_style not in PROMPT_STYLES:
         errors["prompt_style"] = "Unknown prompt style."
     changes: dict = {
-        "target_model": form.target_model,
+        "target_model": models.get(form.target_model).name,  # an alias is saved as the name it stands for
         "separator": form.separator,
         "stop": form.stop,
         "leading_space": form.leading_space,

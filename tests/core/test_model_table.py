@@ -39,10 +39,10 @@ def test_gpt_oss_counts_text_with_o200k_harmony():
 
 def test_rows_without_a_tokenizer_stay_approximate_and_keep_their_fields():
     table = load_model_table()
-    old_llama = table.get("llama-3.1-8b-instruct")
+    qwen25 = table.get("qwen2.5-7b-instruct")
 
-    assert old_llama.approximate and old_llama.tokenizer is None
-    assert old_llama.counting_encoding == FALLBACK_ENCODING
+    assert qwen25.approximate and qwen25.tokenizer is None
+    assert qwen25.counting_encoding == FALLBACK_ENCODING
     assert table.get("gpt-4.1").counting_encoding == "o200k_base" and not table.get("gpt-4.1").approximate
     assert ModelInfo("tiny", "test", None, 10, None, "test").note == ""  # positional rows still build
 
@@ -56,3 +56,15 @@ def test_a_row_naming_an_unknown_tokenizer_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="mistral-7b") as excinfo:
         load_model_table(path)
     assert "qwen3" in str(excinfo.value)  # the names it knows
+
+
+def test_the_old_approximate_llama_name_is_an_alias_of_the_exact_row():
+    """Projects saved with `llama-3.1-8b-instruct` (counted "approximate (o200k_base)" before the
+    Llama 3.1 tokenizer came) now count with the Llama 3.1 tokenizer; the name is no row of its own."""
+    table = load_model_table()
+    old = table.get("llama-3.1-8b-instruct")
+
+    assert old is table.get("meta-llama/Llama-3.1-8B-Instruct") and not old.approximate
+    assert "llama-3.1-8b-instruct" not in table.names and table.knows("llama-3.1-8b-instruct")
+    assert tokens.count("Hello world", old.counting_encoding) == 2
+    assert not any(m.approximate for m in table.models if m.tokenizer or "llama-3.1" in m.name.lower())

@@ -76,3 +76,15 @@ def test_custom_project_uses_the_owners_fields_and_template(web):
     unknown = {**form, "template": "{question} {missing}"}
     response = web.post(f"/projects/{project}/settings", unknown)
     assert response.status_code == 422 and "{missing}" in response.text
+
+
+def test_the_old_llama_name_saves_as_the_exact_llama_row(web):
+    """`llama-3.1-8b-instruct` was an approximate row; posted by an older form or API client it is
+    kept as the exact Llama 3.1 row, which the settings page shows selected, with no "approximate"."""
+    project = web.create_project("sentiment", name="Tweets")
+    response = web.post(f"/projects/{project}/settings", {**SETTINGS, "target_model": "llama-3.1-8b-instruct",
+                                                          "export_profile": "together-instruction"})
+    assert response.status_code == 200, response.text
+    page = web.get(f"/projects/{project}/settings").text
+    assert 'value="meta-llama/Llama-3.1-8B-Instruct" selected' in page
+    assert "llama-3.1-8b-instruct" not in page and "approximate counts" not in page.split("Llama-3.1-8B-Instruct")[1][:200]
