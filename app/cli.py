@@ -29,7 +29,8 @@ from typing import IO
 from app.core.dataset_findings import dollars
 from app.core.profiles import by_provider
 from app.core.file_format import FORMAT_TITLES
-from app.core.jsonl_check import CheckResult, check_file, write_json
+from app.check_jobs import check_file
+from app.core.jsonl_check import CheckResult, write_json
 from app.core.rules.helpers import show
 from app.core.project_settings import KINDS, kind_named
 from app.core.rules.registry import LEVEL_RANK, RULES
@@ -58,6 +59,12 @@ FILE_WORDING = (
     ("pick one of them or add it in the project settings", "fix the completion or add it to --labels"),
     (" in the project settings", ""),
 )
+
+
+def _jobs(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
+    return int(text)
 
 
 def file_wording(message: str) -> str:
@@ -93,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kind", choices=KIND_CHOICES, type=_kind, metavar="classification|generation",
                        help="task kind of a prompt/completion file; cls and gen (RULES.md's short names) are "
                             "accepted too (default: inferred, classification when distinct completions < examples / 3)")
+    check.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                       help="processes for a big chat or preference file (default: the CPUs, at most 4; 1: one pass). "
+                            "The report is the same")
     profiles = commands.add_parser(
         "profiles", help="list the export profiles by provider",
         description="List the export profiles (their keys), grouped by provider, with the task kinds each "
@@ -148,7 +158,7 @@ def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     path = Path(args.file)
     try:
         result = check_file(
-            path, model=args.model, kind=args.kind, labels=parse_labels(args.labels),
+            path, jobs=args.jobs, model=args.model, kind=args.kind, labels=parse_labels(args.labels),
             separator=None if args.separator is None else unescape_controls(args.separator),
             stop=None if args.stop is None else unescape_controls(args.stop),
         )

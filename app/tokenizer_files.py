@@ -264,11 +264,13 @@ def check_open(open_dir: Path = DEFAULT_OPEN_DIR) -> None:
             )
 
 
-def activate(cache_dir: Path = DEFAULT_CACHE_DIR, open_dir: Path = DEFAULT_OPEN_DIR) -> None:
+def activate(cache_dir: Path = DEFAULT_CACHE_DIR, open_dir: Path = DEFAULT_OPEN_DIR, verify: bool = True) -> None:
     """Check every file, then point tiktoken and app.core.tokens at them (before the first count) and
-    give app.core.chat_templates the sandboxed renderer."""
-    check(cache_dir)
-    check_open(open_dir)
+    give app.core.chat_templates the sandboxed renderer. `verify=False`: the files were checked a
+    moment ago by the process that started this one (`tunelab check`'s workers)."""
+    if verify:
+        check(cache_dir)
+        check_open(open_dir)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
     # Not at import: the Docker build stage has no packages.
     from app import template_sandbox

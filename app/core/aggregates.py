@@ -236,6 +236,12 @@ class CompactIndex:
     def remove(self, input_hash: Any, content_hash: Any, ref: Any) -> None:
         raise NotImplementedError("CompactIndex is append-only (tunelab check); use DictIndex in the app")
 
+    def absorb(self, other: CompactIndex) -> None:
+        """Append `other`'s entries (a later part of the same file: `app.core.check_parts`)."""
+        for mine, theirs in ((self._inputs, other._inputs), (self._contents, other._contents), (self._refs, other._refs)):
+            for bucket, values in zip(mine, theirs):
+                bucket.extend(values)
+
 
     def groups(self) -> Groups:
         duplicates, conflicts = [], []

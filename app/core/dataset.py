@@ -186,6 +186,24 @@ class DatasetStats:
         self.add(c.ref, prompts=c.prompts, completions=c.completions, tokens=c.tokens, billed=c.billed,
                  label=c.label, input_hash=c.input_hash, content_hash=c.content_hash, split=c.split)
 
+    def absorb(self, other: DatasetStats) -> None:
+        """Add the stats of a later part of the same file (`app.core.check_parts`): the sums, the
+        token counters and the duplicate index. Only stats without prompt/completion texts: their
+        common prefix/suffix and capped counters depend on the order the texts came in."""
+        if other.prompts.count or other.completions.count or self.prompts.count or self.completions.count:
+            raise ValueError("stats with prompt/completion texts cannot be joined: check the file in one pass")
+        if type(self.index) is not type(other.index):
+            raise ValueError("stats with different duplicate indexes cannot be joined")
+        self.examples += other.examples
+        self.records += other.records
+        self.tokens += other.tokens
+        self.billed_tokens += other.billed_tokens
+        self.token_values.update(other.token_values)
+        self.billed_values.update(other.billed_values)
+        self.labels.update(other.labels)
+        if self.index is not None:
+            self.index.absorb(other.index)
+
     def remove(self, c: Contribution) -> None:
         """Undo `add` of the same contribution; prefix/suffix aggregates then need a rebuild."""
         self.examples -= 1
