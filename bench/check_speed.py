@@ -3,9 +3,11 @@
 Setup: a deterministic --lines (1,000,000) line chat file in a temp dir: short support conversations
 (system + user + assistant, ~60-120 tokens each; 8 system prompts, user and assistant text drawn from
 a word list with a seeded RNG, so lines differ).
-Check: `python -m app check FILE --format json` as a subprocess; wall time from start to exit, peak
-RSS = resource.getrusage(RUSAGE_CHILDREN).ru_maxrss after it exits (the bench starts no other child
-before it). The JSON report is read back and must count every line as an example.
+Check: `python -m app check FILE --format json` as a subprocess, on its default number of processes
+(`--jobs`: the CPUs, at most 4), then again with `--jobs 1` (one pass, `serial_*`); wall time from
+start to exit, peak RSS = resource.getrusage(RUSAGE_CHILDREN).ru_maxrss after it exits (the largest
+process: the bench starts no other child before it). Both JSON reports are read back: each must count
+every line as an example, and they must be equal.
 Baseline, in the same run and on the same lines: bare `json.loads` of each line and tiktoken
 `encode_ordinary` (o200k_base) of every message content, in process: the floor of any checker that
 parses and counts tokens. With `--model` naming a model with its own tokenizer (e.g.
@@ -34,7 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from app.tokenizer_files import activate  # noqa: E402  (the app's own modules, from the repo root)
+from app.check_jobs import default_jobs  # noqa: E402  (the app's own modules, from the repo root)
+from app.tokenizer_files import activate  # noqa: E402
 
 PY = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
 TARGET_RATIO, TARGET_RSS_MB = 0.5, 300
@@ -111,11 +114,11 @@ def baseline(path: Path, model: str) -> tuple[float, int, int]:
     return time.perf_counter() - start, lines, tokens
 
 
-def run_check(path: Path, report: Path, model: str) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit status) of `python -m app check FILE --format json --model M`."""
+def run_check(path: Path, report: Path, model: str, jobs: list[str] = ()) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit status) of `python -m app check FILE --format json --model M [--jobs N]`."""
     start = time.perf_counter()
     with open(report, "wb") as out:
-        proc = subprocess.run([PY, "-m", "app", "check", str(path), "--format", "json", "--model", model], cwd=ROOT,
+        proc = subprocess.run([PY, "-m", "app", "check", str(path), "--format", "json", "--model", model, *jobs], cwd=ROOT,
                               stdout=out,
                               stderr=subprocess.PIPE, timeout=3_600)
     seconds = time.perf_counter() - start
@@ -144,17 +147,23 @@ def main() -> int:
             raise SystemExit(f"the check counted {result['examples']:,} examples, expected {args.lines:,}")
         log(f"  {check_s:.1f} s, peak RSS {rss_mb:.0f} MB, exit {status}, {len(result['lines']):,} lines with findings, "
             f"dataset {result['dataset']}")
+        log("running tunelab check --format json --jobs 1")
+        serial_s, _, _ = run_check(data, report, args.model, ["--jobs", "1"])
+        if json.loads(report.read_text(encoding="utf-8")) != result:
+            raise SystemExit("the one-pass report differs from the report checked in parts")
+        log(f"  {serial_s:.1f} s")
         log("running the baseline (json.loads + the model's counting floor, in process)")
         base_s, base_lines, base_tokens = baseline(data, args.model)
         log(f"  {base_s:.1f} s, {base_tokens / base_lines:.0f} content tokens per line, "
             f"{result['tokens'] / args.lines:.0f} counted tokens per line in the check")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    check_rate, base_rate = args.lines / check_s, base_lines / base_s
+    check_rate, base_rate, serial_rate = args.lines / check_s, base_lines / base_s, args.lines / serial_s
     ratio = check_rate / base_rate
     print(json.dumps({
         "bench": "check_speed", "model": args.model, "lines": args.lines, "check_lines_per_s": round(check_rate),
-        "check_peak_rss_mb": round(rss_mb, 1), "baseline_lines_per_s": round(base_rate), "ratio": round(ratio, 3),
+        "check_peak_rss_mb": round(rss_mb, 1), "jobs": default_jobs(), "serial_lines_per_s": round(serial_rate),
+        "serial_ratio": round(serial_rate / base_rate, 3), "baseline_lines_per_s": round(base_rate), "ratio": round(ratio, 3),
         "target_ratio": TARGET_RATIO, "target_rss_mb": TARGET_RSS_MB,
         "met": ratio >= TARGET_RATIO and rss_mb <= TARGET_RSS_MB,
     }))
