@@ -217,15 +217,18 @@ def _shown(text: Any) -> str:
     return text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
 
 
-def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | None = None) -> ProfileRender:
+def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
+                   tools: Sequence[providers.Tool] = (), parallel_tool_calls: bool | None = None) -> ProfileRender:
     """One example written with profile `key` and counted: records, notes and line-rule findings.
-    `kind`: the example's task kind (by default, read from the canonical form)."""
-    fast = _fast(key, canonical, count)
+    `kind`: the example's task kind (by default, read from the canonical form); `tools`: the
+    project's function definitions (written into the line and passed to an open model's chat
+    template), with OpenAI's `parallel_tool_calls` setting."""
+    fast = None if tools else _fast(key, canonical, count)
     if fast is not None:
         return fast
     profile = providers.PROFILES[key]
     kind = kind or _kind_of(canonical)
-    example = providers.from_canonical(canonical, kind)
+    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)
     written = profile.write(example)
     if written.refused:
         return ProfileRender((), written.notes)
