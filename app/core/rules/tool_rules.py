@@ -101,3 +101,6 @@ def tool_call_unanswered(ctx: ExampleContext) -> Iterator[Finding]:
                     f"{_where(ctx, field)} calls {_call_label(call_id, name)}, but no tool result answers it and the "
                     "conversation goes on: add a tool turn with its result after this turn.",
                 )
+
+
+TOOL_CHECKS = (tool_unknown, tool_arguments_invalid, tool_result_unlinked, tool_call_unanswered)
