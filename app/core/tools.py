@@ -18,6 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from app.core.providers.neutral import Tool, tool_from_spec
 
@@ -39,6 +40,8 @@ def parse_definitions(text: str) -> tuple[dict[str, Any], ...]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DefinitionError(f"Line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}).") from None
+    except RecursionError:
+        raise DefinitionError("The JSON nests too deeply to be read: no function definition needs that.") from None
     if isinstance(value, Mapping):
         value = [value]  # one definition on its own is read as a list of one
     if not isinstance(value, list):
@@ -85,6 +88,8 @@ def _definition(index: int, item: Any) -> dict[str, Any]:
     except SchemaError as exc:
         raise DefinitionError(f"{where} ({name}): {_place('parameters', exc.absolute_path)} is not valid JSON Schema: "
                               f"{exc.message}.") from None
+    except RecursionError:
+        raise DefinitionError(f"{where} ({name}): parameters nest too deeply to be checked.") from None
     return {"type": "function", "function": {"name": name, "description": description, "parameters": dict(parameters)}}
 
 
@@ -133,6 +138,8 @@ def argument_problems(tool: Tool, arguments: str) -> list[str]:
         value = json.loads(arguments) if arguments.strip() else None
     except json.JSONDecodeError as exc:
         return [f"the arguments are not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]
+    except RecursionError:
+        return ["the arguments nest too deeply to be read"]
     if not isinstance(value, dict):
         shown = "empty" if value is None else f"a JSON {type(value).__name__}"
         return [f"the arguments are {shown}, not a JSON object ({{\"name\": value, ...}})"]
@@ -140,6 +147,10 @@ def argument_problems(tool: Tool, arguments: str) -> list[str]:
         errors = sorted(_validator(tool.parameters).iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     except SchemaError as exc:  # a stored schema the checks of today refuse (never raised for a saved one)
         return [f"the parameters schema of {tool.name!r} is not valid JSON Schema ({exc.message})"]
+    except Unresolvable as exc:  # a "$ref" to a schema that is not in the definition (nothing is fetched)
+        return [f"the parameters schema of {tool.name!r} refers to {exc.ref!r}, which it does not contain"]
+    except RecursionError:
+        return ["the arguments nest too deeply to be checked"]
     return [f"{_place('arguments', e.absolute_path)}: {e.message}" for e in errors]
 
 

@@ -154,3 +154,13 @@ def test_old_settings_without_tools_load_unchanged():
         old.pop(key)
     loaded = ProjectSettings.from_dict(old)
     assert loaded == get_preset("chat").settings and loaded.tools == () and loaded.parallel_tool_calls is None
+
+
+def test_odd_definitions_and_arguments_give_a_message_never_an_exception():
+    with pytest.raises(DefinitionError, match="nests too deeply"):
+        parse_definitions("[" * 100_000 + "]" * 100_000)
+    (tool,) = project_tools(parse_definitions('[{"name": "f", "parameters": {"type": "object", "properties": '
+                                              '{"x": {"$ref": "https://example.com/x.json"}}}}]'))
+    assert argument_problems(tool, '{"x": 1}') == [
+        "the parameters schema of 'f' refers to 'https://example.com/x.json', which it does not contain"]
+    assert argument_problems(tool, "[" * 100_000 + "]" * 100_000) == ["the arguments nest too deeply to be read"]
