@@ -140,3 +140,17 @@ def test_a_preference_input_can_hold_a_tool_call_and_its_result(web):
     assert line["tools"] == [WEATHER]
     assert line["prompt"][1]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": {"city": "Paris"}}
     assert line["prompt"][2]["role"] == "tool"
+
+
+def test_the_reasoning_switch_alone_gives_reasoning_boxes_and_no_tool_rows(web):
+    project = web.create_project("chat")
+    settings = {**CHAT_SETTINGS, "export_profile": "fireworks-chat", "tools": "", "reasoning": "yes"}
+    assert web.post(f"/projects/{project}/settings", settings).status_code == 200
+    page = web.get(f"/projects/{project}/examples/new").text
+    assert 'name="chat.reasoning"' in page and "Call a tool" not in page
+    form = {"f.system": "", "chat.role": ["user", "assistant"], "chat.content": ["2+2?", "4"], "chat.weight": ["1", "1"],
+            "chat.reasoning": ["", "Two and two make four."], "chat.answers": ["", ""], "chat.key": ["t1", "t2"]}
+    panel = html.unescape(web.post(f"/projects/{project}/lint", form, htmx=True).text)
+    line = json.loads(re.search(r'data-testid="line">([^<]+)<', panel).group(1))
+    assert line == {"messages": [{"role": "user", "content": "2+2?"},
+                                 {"role": "assistant", "content": "4", "reasoning_content": "Two and two make four."}]}
