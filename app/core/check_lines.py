@@ -168,14 +168,15 @@ def too_deep() -> Finding:
 
 def plain_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:
     """The line's `chat_shape` key when every message is a plain {"role": str, "content": str} pair
-    in which only `too-long` of the per-line chat rules can fire: no "<|" (special-token) and no
-    mostly uppercase text (uppercase-heavy, the rule's own test). None otherwise."""
+    in which only `too-long` of the per-line chat rules can fire: no "<|" (special-token), no
+    mostly uppercase text (uppercase-heavy, the rule's own test) and no tool turn (the tool- rules
+    judge its link). None otherwise."""
     shape: list[Any] = [has_system_field]
     for message in messages:
         if len(message) != 2:
             return None
         role, content = message.get("role"), message.get("content")
-        if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role:
+        if type(role) is not str or type(content) is not str or "<|" in content or "<|" in role or role == "tool":
             return None
         if heavy_uppercase(content) is not None:
             return None
@@ -215,7 +216,7 @@ def plain_conversation(obj: dict[str, Any], raw: bytes) -> tuple | None:
             role, content = message["role"], message["content"]
         except KeyError:
             return None
-        if type(role) is not str or type(content) is not str or (escaped and "<" in role and "<|" in role):
+        if type(role) is not str or type(content) is not str or role == "tool" or (escaped and "<" in role and "<|" in role):
             return None
         has_text = seen.get(content) if seen is not None else None
         if has_text is None:

@@ -25,6 +25,7 @@ from app.core.render import canonical, chat_turns, pairs_of, render_form
 from app.core.rules.registry import NO_NEIGHBORS, ExampleCheck, ExampleContext, Finding, Neighbors, run_example_rules, worst_level
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.text import near_key
+from app.core.tools import project_tools
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def evaluate_form(
     """`evaluate` from a canonical form already built (`render.canonical`, or a file line's form in
     `app.core.file_format`). `checks`: only these registered checks (default: every check of the
     kind); `tunelab check` passes a subset when it already has the other findings from its memo."""
-    rendered = render_form(settings.kind, form, profile, model)
+    tools = project_tools(settings.tools) if settings.tools else ()
+    rendered = render_form(settings.kind, form, profile, model, tools, settings.parallel_tool_calls)
     input_hash, content_hash, comparable = _hashes(form.input_key, form.output_key)
     neighbors = find_neighbors(input_hash, content_hash) if find_neighbors and comparable else NO_NEIGHBORS
     ctx = ExampleContext(settings, example, rendered, model, PROFILES[profile], neighbors)
@@ -209,6 +211,7 @@ OVERLAPS = {
     "together-pref-input-empty": "pref-shape", "together-pref-input-ends-assistant": "pref-shape",
     "fireworks-dpo-multi-turn": "pref-multi-turn", "vertex-too-long": "too-long",
     "bedrock-last-not-assistant": "chat-last-not-assistant", "mistral-last-not-assistant": "chat-last-not-assistant",
+    "openai-tool-result-unlinked": "tool-result-unlinked",
 }
 _RANK = {"error": 2, "warning": 1, "info": 0}
 

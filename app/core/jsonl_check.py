@@ -40,11 +40,10 @@ with nothing to compare (RULES.md, "How rules combine": no user turn or no train
 stay out of the duplicate / conflict index; an empty prompt is no shared input (duplicates only).
 
 Speed: a memo in front of the rules. The chat rules that read only a conversation's shape
-(`SHAPE_RULES`) are memoised per shape (`check_lines.chat_shape`); a conversation of plain
-{"role", "content"} pairs with no "<|" and no mostly uppercase text needs only `too-long` of the
-others. The usual line, exactly {"messages": [plain pairs]}, is validated and keyed in one walk
-(`check_lines.plain_conversation`). tests/core/test_jsonl_check.py checks that all this gives
-exactly what the full `evaluate_form` gives.
+(`SHAPE_RULES`) are memoised per shape (`check_lines.chat_shape`); a conversation of plain {"role",
+"content"} pairs with no "<|", no mostly uppercase text and no tool turn needs only `too-long` of
+the others. The usual line, exactly {"messages": [plain pairs]}, is validated and keyed in one walk
+(`check_lines.plain_conversation`); tests/core/test_jsonl_check.py checks it equals `evaluate_form`.
 """
 
 from __future__ import annotations
@@ -69,6 +68,7 @@ from app.core.file_format import (
 from app.core.evaluate import Evaluation, evaluate_form
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
+from app.core.rules.tool_rules import TOOL_CHECKS
 from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleCheck, Finding
 from app.core.project_settings import Label, ProjectSettings, kind_named
 from app.core.check_lines import (  # noqa: F401  (parse_quietly is part of this API)
@@ -87,9 +87,9 @@ SHAPE_RULES = frozenset({
 })
 FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset index, on every copy
 # The per-line (not shape) rules a chat line runs, and what a plain line needs of them (`check_lines.plain_shape`):
-# input-empty cannot fire (no required field), uppercase-heavy and special-token need a mostly
-# uppercase text or "<|". Any other rule registered for chat turns the plain shortcut off.
-PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token})
+# input-empty cannot fire (no required field), uppercase-heavy and special-token need a mostly uppercase
+# text or "<|", the tool- rules a call or a tool turn (never plain). Any other rule turns the shortcut off.
+PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token, *TOOL_CHECKS})
 PLAIN_CHECKS: tuple[ExampleCheck, ...] = (too_long,)
 CHAT_PROFILE = PROFILE_OF[CHAT]
 

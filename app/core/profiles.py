@@ -137,10 +137,19 @@ def _message_parts(messages: list[dict[str, Any]], counts: list[int], prefix: st
     """One part per message (`_message_counts` gave the counts): its place, its text, its tokens."""
     parts = []
     for index, (message, count) in enumerate(zip(messages, counts)):
-        text = message.get("content")
-        shown = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
-        parts.append(_new(Part, (f"{prefix}[{index}] {message.get('role', '?')}", shown, count)))
+        parts.append(_new(Part, (f"{prefix}[{index}] {message.get('role', '?')}", _message_text(message), count)))
     return parts
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """What the panel shows of a message: its text, or its tool calls as name(arguments)."""
+    text, calls = message.get("content"), message.get("tool_calls")
+    if isinstance(text, str) and (text or not calls):
+        return text
+    if isinstance(calls, list) and calls:
+        functions = [c.get("function") if isinstance(c, dict) and isinstance(c.get("function"), dict) else {} for c in calls]
+        return "; ".join(f"{f.get('name', '?')}({_shown(f.get('arguments', ''))})" for f in functions)
+    return _shown(text)
 
 
 def _remember(counts: dict[str, int], text: str, count: int) -> int:
@@ -217,15 +226,18 @@ def _shown(text: Any) -> str:
     return text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
 
 
-def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | None = None) -> ProfileRender:
+def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
+                   tools: Sequence[providers.Tool] = (), parallel_tool_calls: bool | None = None) -> ProfileRender:
     """One example written with profile `key` and counted: records, notes and line-rule findings.
-    `kind`: the example's task kind (by default, read from the canonical form)."""
-    fast = _fast(key, canonical, count)
+    `kind`: the example's task kind (by default, read from the canonical form); `tools`: the
+    project's function definitions (written into the line and passed to an open model's chat
+    template), with OpenAI's `parallel_tool_calls` setting."""
+    fast = None if tools else _fast(key, canonical, count)
     if fast is not None:
         return fast
     profile = providers.PROFILES[key]
     kind = kind or _kind_of(canonical)
-    example = providers.from_canonical(canonical, kind)
+    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)
     written = profile.write(example)
     if written.refused:
         return ProfileRender((), written.notes)
@@ -281,7 +293,7 @@ def _content_parts(messages: list[dict[str, Any]], encoding: str) -> list[Part]:
     record's total is the rendered conversation's, template markers included)."""
     parts = []
     for index, message in enumerate(messages):
-        text = _shown(message.get("content", ""))
+        text = _message_text(message) if message.get("content") is not None or message.get("tool_calls") else ""
         parts.append(Part(f"messages[{index}] {message.get('role', '?')}", text, tokens.count(text, encoding)))
     return parts
 

@@ -65,6 +65,12 @@ class ProjectSettings:
     output_max_chars: int = DEFAULT_MAX_CHARS
     # Support-chatbot speakers: who asks, who answers (the answerer's turns are exported).
     speakers: tuple[str, str] = ("Customer", "Agent")
+    # Chat and preference: the project's function definitions (OpenAI-style specs, checked by
+    # `app.core.tools.parse_definitions`), OpenAI's `parallel_tool_calls` (None: not written), and
+    # whether the form offers a reasoning text on each assistant turn.
+    tools: tuple[dict[str, Any], ...] = ()
+    parallel_tool_calls: bool | None = None
+    reasoning: bool = False
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -93,6 +99,8 @@ class ProjectSettings:
         data["labels"] = tuple(Label(**lab) for lab in data.get("labels", ()))
         if "speakers" in data:
             data["speakers"] = tuple(data["speakers"])
+        if "tools" in data:
+            data["tools"] = tuple(data["tools"] or ())
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
+from app.core.providers import Tool
 from app.core.profiles import PROFILES, counting, default_profile, render_profile
 from app.core.records import Canonical, Conversation, Rendered, Row
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
+from app.core.tools import project_tools
 
 
 def as_text(value: Any) -> str:
@@ -296,16 +298,19 @@ def render(
 ) -> Rendered:
     """The exported record(s) of one example for `profile`, with token counts for the target model."""
     model = (models or load_model_table()).get(settings.target_model)
-    return render_form(settings.kind, canonical(settings, example), profile or default_profile(settings.kind), model)
+    return render_form(settings.kind, canonical(settings, example), profile or default_profile(settings.kind), model,
+                       project_tools(settings.tools), settings.parallel_tool_calls)
 
 
-def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo) -> Rendered:
+def render_form(kind: str, form: Canonical, profile: str, model: ModelInfo, tools: Sequence[Tool] = (),
+                parallel_tool_calls: bool | None = None) -> Rendered:
     """The records `profile` exports for a canonical example, counted for the model (its tiktoken
     encoding, or its own tokenizer and chat template): the one token count (the app's examples and
-    `tunelab check`'s lines both come through here), with the profile's notes and line findings."""
+    `tunelab check`'s lines both come through here), with the profile's notes and line findings.
+    `tools`: the project's function definitions (chat and preference), exported and counted."""
     count = counting(model)
     if kind not in PROFILES[profile].kinds:
         return _new(Rendered, (profile, count.encoding, model.approximate, form, (), (), (), count.template))
-    out = render_profile(profile, form, count, kind)
+    out = render_profile(profile, form, count, kind, tools, parallel_tool_calls)
     return _new(Rendered, (profile, count.encoding, model.approximate, form, out.records, out.notes, out.findings,
                            count.template))

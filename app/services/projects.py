@@ -11,6 +11,7 @@ from app.core.model_table import ModelTable
 from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
 from app.core.project_settings import KINDS, PROMPT_STYLES, FieldSpec, Label, template_placeholders
+from app.core.tools import DefinitionError, parse_definitions
 from app.services import audit
 from app.services import health, recheck
 from app.services.errors import Invalid, NotFound
@@ -84,6 +85,11 @@ class SettingsForm:
     kind: str | None = None  # custom projects only
     template: str | None = None  # custom projects only
     fields: list[tuple[str, str, str, bool]] | None = None  # custom: (name, label, widget, required)
+    # Chat and preference: the tool definitions as JSON text (None: the page had no tools section,
+    # nothing changes), parallel_tool_calls ("" not set, "true", "false") and the reasoning switch.
+    tools: str | None = None
+    parallel_tool_calls: str = ""
+    reasoning: bool = False
 
 
 def _labels(rows: list[tuple[str, str, str]], errors: dict[str, str]) -> tuple[Label, ...]:
@@ -125,6 +131,23 @@ def _custom_fields(rows: list[tuple[str, str, str, bool]], errors: dict[str, str
     return tuple(specs)
 
 
+PARALLEL_TOOL_CALLS = {"": None, "true": True, "false": False}
+
+
+def _tool_settings(form: SettingsForm, errors: dict[str, str]) -> dict:
+    """The tools section's changes: definitions checked (`app.core.tools`), nothing kept on error."""
+    changes: dict = {"reasoning": form.reasoning}
+    try:
+        changes["tools"] = parse_definitions(form.tools or "")
+    except DefinitionError as exc:
+        errors["tools"] = str(exc)
+    if form.parallel_tool_calls not in PARALLEL_TOOL_CALLS:
+        errors["parallel_tool_calls"] = "Pick not set, true or false."
+    else:
+        changes["parallel_tool_calls"] = PARALLEL_TOOL_CALLS[form.parallel_tool_calls]
+    return changes
+
+
 def update_settings(session: Session, project: Project, user: User, form: SettingsForm, models: ModelTable) -> Project:
     """Validate and store new settings; nothing changes if any value is refused."""
     current = settings_of(project)
@@ -160,6 +183,8 @@ def update_settings(session: Session, project: Project, user: User, form: Settin
         if not labels and "labels" not in errors:
             errors["labels"] = "A classification project needs at least one label."
         changes["labels"] = labels
+    if kind in ("chat", "preference") and form.tools is not None:
+        changes.update(_tool_settings(form, errors))
     if errors:
         raise Invalid(errors)
     assert kind in KINDS

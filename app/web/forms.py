@@ -2,7 +2,8 @@
 
 Field names: `f.<field>` for text, `f.<field>.key`/`.value` for attribute rows,
 `f.<field>.role`/`.text` for conversation turns; the output is `output` (label or text),
-`output.item` (list), `chat.role`/`chat.content`/`chat.weight` (chat) or
+`output.item` (list), `chat.role`/`chat.content`/`chat.weight` (chat; with tools or reasoning, also
+the reasoning, tool-call and tool-result fields `app.web.chat_form` parses) or
 `output.preferred`/`output.non_preferred` (preference).
 """
 
@@ -14,6 +15,9 @@ from annotated_types import Ge, Le
 from starlette.datastructures import FormData
 
 from app.core.project_settings import ExampleValues, ProjectSettings
+from app.web.chat_form import conversation
+from app.web.chat_form import lf as _lf
+from app.web.chat_form import rows as _rows
 from app.core.text import unescape_controls
 from app.services.errors import Invalid
 from app.services.projects import SettingsForm
@@ -48,19 +52,13 @@ def ints(form: FormData, name: str) -> list[int]:
     return [number for v in values if (number := int_or_none(v, name)) is not None]
 
 
-def _lf(value: Any) -> str:
-    """Browsers send textarea line breaks as CRLF; examples store LF, as they are exported."""
-    return str(value).replace("\r\n", "\n")
-
-
 def _text(form: FormData, name: str) -> str:
     return _lf(form.get(name, ""))
 
 
-def _rows(form: FormData, *names: str) -> list[tuple[str, ...]]:
-    columns = [form.getlist(n) for n in names]
-    length = max((len(c) for c in columns), default=0)
-    return [tuple(_lf(c[i]) if i < len(c) else "" for c in columns) for i in range(length)]
+def uses_tool_editor(settings: ProjectSettings) -> bool:
+    """Chat and preference projects with tools or reasoning get the conversation editor's extra rows."""
+    return settings.kind in ("chat", "preference") and bool(settings.tools or settings.reasoning)
 
 
 def example_values(settings: ProjectSettings, form: FormData) -> ExampleValues:
@@ -69,6 +67,8 @@ def example_values(settings: ProjectSettings, form: FormData) -> ExampleValues:
         key = f"f.{spec.name}"
         if spec.widget == "pairs":
             fields[spec.name] = [[k, v] for k, v in _rows(form, f"{key}.key", f"{key}.value") if k.strip() or v.strip()]
+        elif spec.widget == "turns" and uses_tool_editor(settings):
+            fields[spec.name] = conversation(form, key, "text", weights=False)  # a preference input with tools
         elif spec.widget == "turns":
             fields[spec.name] = [[r, t] for r, t in _rows(form, f"{key}.role", f"{key}.text") if t.strip()]
         else:
@@ -78,14 +78,7 @@ def example_values(settings: ProjectSettings, form: FormData) -> ExampleValues:
     if widget == "list":
         output = [_lf(i).strip() for i in form.getlist("output.item") if str(i).strip()]
     elif widget == "chat":
-        output = []
-        for role, content, weight in _rows(form, "chat.role", "chat.content", "chat.weight"):
-            if not content.strip() and not role:
-                continue
-            message: dict[str, Any] = {"role": role, "content": content}
-            if role == "assistant" and weight == "0":
-                message["weight"] = 0
-            output.append(message)
+        output = conversation(form, "chat", "content", weights=True)
     elif widget == "pair":
         output = {"preferred": _text(form, "output.preferred"), "non_preferred": _text(form, "output.non_preferred")}
     elif widget == "agent_turns":
@@ -114,4 +107,7 @@ def settings_form(form: FormData) -> SettingsForm:
         kind=str(form["kind"]) if "kind" in form else None,
         template=_text(form, "template") if "template" in form else None,
         fields=custom_fields,
+        tools=_text(form, "tools") if "tools" in form else None,
+        parallel_tool_calls=str(form.get("parallel_tool_calls", "")),
+        reasoning=form.get("reasoning") == "yes",
     )

@@ -25,7 +25,7 @@
       var fragment = template.content.cloneNode(true);
       var row = fragment.firstElementChild;
       if (add.hasAttribute("data-alternate")) {
-        var rows = target.querySelectorAll("[data-row]");
+        var rows = target.querySelectorAll(":scope > [data-row]");
         var last = rows[rows.length - 1];
         var lastSelect = last && last.querySelector("select");
         var select = row.querySelector("select");
@@ -35,6 +35,7 @@
         }
       }
       target.appendChild(fragment);
+      prepareRow(row);
       var first = row.querySelector("textarea, input");
       if (first) first.focus();
       changed(add);
@@ -45,8 +46,69 @@
       var form = remove.closest("form");
       var victim = remove.closest("[data-row]");
       if (victim) victim.remove();
+      refreshAnswers(form);
       if (form) form.dispatchEvent(new Event("change", { bubbles: true }));
     }
+  });
+
+  // The conversation editor with tools: a new turn gets a key, a new tool call its turn's key and
+  // the next free id (call_1, call_2, ...), and every tool turn's "result of" list follows the calls.
+  var turnCount = 0;
+
+  function prepareRow(row) {
+    if (row.hasAttribute("data-turn")) {
+      var key = row.querySelector(":scope > [data-turn-key]");
+      if (key && !key.value) key.value = "n" + (++turnCount) + "-" + Date.now().toString(36);
+      var roleSelect = row.querySelector("[data-turn-role]");
+      if (roleSelect) row.setAttribute("data-role", roleSelect.value);
+    }
+    if (row.hasAttribute("data-call")) {
+      var turn = row.closest("[data-turn]");
+      var turnKey = turn && turn.querySelector(":scope > [data-turn-key]");
+      row.querySelector("[data-call-turn]").value = turnKey ? turnKey.value : "";
+      var id = nextCallId(row.closest("form"));
+      row.querySelector("[data-call-id]").value = id;
+      row.querySelector("[data-call-id-label]").textContent = id;
+    }
+    refreshAnswers(row.closest("form"));
+  }
+
+  function nextCallId(form) {
+    var most = 0;
+    var ids = form ? form.querySelectorAll("[data-call-id]") : [];
+    for (var i = 0; i < ids.length; i++) {
+      var match = /^call_(\d+)$/.exec(ids[i].value);
+      if (match) most = Math.max(most, parseInt(match[1], 10));
+    }
+    return "call_" + (most + 1);
+  }
+
+  function refreshAnswers(form) {
+    if (!form) return;
+    var calls = [];
+    var rows = form.querySelectorAll("[data-call]");
+    for (var i = 0; i < rows.length; i++) {
+      var id = rows[i].querySelector("[data-call-id]").value;
+      var name = rows[i].querySelector("[data-call-name]");
+      if (id) calls.push([id, name ? name.value : ""]);
+    }
+    var selects = form.querySelectorAll("select[data-answers]");
+    for (var j = 0; j < selects.length; j++) {
+      var select = selects[j], current = select.value, known = false;
+      while (select.options.length > 1) select.remove(1);
+      for (var k = 0; k < calls.length; k++) {
+        select.add(new Option(calls[k][0] + " \u00b7 " + calls[k][1], calls[k][0]));
+        if (calls[k][0] === current) known = true;
+      }
+      if (current && !known) select.add(new Option(current + " (no such call)", current));
+      select.value = current;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var role = event.target.closest("[data-turn-role]");
+    if (role) role.closest("[data-turn]").setAttribute("data-role", role.value);
+    if (event.target.closest("[data-call-name]")) refreshAnswers(event.target.closest("form"));
   });
 
   document.addEventListener("submit", function (event) {

@@ -69,6 +69,11 @@ LINE_CASES = [
     ("chat-weight-invalid", [CLEAN_CHAT, chat(SYSTEM, ASK, dict(ASSISTANT, weight=1.0))], {}, {2}, "error",
      "Turn 2 has the weight 1.0"),
     ("chat-roles-not-alternating", [CLEAN_CHAT, chat(SYSTEM, ASK, ASK, ASSISTANT)], {}, {2}, "warning", "are both user"),
+    ("tool-result-unlinked", [CLEAN_CHAT, chat(SYSTEM, ASK, {"role": "tool", "content": "42"}, ASSISTANT)], {}, {2},
+     "error", "Turn 2 answers no call"),
+    ("tool-call-unanswered", [CLEAN_CHAT, chat(SYSTEM, ASK, {"role": "assistant", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, ASK, ASSISTANT)], {}, {2},
+     "warning", "calls c1 (f), but no tool result answers it"),
     ("chat-no-user", [CLEAN_CHAT, chat(SYSTEM, ASSISTANT)], {}, {2}, "warning", "no user message"),
     ("chat-no-system", [CLEAN_CHAT, chat(ASK, ASSISTANT)], {}, {2}, "info", "No system message"),
     ("too-long", [CLEAN_CHAT, chat(SYSTEM, ASK, {"role": "assistant", "content": "word " * 60})],
@@ -192,9 +197,9 @@ def test_each_dataset_rule(tmp_path, code, lines, options, level, gist):
     assert any(gist in f.message for f in found), [f.message for f in found]
 
 
-# Codes no file can raise: a required form field (files have none), attribute rows (a form widget), and
-# a train / validation split (one file is one split).
-NOT_IN_A_FILE = {"input-empty", "attributes-natural-language", "split-leakage"}
+# Codes no file can raise: a required form field (files have none), attribute rows (a form widget), a
+# train / validation split (one file is one split), and the project-tool checks (a file has no project).
+NOT_IN_A_FILE = {"input-empty", "attributes-natural-language", "split-leakage", "tool-unknown", "tool-arguments-invalid"}
 
 
 def test_every_code_the_checker_can_raise_has_a_case():

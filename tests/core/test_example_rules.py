@@ -71,6 +71,18 @@ def with_turns(*turns, system="You are a helpful support assistant."):
 
 U = {"role": "user", "content": "Hi there, I need help."}
 A = {"role": "assistant", "content": "Sure, how can I help?"}
+TOOLS = ({"type": "function", "function": {"name": "lookup_order", "description": "An order's status", "parameters": {
+    "type": "object", "properties": {"order": {"type": "integer"}}, "required": ["order"]}}},)
+
+
+def call(arguments='{"order": 1234}', name="lookup_order", call_id="call_1"):
+    """An assistant turn calling one tool."""
+    return {"role": "assistant", "content": "", "tool_calls": [
+        {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}]}
+
+
+def result(call_id="call_1"):
+    return {"role": "tool", "content": '{"status": "shipped"}', "tool_call_id": call_id}
 
 
 # Each case: code, preset, fields, output, settings changes, profile, level, field, record, text in message.
@@ -125,6 +137,12 @@ FIRE = [
     ("chat-roles-not-alternating", "chat", *with_turns(U, U, A), {}, None, "warning", "output[1]", None, "both user"),
     ("chat-no-user", "chat", *with_turns(A), {}, None, "warning", "output", None, "no user message"),
     ("chat-no-system", "chat", *with_turns(U, A, system=""), {}, None, "info", "system", None, "No system message"),
+    ("tool-unknown", "chat", *with_turns(U, call(name="cancel_order"), result(), A), {"tools": TOOLS}, None, "error", "output[1]", None, "'cancel_order', which is not among the project's tools (lookup_order)"),
+    ("tool-arguments-invalid", "chat", *with_turns(U, call('{"order": "1234"}'), result(), A), {"tools": TOOLS}, None, "error", "output[1]", None, "arguments.order: '1234' is not of type 'integer'"),
+    ("tool-arguments-invalid", "chat", *with_turns(U, call("{order: 1234}"), result(), A), {"tools": TOOLS}, None, "error", "output[1]", None, "not valid JSON"),
+    ("tool-result-unlinked", "chat", *with_turns(U, call(), result(), result(), A), {"tools": TOOLS}, None, "error", "output[3]", None, "already answers"),
+    ("tool-result-unlinked", "chat", *with_turns(U, result(""), A), {}, None, "error", "output[1]", None, "answers no call"),
+    ("tool-call-unanswered", "chat", *with_turns(U, call(), A), {"tools": TOOLS}, None, "warning", "output[1]", None, "no tool result answers it"),
     ("pref-shape", "preference", {"turns": [["user", "Hi"], ["assistant", "Hello."]]}, PAIR, {}, None, "error", "turns[1]", None, "ends with an assistant"),
     ("pref-shape", "preference", {"turns": [["user", "Hi"]]}, {"preferred": "Hello.", "non_preferred": " "}, {}, None, "error", "non_preferred", None, "non-preferred reply is empty"),
     ("pref-shape", "preference", {"system": "Be kind.", "turns": []}, PAIR, {}, None, "error", "turns", None, "no user turn"),
@@ -308,9 +326,10 @@ def test_chat_odd_values_never_crash(output):
 def test_chat_tool_calls_are_not_empty_and_parallel_tool_results_may_repeat():
     turns = [
         U,
-        {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                                             {"id": "b", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "a", "content": "1"},
-        {"role": "tool", "tool_call_id": "b", "content": "2"},
+        {"role": "tool", "tool_call_id": "b", "content": "2"},  # each result answers its own call (tool-result-unlinked)
         A,
     ]
     evaluation = run("chat", *with_turns(*turns))

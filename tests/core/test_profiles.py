@@ -21,7 +21,7 @@ def test_the_chat_record_lists_every_message_with_its_tokens():
     assert list(record.parts) == [
         Part("messages[0] system", "You are terse.", counts[0]),
         Part("messages[1] user", "Weather in Paris?", counts[1]),
-        Part("messages[2] assistant", "null", counts[2]),
+        Part("messages[2] assistant", "weather({})", counts[2]),  # a tool call shows as name(arguments)
         Part("messages[3] tool", "12 degrees", counts[3]),
         Part("messages[4] assistant", "It is 12 degrees.", counts[4]),
     ]

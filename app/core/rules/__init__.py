@@ -3,4 +3,4 @@
 Importing this package registers every rule; `registry.RULES` then lists them all.
 """
 
-from app.core.rules import catalogue, example_rules, chat_rules  # noqa: F401  (registration side effects)
+from app.core.rules import catalogue, example_rules, chat_rules, tool_rules  # noqa: F401  (registration side effects)

@@ -2,7 +2,9 @@
 
 tests/core/test_catalogue.py checks that every code of the shared RULES.md is defined here with
 the same level. `too-long` is a warning here; its check raises it to an error for a target model
-that rejects over-limit examples (`ModelInfo.rejects_over_limit`).
+that rejects over-limit examples (`ModelInfo.rejects_over_limit`). The `tool-` codes are the app's
+own (tool definitions are an app feature RULES.md does not cover): `APP_CODES` lists them, and the
+README's "Tool calls and reasoning" section documents them.
 """
 
 from app.core.rules.registry import ALL, define
@@ -75,6 +77,19 @@ define("duplicate", "warning", ALL, "example", "—", "legacy validator",
        "The same input and output as another example in the project / file.")
 define("conflict", "warning", CLS_GEN + CHAT, "example", "—", "app (beyond every anchor)",
        "The same input as another example, with a different label / output (label noise).")
+
+# The app's own codes (not in RULES.md): tool calls and results, checked against the project's tools.
+APP_CODES = ("tool-unknown", "tool-arguments-invalid", "tool-result-unlinked", "tool-call-unanswered")
+define("tool-unknown", "error", CHAT + PREF, "example", "the project's tools", "app (tool definitions)",
+       "A tool call names a function that is not among the project's tools (checked when the project defines tools).")
+define("tool-arguments-invalid", "error", CHAT + PREF, "example", "the function's parameters schema",
+       "OpenAI function calling (arguments are a JSON object), JSON Schema 2020-12",
+       "A tool call's arguments are not valid JSON, not an object, or not valid against the function's "
+       "parameters schema (the message names the property).")
+define("tool-result-unlinked", "error", CHAT + PREF, "example", "—", "OpenAI chat spec (a tool message answers a call)",
+       "A tool result answers no earlier call (no call id, an id no turn calls, or a call already answered).")
+define("tool-call-unanswered", "warning", CHAT + PREF, "example", "—", "OpenAI chat spec (every call gets a result)",
+       "A tool call has no tool result although the conversation goes on after it.")
 
 # File and line checks (`tunelab check`, import) -------------------------------------------
 define("line-not-json", "error", ALL, "file", "—", "legacy validator, cookbook checker",

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
 from app.core.project_settings import PROMPT_STYLES
+from app.core.tools import definitions_text
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.services.pages.common import ProjectWithRole
@@ -54,10 +55,13 @@ def project(access: Viewable) -> ProjectWithRole:
     return project_page(access.project, access.role)
 
 
-def _settings_context(project: Project, models, errors=None, saved=False) -> dict:
+def _settings_context(project: Project, models, errors=None, saved=False, tools_text: str | None = None) -> dict:
+    settings = project_service.settings_of(project)
     return {
         "project": project,
-        "settings": project_service.settings_of(project),
+        "settings": settings,
+        # On a refused save the owner's text comes back as typed (the stored definitions otherwise).
+        "tools_text": definitions_text(settings.tools) if tools_text is None else tools_text,
         "models": models,
         "profiles": profiles_for(project.kind),
         "prompt_styles": PROMPT_STYLES,
@@ -80,6 +84,7 @@ def save_settings(request: Request, session: SessionDep, form: FormDep, models: 
     except Invalid as exc:
         session.rollback()
         session.refresh(project)
-        return render(request, "projects/settings.html", _settings_context(project, models, exc.errors), status_code=422)
+        return render(request, "projects/settings.html",
+                      _settings_context(project, models, exc.errors, tools_text=form.get("tools")), status_code=422)
     recheck_later(background, request, project.id)
     return render(request, "projects/settings.html", _settings_context(project, models, saved=True))
