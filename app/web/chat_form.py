@@ -1,7 +1,7 @@
 """Parse the conversation editor: turns, reasoning, tool calls and tool results into message dicts.
 
 Every turn row posts, in parallel lists, `<prefix>.role` and the turn's text (`<prefix>.content`
-for chat, `<prefix>.text` for a preference input), `<prefix>.weight` (chat), and when the project
+for chat), `<prefix>.weight` (chat), and when the project
 has tools or reasoning: `<prefix>.reasoning` (assistant turns), `<prefix>.answers` (the call id a
 tool turn answers) and `<prefix>.key` (the row's key). A tool call row posts `<prefix>.call.turn`
 (the key of its turn), `.call.id`, `.call.name` and `.call.arguments`. The messages come out in

@@ -56,19 +56,12 @@ def _text(form: FormData, name: str) -> str:
     return _lf(form.get(name, ""))
 
 
-def uses_tool_editor(settings: ProjectSettings) -> bool:
-    """Chat and preference projects with tools or reasoning get the conversation editor's extra rows."""
-    return settings.kind in ("chat", "preference") and bool(settings.tools or settings.reasoning)
-
-
 def example_values(settings: ProjectSettings, form: FormData) -> ExampleValues:
     fields: dict[str, Any] = {}
     for spec in settings.fields:
         key = f"f.{spec.name}"
         if spec.widget == "pairs":
             fields[spec.name] = [[k, v] for k, v in _rows(form, f"{key}.key", f"{key}.value") if k.strip() or v.strip()]
-        elif spec.widget == "turns" and uses_tool_editor(settings):
-            fields[spec.name] = conversation(form, key, "text", weights=False)  # a preference input with tools
         elif spec.widget == "turns":
             fields[spec.name] = [[r, t] for r, t in _rows(form, f"{key}.role", f"{key}.text") if t.strip()]
         else:

@@ -125,21 +125,28 @@ def test_a_chat_project_without_tools_posts_and_shows_the_plain_editor(web):
     assert parse_definitions(json.dumps([WEATHER])) == (WEATHER,)
 
 
-def test_a_preference_input_can_hold_a_tool_call_and_its_result(web):
+def test_a_preference_project_writes_its_tools_but_its_pairs_stay_text(web):
+    """Preference pairs take text only (RULES.md pref-not-text, from OpenAI's DPO guide): the input has
+    no tool rows to offer a dead end, the tools go with every line of a profile that carries them,
+    and a tool call sent in an input anyway is refused by that rule."""
     project = web.create_project("preference")
     settings = {**CHAT_SETTINGS, "export_profile": "trl-preference-chat", "tools": json.dumps([WEATHER])}
     assert web.post(f"/projects/{project}/settings", settings).status_code == 200
-    form = {"f.system": "", "f.turns.role": ["user", "assistant", "tool"],
-            "f.turns.text": ["Weather in Paris?", "", '{"temp_c": 18}'],
-            "f.turns.reasoning": ["", "", ""], "f.turns.answers": ["", "", "call_1"], "f.turns.key": ["t1", "t2", "t3"],
-            "f.turns.call.turn": ["t2"], "f.turns.call.id": ["call_1"], "f.turns.call.name": ["get_weather"],
-            "f.turns.call.arguments": ['{"city": "Paris"}'],
+    page = web.get(f"/projects/{project}/examples/new").text
+    assert "Call a tool" not in page and 'name="f.turns.role"' in page
+    form = {"f.system": "", "f.turns.role": ["user"], "f.turns.text": ["Weather in Paris?"],
             "output.preferred": "It is 18 °C.", "output.non_preferred": "No idea."}
     panel = html.unescape(web.post(f"/projects/{project}/lint", form, htmx=True).text)
     line = json.loads(re.search(r'data-testid="line">([^<]+)<', panel).group(1))
-    assert line["tools"] == [WEATHER]
-    assert line["prompt"][1]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": {"city": "Paris"}}
-    assert line["prompt"][2]["role"] == "tool"
+    assert line["tools"] == [WEATHER] and line["prompt"] == [{"role": "user", "content": "Weather in Paris?"}]
+    assert "pref-not-text" not in panel
+    call = {"role": "assistant", "content": "", "tool_calls": [{"id": "call_1", "type": "function", "function": {
+        "name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    checked = web.post(f"/api/v1/projects/{project}/lint", json={
+        "fields": {"system": "", "turns": [{"role": "user", "content": "Weather in Paris?"}, call]},
+        "output": {"preferred": "It is 18 °C.", "non_preferred": "No idea."}}, htmx=True)
+    assert checked.status_code == 200, checked.text
+    assert "pref-not-text" in {f["code"] for f in checked.json()["findings"]}
 
 
 def test_the_reasoning_switch_alone_gives_reasoning_boxes_and_no_tool_rows(web):
