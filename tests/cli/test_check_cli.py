@@ -99,8 +99,8 @@ def test_the_json_report_has_exactly_the_contract_keys_and_types(tmp_path):
     lines[6]["messages"][2]["weight"] = "1"
     status, out, _ = run(write(tmp_path, lines), "--format", "json")
     report = json.loads(out)
-    assert list(report) == ["format", "model", "examples", "tokens", "lines", "dataset", "estimate"]
-    assert report["format"] == "chat" and report["model"] == "gpt-4.1-mini"
+    assert list(report) == ["format", "also", "model", "examples", "tokens", "lines", "dataset", "estimate"]
+    assert report["format"] == "openai-chat" and report["model"] == "gpt-4.1-mini"
     assert type(report["examples"]) is int and report["examples"] == 12
     assert type(report["tokens"]) is int and report["tokens"] > 0
     assert report["lines"] == [{"line": 2, "codes": ["duplicate"]}, {"line": 4, "codes": ["duplicate"]},
@@ -120,7 +120,7 @@ def test_cost_is_null_for_a_model_without_a_price_and_estimate_null_without_exam
     report = json.loads(out)
     assert report["model"] == "llama-3.1-8b-instruct" and report["estimate"]["cost_usd"] is None
     status, out, _ = main(capsys, write(tmp_path, [], "empty.jsonl"), "--format", "json")
-    assert json.loads(out) == {"format": "unknown", "model": "gpt-4.1-mini", "examples": 0, "tokens": 0, "lines": [],
+    assert json.loads(out) == {"format": "unknown", "also": [], "model": "gpt-4.1-mini", "examples": 0, "tokens": 0, "lines": [],
                                "dataset": ["too-few-examples", "few-examples"], "estimate": None}
     assert status == 1
 
@@ -182,7 +182,7 @@ def test_the_text_report_groups_findings_by_rule_like_a_linter(tmp_path, capsys)
     lines[2]["messages"][1]["role"] = "human"
     status, out, err = main(capsys, write(tmp_path, lines))
     assert status == 1 and err == ""
-    assert "format: chat messages; 30 lines, 30 examples" in out
+    assert "format: openai-chat (OpenAI chat messages); 30 lines, 30 examples" in out
     assert ("error   chat-weight-invalid (25 lines): 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
             "24, 25 and 5 more\n") in out
     assert out.count("A weight is not the integer 0 or 1") == 1  # the rule's summary, once
