@@ -101,6 +101,9 @@ def test_the_json_report_has_exactly_the_contract_keys_and_types(tmp_path):
     report = json.loads(out)
     assert list(report) == ["format", "also", "model", "examples", "tokens", "lines", "dataset", "estimate"]
     assert report["format"] == "openai-chat" and report["model"] == "gpt-4.1-mini"
+    # The other readers of these lines (line 7's weight is one TRL and Axolotl do not read)
+    assert report["also"] == ["azure-openai-chat", "together-chat", "together-chat-tools", "fireworks-chat",
+                              "mistral-finetune"]
     assert type(report["examples"]) is int and report["examples"] == 12
     assert type(report["tokens"]) is int and report["tokens"] > 0
     assert report["lines"] == [{"line": 2, "codes": ["duplicate"]}, {"line": 4, "codes": ["duplicate"]},
@@ -211,3 +214,40 @@ def test_file_wording_rewrites_only_the_app_specific_parts():
     message = 'The completion "x" does not start with a space: tokenization works best with one. Turn on the leading space in the project settings.'
     assert cli.file_wording(message).endswith("with one. Start every completion with a space.")
     assert cli.file_wording("Nothing to change.") == "Nothing to change."
+
+
+# Every profile's shape ----------------------------------------------------------------------------
+
+def alpaca(i):
+    return {"instruction": f"Give tip number {i}.", "input": "", "output": f"Tip {i}: sleep well."}
+
+
+def test_an_alpaca_file_is_reported_as_llamafactory_alpaca_not_openai_dpo(tmp_path, capsys):
+    path = write(tmp_path, [alpaca(i) for i in range(12)])
+    status, out, _ = main(capsys, path, "--format", "json")
+    assert status == 0 and json.loads(out)["format"] == "llamafactory-alpaca" and json.loads(out)["also"] == []
+    status, out, _ = main(capsys, path)
+    assert "format: llamafactory-alpaca (LLaMA-Factory alpaca); 12 lines, 12 examples" in out
+    assert "profile: detected; force another with --profile\n" in out
+
+
+def test_profile_forces_a_shape_and_its_hard_rules_name_the_code(tmp_path, capsys):
+    lines = [{"messages": [{"role": "user", "content": f"Hi {i}"}, {"role": "assistant", "content": "Hello."},
+                           {"role": "assistant", "content": "How can I help?"}]} for i in range(12)]
+    path = write(tmp_path, lines)
+    status, out, _ = main(capsys, path, "--format", "json")
+    assert status == 0 and json.loads(out)["format"] == "openai-chat"  # OpenAI takes two replies in a row
+    status, out, _ = main(capsys, path, "--profile", "together-chat", "--format", "json")
+    report = json.loads(out)
+    assert status == 1 and report["format"] == "together-chat" and report["also"] == []
+    assert report["lines"][0] == {"line": 1, "codes": ["chat-no-system", "chat-roles-not-alternating",
+                                                                "together-role-repeated"]}
+    status, out, _ = main(capsys, path, "--profile", "together-chat")
+    assert "profile: given with --profile" in out
+    assert "error   together-role-repeated (12 lines): 1, 2, 3" in out
+    assert "A hard rule of the profile (see docs/provider-rules.md)." in out
+
+
+def test_an_unknown_profile_exits_2_naming_the_choices(tmp_path):
+    status, out, err = run(write(tmp_path, [chat(1)]), "--profile", "openai")
+    assert status == 2 and out == "" and "invalid choice: 'openai'" in err and "openai-chat" in err
