@@ -15,9 +15,13 @@ Judging. A profile whose lines are exactly an OpenAI format (`NATIVE`: OpenAI an
 four prompt/completion profiles, OpenAI preference) is checked as those lines are, structural
 checks included. Any other profile's line is read by its reader into the neutral example, which is
 written as the equivalent OpenAI line (`equivalent`: chat messages, or a preference pair) and judged
-as that line: the same rules, token counts and identities as a line typed in the app. Every
-profile's own hard rules run on top (line rules on each example, file rules at the end, over
-`FileLines`, the file re-read from its stream when a rule walks the lines).
+as that line: the same rules, token counts and identities as a line typed in the app. The
+profile's own hard line rules run on top, on each line as it is in the file (a plain chat line
+needs none of OpenAI's or Azure's: no tool calls); where one checks what a catalogue code checks,
+`evaluate.OVERLAPS` decides as in the app. Its file rules run under `--profile` only
+(docs/provider-rules.md, "Overlaps"), at the end: a size rule on the file's own size, the others
+over `FileLines` (the file re-read from its stream when a rule walks the lines); a provider code
+replaces the catalogue's dataset code it overlaps (`too-few-examples`).
 """
 
 from __future__ import annotations
@@ -34,9 +38,17 @@ from app.core.file_format import CHAT, LEGACY, PREFERENCE, PROFILE_OF, finding, 
 from app.core.providers import openai
 from app.core.providers.base import Finding as RuleFinding
 from app.core.providers.base import RuleContext, ShapeError
-from app.core.rules.registry import Finding
+from app.core.evaluate import OVERLAPS
+from app.core.rules.registry import LEVEL_RANK, Finding
 
 SURVEY_LINES = 100
+# A provider file rule that checks what a catalogue code checks (docs/provider-rules.md, "overlaps"):
+# under --profile the provider's finding is shown instead of the catalogue's dataset code.
+FILE_OVERLAPS = {
+    "openai-min-examples": "too-few-examples", "azure-min-examples": "too-few-examples",
+    "together-min-examples": "too-few-examples", "fireworks-example-count": "too-few-examples",
+    "together-extra-key": "unrecognized-key", "together-mixed-formats": "mixed-formats",
+}
 FILE_CONTEXT = RuleContext()  # a training file; token limits are the model's (too-long), not re-counted here
 PREFERRED = ("openai-chat", "openai-legacy", "openai-preference")
 NATIVE = {
@@ -180,28 +192,46 @@ class ProfileChecks:
             return None
 
     def _rules(self, line: dict[str, Any], example: providers.Example | None, found: list[Finding]) -> None:
-        """The profile's hard line rules on the line as it is in the file."""
+        """The profile's hard line rules on the line as it is in the file; where one checks what a
+        catalogue code checks (`evaluate.OVERLAPS`), the stricter level wins, at the same level the
+        catalogue's code (as in the app's evaluate)."""
         if example is None:
             try:
                 example = self.profile.read(line)
             except ShapeError:  # the structural findings say what is off
                 return
         for rule in self.line_rules:
-            found += [from_rule(f) for f in rule(example, line, FILE_CONTEXT)]
+            for f in rule(example, line, FILE_CONTEXT):
+                same = [g for g in found if g.code == OVERLAPS.get(f.code)]
+                if same and LEVEL_RANK[f.level] <= max(LEVEL_RANK[g.level] for g in same):
+                    continue
+                if same:
+                    found[:] = [g for g in found if g.code != same[0].code]
+                found.append(from_rule(f))
 
-    def _file_rules(self, stream: IO[bytes]) -> list[DatasetFinding]:
-        return [DatasetFinding(f.code, f.level, f"{f.message} {f.fix}")
-                for f in file_findings(self.profile, stream, self.objects)]
+    def _file_rules(self, stream: IO[bytes], dataset: list[DatasetFinding]) -> list[DatasetFinding]:
+        """The dataset findings with the profile's file-rule findings; a provider code replaces the
+        catalogue's dataset code it overlaps (`FILE_OVERLAPS`, docs/provider-rules.md)."""
+        extra = [DatasetFinding(f.code, f.level, f"{f.message} {f.fix}")
+                 for f in file_findings(self.profile, stream, self.objects)]
+        replaced = {FILE_OVERLAPS.get(f.code) for f in extra}
+        return [f for f in dataset if f.code not in replaced] + extra
 
 
 def file_findings(profile: providers.Profile, stream: IO[bytes], count: int,
                   context: RuleContext = FILE_CONTEXT) -> list[RuleFinding]:
     """A profile's file rules over a file on disk (`count`: its JSON-object lines): a size rule
-    judges the file's own size (`base.size_rule`'s `judge_size`), the others walk its lines."""
+    judges the file's own size (`base.size_rule`'s `judge_size`), the others walk its lines. One
+    finding per code (a rule that names each bad line gives the first and the count: flat memory)."""
     stream.seek(0, 2)
     size, lines = stream.tell(), FileLines(stream, count)
-    out: list[RuleFinding] = []
+    first: dict[str, RuleFinding] = {}
+    counts: dict[str, int] = {}
     for rule in profile.file_rules:
         judge = getattr(rule, "judge_size", None)
-        out += judge(size, context) if judge is not None else rule(lines, context)
-    return out
+        for f in (judge(size, context) if judge is not None else rule(lines, context)):
+            first.setdefault(f.code, f)
+            counts[f.code] = counts.get(f.code, 0) + 1
+    return [f if counts[code] == 1 else f._replace(message=f"{f.message} ({counts[code]:,} findings of this code; "
+                                                            "the first is shown.)")
+            for code, f in first.items()]

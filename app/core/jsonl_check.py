@@ -10,8 +10,12 @@ Parsing follows `json.loads` (orjson is used as a fast path when installed; a li
 re-read with `json`, so the codes never depend on it: NaN or a lone surrogate escape is read as
 `json` reads it); a line nested too deeply to read is `line-not-json`, never a crash.
 
-Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
-recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
+Shape. The file's export profile is detected from its first lines, or given (`profile`), see
+`app.core.check_shapes`: `format` is its key. OpenAI-shaped lines (chat, prompt/completion,
+preference) are checked as below; a line of another profile is read by its reader and judged as
+its OpenAI equivalent; the profile's hard rules run on top. Each OpenAI line's format is detected
+by its keys (`file_format`); the file's format is the first recognized line's, and a line of
+another format is `mixed-formats` and not checked further. A line
 with none of the known keys is `missing-key` (and `unrecognized-key` for each key it has). Lines
 are judged like examples typed in the app (see "One identity and one count" below): `input-empty`
 never fires (empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset
@@ -349,8 +353,8 @@ class _Checker(Recorder, ProfileChecks):
         kind = plan.kind
         labels = plan.labels if kind == "classification" else ()
         found = dataset_findings(stats, kind or "chat", self.model, labels=labels, ref_noun="lines", groups=groups)
-        if self.profile is not None and stream is not None and self.objects:
-            found += self._file_rules(stream)
+        if self.shape is not None and self.shape.forced and stream is not None and self.objects:
+            found = self._file_rules(stream, found)
         for f in found:
             self.level_counts[f.level] += 1
         shape = self.shape

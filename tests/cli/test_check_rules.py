@@ -142,8 +142,7 @@ def test_clean_lines_raise_nothing(tmp_path, lines, options):
     result = check_file(write(tmp_path, lines), **options)
     assert dict(result.line_codes()) == {} and result.findings == []
     assert result.examples == 2
-    # two lines are too few: for the model (the catalogue's rule) and for the OpenAI profile (its hard rule)
-    assert [f.code for f in result.dataset if f.level == "error"] == ["too-few-examples", "openai-min-examples"]
+    assert [f.code for f in result.dataset if f.level == "error"] == ["too-few-examples"]  # two lines are too few
 
 
 def gen_file(prompts, completions):

@@ -4,15 +4,17 @@ rules reported by code, null optional keys read as absent."""
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from app.core import providers
-from app.core.check_shapes import NATIVE, FileLines, choose, equivalent, find_shape
+from app.core.check_shapes import FILE_OVERLAPS, NATIVE, FileLines, choose, equivalent, find_shape
 from app.core.jsonl_check import check_file, check_stream, write_json
 from app.core.providers.base import json_line
 from app.core.providers.neutral import Example, TextPair, ToolCall, Turn
 
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
     "classification": Example("classification", (Turn("user", "Great phone"), Turn("assistant", "positive")),
                               pairs=(TextPair("Great phone ->", " positive"),)),
@@ -156,11 +158,30 @@ def test_a_file_breaking_a_forced_profiles_hard_rule_is_refused_with_the_rule_na
     assert json.loads(out.getvalue())["lines"][0]["codes"].count(code) == 1
 
 
-def test_a_file_rule_of_the_profile_is_a_dataset_finding(tmp_path):
-    result = check_file(profile_file(tmp_path, "fireworks-chat", "chat", n=2), profile="fireworks-chat")
+def test_a_forced_profiles_file_rule_replaces_the_dataset_code_it_overlaps(tmp_path):
+    path = profile_file(tmp_path, "fireworks-chat", "chat", n=2)
+    result = check_file(path, profile="fireworks-chat")
     assert "fireworks-example-count" in result.dataset_codes and result.exit_code == 1
+    assert "too-few-examples" not in result.dataset_codes
     finding = next(f for f in result.dataset if f.code == "fireworks-example-count")
     assert finding.level == "error" and "2 examples" in finding.message
+    detected = check_file(path)  # file rules run under --profile only (docs/provider-rules.md)
+    assert "too-few-examples" in detected.dataset_codes and "openai-min-examples" not in detected.dataset_codes
+
+
+def test_file_overlaps_are_the_documented_ones():
+    rows = [line.split("|") for line in (ROOT / "docs/provider-rules.md").read_text().splitlines()
+            if line.startswith("| `") and "(file)" in line]
+    documented = {row[1].strip(" `"): row[6].strip(" `") for row in rows if row[6].strip()}
+    assert documented == FILE_OVERLAPS
+
+
+def test_a_rule_naming_each_bad_line_gives_one_finding_with_the_count(tmp_path):
+    lines = [{"messages": [{"role": "user", "content": f"Hi {i}"}, {"role": "assistant", "content": "Yo"}], "id": i}
+             for i in range(12)]
+    result = check_file(lines_file(tmp_path, lines), profile="together-chat")
+    extra = [f for f in result.dataset if f.code == "together-extra-key"]
+    assert len(extra) == 1 and "(12 findings of this code; the first is shown.)" in extra[0].message
 
 
 def test_azure_files_keep_their_byte_order_mark(tmp_path):
