@@ -5,8 +5,8 @@ The output is written to a temporary file beside OUT and renamed onto it when th
 (a conversion stopped by bad input leaves OUT as it was). OUT is refused when it exists, unless
 `--force`, and when it is IN itself. The summary goes to stdout, bad input to stderr.
 Exit status: 0 every line written, 1 some lines refused (or the output breaks an error-level hard
-rule of the target profile), 2 bad input (IN unreadable, OUT exists, an unknown profile or model,
-a line that is not JSON: the message names the line).
+rule of the target profile), 2 bad input (IN unreadable, OUT exists, an unknown profile, a line
+that is not JSON: the message names the line).
 """
 
 from __future__ import annotations

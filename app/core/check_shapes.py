@@ -129,15 +129,15 @@ def find_shape(stream: IO[bytes], forced: str | None = None) -> Shape | None:
 def equivalent(example: providers.Example) -> tuple[str, dict[str, Any]]:
     """The OpenAI line (its format, the line) that says what this example says: a preference pair as
     OpenAI DPO, anything else as OpenAI chat messages (what a shape holds beyond them, reasoning
-    text, is not judged by the catalogue's rules)."""
+    text, is not judged by the catalogue's rules). ShapeError when OpenAI cannot write it."""
     if example.chosen is not None and example.rejected is not None:
         pair = openai.write_preference(example)
         if pair.lines:
             return PREFERENCE, pair.lines[0]
     chat = openai.write_chat(example._replace(rejected=None))
-    if chat.lines:
-        return CHAT, chat.lines[0]
-    return CHAT, {"messages": [openai.msg.encode(t, i, openai.CHAT, []) for i, t in enumerate(example.conversation())]}
+    if not chat.lines:  # a role OpenAI has no name for (no reader gives one)
+        raise ShapeError(next(n.message for n in chat.notes if n.effect == "refused"))
+    return CHAT, chat.lines[0]
 
 
 class FileLines(Sequence):
@@ -176,10 +176,13 @@ class ProfileChecks:
     format_line: int
     objects: int
 
-    def _read(self, number: int, obj: dict[str, Any], found: list[Finding]) -> providers.Example | None:
-        """The line read by the file's profile, or None with the finding that it is not in its shape."""
+    def _read(self, number: int, obj: dict[str, Any],
+              found: list[Finding]) -> tuple[providers.Example, dict[str, Any]] | None:
+        """The line read by the file's profile and its OpenAI equivalent, or None with the finding
+        that it is not in the profile's shape."""
         try:
-            return self.profile.read(obj)
+            example = self.profile.read(obj)
+            return example, equivalent(example)[1]
         except ShapeError as exc:
             others = providers.detect(obj)
             seen = f" (from line {self.format_line})" if self.format_line else ""

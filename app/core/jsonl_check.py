@@ -62,7 +62,7 @@ from app.core import rules as _rules  # noqa: F401  (registers every rule)
 from app.core import providers
 from app.core.check_record import KEEP_FINDINGS, Recorder  # noqa: F401  (KEEP_FINDINGS: part of this API)
 from app.core.check_report import CODE_BIT, CheckResult, write_json  # noqa: F401  (part of this API)
-from app.core.check_shapes import ProfileChecks, Shape, equivalent, find_shape
+from app.core.check_shapes import ProfileChecks, Shape, find_shape
 from app.core.dataset import DatasetStats
 from app.core.dataset_findings import dataset_findings, estimate
 from app.core.file_format import (
@@ -208,11 +208,11 @@ class _Checker(Recorder, ProfileChecks):
             return
         source, example = obj, None
         if self.reads:
-            example = self._read(number, obj, found)
-            if example is None:
+            read = self._read(number, obj, found)
+            if read is None:
                 self._record(number, found)
                 return
-            obj = equivalent(example)[1]
+            example, obj = read
         fmt = self._format(number, obj, found)
         try:
             if fmt == CHAT:
@@ -249,6 +249,11 @@ class _Checker(Recorder, ProfileChecks):
                 check_unknown(obj, found)
                 return None
             fmt = self.format if self.format in formats else formats[0]
+        if fmt != self.format and self.reads:  # the profile's reader took it, as another task kind
+            found.append(finding("mixed-formats", "", f"This line is a {_NOUNS[fmt]} but the file's lines are "
+                                                      f"{_NOUNS[self.format]}s (from line {self.format_line}): keep one "
+                                                      "task kind per file."))
+            return None
         if fmt != self.format:  # the survey set the file's format from its first recognized line
             found.append(finding("mixed-formats", "", f"This line is in the {_TITLES[fmt]} format but the file is in the "
                                                       f"{_TITLES[self.format]} format (from line {self.format_line}): "
@@ -376,5 +381,4 @@ class _Checker(Recorder, ProfileChecks):
 
 _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
                                                                             "non_preferred_output)"}
-
-
+_NOUNS = {CHAT: "conversation", PREFERENCE: "preference pair"}

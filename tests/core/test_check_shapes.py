@@ -228,3 +228,14 @@ def test_detection_reads_only_the_first_lines_and_file_lines_reread_the_stream()
     assert sum(1 for _ in lines) == 300
     result = check_stream(io.BytesIO(data))
     assert result.format == "trl-preference" and result.examples == 300
+
+
+def test_a_line_of_another_task_kind_in_the_same_shape_is_named_so(tmp_path):
+    sharegpt = providers.PROFILES["llamafactory-sharegpt"]
+    lines = [sharegpt.write(vary(EXAMPLES["chat"], i)).lines[0] for i in range(12)]
+    lines[5] = sharegpt.write(EXAMPLES["preference"]).lines[0]
+    result = check_file(lines_file(tmp_path, lines))
+    assert result.format == "llamafactory-sharegpt" and dict(result.line_codes())[6] == ["mixed-formats"]
+    message = next(f.message for n, f in result.findings if n == 6)
+    assert message == ("This line is a preference pair but the file's lines are conversations (from line 1): keep one "
+                       "task kind per file.")
