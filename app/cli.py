@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "backup":
         return backup_command(args, sys.stdout, sys.stderr)
-    if args.command == "convert":
-        return convert_command(args, sys.stdout, sys.stderr)
     try:
+        if args.command == "convert":
+            return convert_command(args, sys.stdout, sys.stderr)
         if args.command == "profiles":
             return profiles_command(args, sys.stdout)
         return check_command(args, sys.stdout, sys.stderr)
