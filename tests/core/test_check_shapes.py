@@ -2,6 +2,8 @@
 profiles that read the same lines, and the others), `--profile` forcing one, each profile's hard
 rules reported by code, null optional keys read as absent."""
 
+import ast
+import importlib
 import io
 import json
 from pathlib import Path
@@ -65,6 +67,49 @@ def test_every_profiles_written_file_is_detected_as_a_shape_that_reads_it(tmp_pa
     forced = check_file(path, profile=key)
     assert forced.format == key and forced.forced
     assert not [c for _, codes in forced.line_codes() for c in codes if c.split("-")[0] in {key.split("-")[0], "carry"}]
+
+
+def golden_lines() -> list[tuple[str, dict]]:
+    """The lines written by hand from each provider's documentation in tests/core/providers/ (every
+    `assert module.PROFILE.write(...).lines == ({...},)` with a literal right side), by profile key."""
+    found = []
+    for path in sorted((ROOT / "tests/core/providers").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        modules = {a.asname or a.name: f"app.core.providers.{a.name}" for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and node.module == "app.core.providers" for a in node.names}
+        for node in ast.walk(tree):
+            left = node.left if isinstance(node, ast.Compare) else None
+            if not (isinstance(left, ast.Attribute) and left.attr == "lines" and isinstance(left.value, ast.Call)
+                    and isinstance(left.value.func, ast.Attribute) and left.value.func.attr == "write"):
+                continue
+            receiver = left.value.func.value
+            if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+                    and receiver.value.id in modules):
+                continue
+            try:
+                lines = ast.literal_eval(node.comparators[0])
+            except ValueError:  # built from variables, not written out
+                continue
+            key = getattr(importlib.import_module(modules[receiver.value.id]), receiver.attr).key
+            found += [(key, line) for line in lines]
+    return found
+
+
+GOLDEN = golden_lines()
+
+
+def test_the_hand_written_golden_lines_cover_the_profiles():
+    assert {key for key, _ in GOLDEN} >= set(providers.PROFILES) - {"bedrock-nova"}  # Nova's are built in code
+    assert len(GOLDEN) >= 30
+
+
+@pytest.mark.parametrize("key,line", GOLDEN, ids=[f"{k}-{i}" for i, (k, _) in enumerate(GOLDEN)])
+def test_every_hand_written_golden_line_is_detected_as_its_profile(tmp_path, key, line):
+    assert key in providers.detect(line)
+    path = lines_file(tmp_path, [line])
+    result = check_file(path)
+    assert key == result.format or key in result.also
+    assert check_file(path, profile=key).examples == 1
 
 
 def test_identical_chat_lines_default_to_openai_and_name_the_other_readers(tmp_path):

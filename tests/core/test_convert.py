@@ -15,7 +15,7 @@ from app.core.model_table import load_model_table
 from app.core.providers.base import json_line
 from app.core.providers.neutral import Example, TextPair, Turn
 from tests.core.providers.conftest import _examples
-from tests.core.test_check_shapes import CASES, EXAMPLES, vary
+from tests.core.test_check_shapes import CASES, EXAMPLES, GOLDEN, vary
 
 KEYS = tuple(providers.PROFILES)
 
@@ -43,6 +43,12 @@ def test_converting_a_profile_to_itself_gives_json_equal_lines(key, kind):
         result, out = convert(data, key, origin=origin)
         assert lines_of(out) == lines and out.startswith(profile.file_prefix.encode())
         assert (result.written, result.refused_lines, result.notes, result.exit_code) == (12, 0, {}, 0)
+
+
+@pytest.mark.parametrize("key,line", GOLDEN, ids=[f"{k}-{i}" for i, (k, _) in enumerate(GOLDEN)])
+def test_every_hand_written_golden_line_converts_to_itself(key, line):
+    result, out = convert(file_of(key, [line]), key, origin=key)
+    assert lines_of(out) == [line] and result.refused_lines == 0 and result.notes == {}
 
 
 PAIRS = [(a, b) for a in KEYS for b in KEYS if set(providers.PROFILES[a].kinds) & set(providers.PROFILES[b].kinds)]
