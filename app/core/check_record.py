@@ -38,7 +38,8 @@ class Recorder:
         self.extra_bits: dict[str, int] = {}
 
     def _bit(self, code: str) -> int:
-        bit = CODE_BIT.get(code) or self.extra_bits.get(code)
+        """The bit of a profile code (the catalogue's are in CODE_BIT)."""
+        bit = self.extra_bits.get(code)
         if bit is None:
             index = len(LINE_CODES) + len(self.extra_codes)
             if index >= MASK_BITS:
@@ -50,7 +51,7 @@ class Recorder:
     def _record(self, number: int, found: list[Finding]) -> None:
         mask = 0
         for f in found:
-            bit = self._bit(f.code)
+            bit = CODE_BIT.get(f.code) or self._bit(f.code)
             if mask & bit:
                 continue
             mask |= bit

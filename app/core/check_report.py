@@ -89,11 +89,11 @@ class CheckResult:
         for line, bits in merged:
             if line != current:
                 if mask:
-                    yield current, self._codes(mask)
+                    yield current, _codes(mask) if mask <= STATIC_MASK else self._codes(mask)
                 current, mask = line, 0
             mask |= bits
         if mask:
-            yield current, self._codes(mask)
+            yield current, _codes(mask) if mask <= STATIC_MASK else self._codes(mask)
 
     def _codes(self, mask: int) -> list[str]:
         codes = _codes(mask & STATIC_MASK)
