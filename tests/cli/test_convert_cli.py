@@ -113,3 +113,13 @@ def test_the_target_hard_rules_are_reported_and_exit_1(tmp_path, capsys):
     status, stdout, _ = main(capsys, write(tmp_path, lines), "--to", "fireworks-chat", "--out", out)
     assert status == 1 and len(out.read_text().splitlines()) == 12
     assert "Hard rules of fireworks-chat\n  error   fireworks-system-not-first (12 lines): 1, 2, 3" in stdout
+
+
+def test_kind_names_the_task_kind_a_shape_does_not_say(tmp_path, capsys):
+    pairs = write(tmp_path, [{"prompt": f"Review {i} ->", "completion": " positive"} for i in range(12)])
+    chat_file = tmp_path / "chat.jsonl"
+    status, stdout, _ = main(capsys, pairs, "--to", "trl-messages", "--out", chat_file, "--kind", "cls")
+    assert status == 0 and "Merged (written, moved or joined)\n  carry-prompt-completion (12 lines)" in stdout
+    back = tmp_path / "back.jsonl"
+    status, _, _ = main(capsys, chat_file, "--to", "openai-legacy", "--out", back, "--kind", "cls")
+    assert status == 0 and back.read_text() == pairs.read_text()
