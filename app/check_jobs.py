@@ -7,7 +7,7 @@ Workers are spawned (a fresh interpreter: nothing of the caller's threads or sta
 find the tokenizer files the caller checked (`activate(verify=False)`) and read their part of the
 file themselves; only their gathered results (counts, the duplicate index's arrays, the first
 findings) come back. Small files (under `PARALLEL_MIN_BYTES`, where starting the workers would
-cost more than it saves), prompt/completion files (see `check_parts.can_cut`), pipes and
+cost more than it saves), prompt/completion files (see `check_parts.Start.cuttable`), pipes and
 `jobs=1` are checked in one pass. As with any `multiprocessing` program, a script that calls
 `check_file` must start from an `if __name__ == "__main__":` block (the CLI and the console
 script do).
@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core import check_parts, jsonl_check
-from app.core.check_lines import survey
 from app.core.check_report import CheckResult
-from app.core.project_settings import kind_named
+from app.core.providers import PROFILES
 
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024  # ~65,000 chat lines: below this one pass is quicker
 MAX_DEFAULT_JOBS = 4  # each worker holds its own tokenizer tables (~100 MB)
@@ -47,19 +46,19 @@ def check_file(path: str | Path, jobs: int | None = None, min_bytes: int = PARAL
     path = Path(path)
     if jobs <= 1 or options.get("models") is not None or not path.is_file() or path.stat().st_size < min_bytes:
         return jsonl_check.check_file(path, **options)
-    kind = options.get("kind")
-    with open(path, "rb", buffering=1 << 20) as stream:
-        plan = survey(stream, options.get("separator"), options.get("stop"), options.get("labels"),
-                      kind_named(kind) if kind is not None else None)
-    if not check_parts.can_cut(plan):
-        return jsonl_check.check_file(path, **options)
+    profile = options.get("profile")
+    if profile is not None and profile not in PROFILES:
+        raise ValueError(f"no export profile {profile!r}: see `tunelab profiles`")
     model = options.get("model", jsonl_check.DEFAULT_MODEL)
-    first_line = check_parts.first_recognized_line(path)
     parts = check_parts.cut(path, jobs)
+    start = check_parts.plan_parts(path, parts[0], model, profile, options.get("separator"), options.get("stop"),
+                                   options.get("labels"), options.get("kind"))
+    if len(parts) < 2 or not start.cuttable:
+        return jsonl_check.check_file(path, **options)
     with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn"), initializer=_start_worker) as pool:
-        results = list(pool.map(check_parts.check_part, [path] * len(parts), parts, [plan] * len(parts),
-                                [model] * len(parts), [first_line] * len(parts)))
-    return check_parts.join_parts(plan, model, results)
+        results = list(pool.map(check_parts.check_part, [path] * len(parts), parts, [start] * len(parts),
+                                [model] * len(parts)))
+    return check_parts.join_parts(path, start, model, results)
 
 
 def _start_worker() -> None:

@@ -2,9 +2,17 @@
 
     tunelab check FILE.jsonl [--model gpt-4.1-mini] [--format text|json] [--separator TEXT]
                              [--stop TEXT] [--labels " a, b"] [--kind classification|generation]
+                             [--profile KEY]
 
-Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer files) cannot
-be read. `--format json` prints one JSON object (a contract, see `app.core.jsonl_check.write_json`).
+The file's shape is detected (`app.core.check_shapes`) and reported as its profile key; `--profile`
+forces one. Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer
+files) cannot be read. `--format json` prints one JSON object (a contract, see
+`app.core.jsonl_check.write_json`).
+
+    tunelab convert IN --to KEY --out OUT [--from KEY] [--kind KIND] [--model M] [--force]
+
+Converts a file from one profile's shape to another's (`app.convert`). Exit status: 0 every line
+written, 1 some lines refused (or the output breaks a hard rule of KEY), 2 bad input.
 
     tunelab profiles [--kind KIND] [--format text|json]
 
@@ -27,13 +35,15 @@ from pathlib import Path
 from typing import IO
 
 from app.core.dataset_findings import dollars
+from app.convert import add_convert_parser, convert_command
+from app.core import providers
+from app.core.check_report import code_summary
 from app.core.profiles import by_provider
-from app.core.file_format import FORMAT_TITLES
 from app.check_jobs import check_file
 from app.core.jsonl_check import CheckResult, write_json
 from app.core.rules.helpers import show
 from app.core.project_settings import KINDS, kind_named
-from app.core.rules.registry import LEVEL_RANK, RULES
+from app.core.rules.registry import LEVEL_RANK
 from app.core.text import unescape_controls
 from app.tokenizer_files import TokenizerFilesError, activate
 
@@ -100,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kind", choices=KIND_CHOICES, type=_kind, metavar="classification|generation",
                        help="task kind of a prompt/completion file; cls and gen (RULES.md's short names) are "
                             "accepted too (default: inferred, classification when distinct completions < examples / 3)")
+    check.add_argument("--profile", choices=tuple(providers.PROFILES), metavar="KEY",
+                       help="the export profile whose shape and hard rules apply (default: detected; see "
+                            "`tunelab profiles`)")
     check.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                        help="processes for a big chat or preference file (default: the CPUs, at most 4; 1: one pass). "
                             "The report is the same")
+    add_convert_parser(commands, _kind)
     profiles = commands.add_parser(
         "profiles", help="list the export profiles by provider",
         description="List the export profiles (their keys), grouped by provider, with the task kinds each "
@@ -127,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backup":
         return backup_command(args, sys.stdout, sys.stderr)
     try:
+        if args.command == "convert":
+            return convert_command(args, sys.stdout, sys.stderr)
         if args.command == "profiles":
             return profiles_command(args, sys.stdout)
         return check_command(args, sys.stdout, sys.stderr)
@@ -160,7 +176,7 @@ def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         result = check_file(
             path, jobs=args.jobs, model=args.model, kind=args.kind, labels=parse_labels(args.labels),
             separator=None if args.separator is None else unescape_controls(args.separator),
-            stop=None if args.stop is None else unescape_controls(args.stop),
+            stop=None if args.stop is None else unescape_controls(args.stop), profile=args.profile,
         )
     except OSError as exc:
         print(f"tunelab: cannot read {path}: {exc.strerror or exc}", file=err)
@@ -215,15 +231,20 @@ def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
     sample message), the dataset findings, the estimate and a summary line."""
     info = result.model_info
     w = out.write
-    title = FORMAT_TITLES.get(result.format, "no known format")
+    profile = providers.PROFILES.get(result.format or "")
+    title = f"{result.format} ({profile.title})" if profile is not None else "no known format"
     w(f"tunelab check {path}\n")
     w(f"  format: {title}; {_plural(result.lines_read, 'line')}, {_plural(result.examples, 'example')}, "
       f"{_plural(result.tokens, 'token')} "
       f"({info.counting_encoding}{', approximate' if info.approximate else ''})\n")
     price = f"${info.price_per_million:,.2f} per 1M training tokens" if info.price_per_million is not None else "no known price"
     row = f" (table row {info.name})" if info.name != result.model else ""
+    if profile is not None:
+        how = "given with --profile" if result.forced else "detected; force another with --profile"
+        also = f"; the same lines are read by {', '.join(result.also)}" if result.also else ""
+        w(f"  profile: {how}{also}\n")
     w(f"  model: {result.model}{row}: {info.limit:,} tokens per example, {price}; {info.availability}\n")
-    if result.format == "legacy":
+    if result.judged == "legacy":
         task = result.kind or "generation"
         if result.task == "open":
             task += " (open-ended: every prompt is empty)"
@@ -239,7 +260,7 @@ def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
                 w(f"  stop: {show(result.stop)} ({how})\n")
             else:
                 w("  stop: none (no suffix is shared by every completion; set one with --stop)\n")
-    elif result.format in ("chat", "preference"):
+    elif result.judged in ("chat", "preference"):
         w('  messages are named as in the app: "System prompt" (a leading system message), then turn 1, turn 2, ...\n')
     w("\n")
     if not result.summaries:
@@ -249,7 +270,7 @@ def write_text(result: CheckResult, path: Path, out: IO[str]) -> None:
     for s in summaries:
         noun = "line" if s.lines == 1 else "lines"
         w(f"{s.level:<8}{s.code} ({s.lines:,} {noun}): {_lines_text(s.first_lines, s.lines)}\n")
-        w(f"        {RULES[s.code].summary}\n")
+        w(f"        {code_summary(s.code)}\n")
         if s.message:
             w(f"        line {s.line}: {file_wording(s.message)}\n")
     if result.dataset:

@@ -1,5 +1,5 @@
-"""Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (format; for prompt/completion
-files the separator, stop and kind when not given), parsing a line (`parse_line`: not-utf8 and
+"""Reading a JSONL file's lines for `tunelab check`: the pre-pass plan (for prompt/completion files
+the separator, stop and kind when not given), parsing a line (`parse_line`: not-utf8 and
 line-not-json findings), and hashable conversation shapes for the checker's memo (`plain_conversation`:
 the usual chat line validated and keyed in one walk).
 """
@@ -52,15 +52,10 @@ def parse_quietly(raw: bytes, first: bool) -> Any:
             return None
 
 
-def survey(stream: IO[bytes], separator: str | None, stop: str | None, labels: list[str] | None,
+def survey(stream: IO[bytes], fmt: str | None, separator: str | None, stop: str | None, labels: list[str] | None,
             kind: str | None) -> Plan:
-    """Find the file's format; for legacy files infer what was not given (the pre-pass)."""
-    fmt = None
-    for number, raw in enumerate(stream, 1):
-        obj = parse_quietly(raw, number == 1)
-        if type(obj) is dict and (found := formats_of(obj)):
-            fmt = found[0]
-            break
+    """The plan for a file judged as `fmt` (`check_shapes.find_shape` found it); for legacy files
+    infer what was not given (the pre-pass)."""
     if fmt != LEGACY:
         return Plan(fmt, KIND_OF_FORMAT.get(fmt or ""))
     if kind is None and labels:

@@ -1,6 +1,10 @@
 """What `tunelab check` returns: `CheckResult` (per-line codes as compact (line, bit mask) pairs,
 per-code summaries for the text report, the dataset findings and the estimate) and `write_json`,
 the `--format json` contract, streamed so a million lines never build one big object.
+
+`format` is the key of the export profile whose shape the file is in (`tunelab profiles`), `also`
+the other profiles whose readers take the same lines; the profile's hard-rule codes (line rules in
+`line_codes()`, file rules among the dataset findings) are reported like the catalogue's.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from app.core.rules.registry import RULES, Finding
 MAX_LINES_SHOWN = 20
 LINE_CODES = tuple(sorted(code for code, spec in RULES.items() if spec.scope in ("example", "file")))
 CODE_BIT = {code: 1 << i for i, code in enumerate(LINE_CODES)}
+STATIC_MASK = (1 << len(LINE_CODES)) - 1
 
 
 @dataclass
@@ -35,7 +40,7 @@ class CodeSummary:
 
 @dataclass
 class CheckResult:
-    format: str | None  # "legacy", "chat", "preference"; None when no line has a known format
+    format: str | None  # the profile key ("openai-chat", "llamafactory-alpaca", ...); None: no known shape
     model: str  # the name asked for
     model_info: ModelInfo
     kind: str | None  # the kind the rules ran for: classification, generation, chat, preference
@@ -55,6 +60,10 @@ class CheckResult:
     findings_truncated: bool
     level_counts: dict[str, int]  # (line, code) pairs and dataset findings per level
     lines_with_findings: int
+    also: tuple[str, ...] = ()  # the other profiles that read the same lines
+    forced: bool = False  # the profile was given (`--profile`), not detected
+    judged: str | None = None  # the OpenAI lines it was judged as: "chat", "legacy" or "preference"
+    extra_codes: list[str] = field(default_factory=list)  # profile codes, bits len(LINE_CODES) + index
     _lines: array = field(repr=False, default_factory=lambda: array("Q"))
     _masks: array = field(repr=False, default_factory=lambda: array("Q"))
     _duplicates: list[int] = field(repr=False, default_factory=list)
@@ -68,7 +77,8 @@ class CheckResult:
     def dataset_codes(self) -> list[str]:
         """Every dataset code that fired (infos included), in catalogue order."""
         fired = {f.code for f in self.dataset}
-        return [code for code in RULES if code in fired]
+        return [code for code in RULES if code in fired] + list(dict.fromkeys(
+            f.code for f in self.dataset if f.code not in RULES))
 
     def line_codes(self) -> Iterator[tuple[int, list[str]]]:
         """(line, sorted codes) for every line with a finding of any level, in line order."""
@@ -79,14 +89,26 @@ class CheckResult:
         for line, bits in merged:
             if line != current:
                 if mask:
-                    yield current, _codes(mask)
+                    yield current, _codes(mask) if mask <= STATIC_MASK else self._codes(mask)
                 current, mask = line, 0
             mask |= bits
         if mask:
-            yield current, _codes(mask)
+            yield current, _codes(mask) if mask <= STATIC_MASK else self._codes(mask)
+
+    def _codes(self, mask: int) -> list[str]:
+        codes = _codes(mask & STATIC_MASK)
+        if mask > STATIC_MASK:
+            codes += sorted(c for i, c in enumerate(self.extra_codes, len(LINE_CODES)) if mask & (1 << i))
+        return codes
 
 
 _DECODED: dict[int, list[str]] = {}
+
+
+def code_summary(code: str) -> str:
+    """The one-line summary of a code: the catalogue's, or for a profile's hard rule where it is listed."""
+    spec = RULES.get(code)
+    return spec.summary if spec is not None else "A hard rule of the profile (see docs/provider-rules.md)."
 
 
 def _codes(mask: int) -> list[str]:
@@ -100,8 +122,8 @@ def _codes(mask: int) -> list[str]:
 
 def write_json(result: CheckResult, out: IO[str]) -> None:
     """Stream the report: exactly what json.dumps of the whole object would print, never built whole."""
-    head = {"format": result.format or "unknown", "model": result.model, "examples": result.examples,
-            "tokens": result.tokens}
+    head = {"format": result.format or "unknown", "also": list(result.also), "model": result.model,
+            "examples": result.examples, "tokens": result.tokens}
     out.write(json.dumps(head)[:-1] + ', "lines": [')
     first = True
     for line, codes in result.line_codes():

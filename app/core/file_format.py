@@ -31,7 +31,6 @@ from app.core.rules.registry import RULES, Finding
 from app.core.project_settings import ExampleValues, FieldSpec, Label, ProjectSettings
 
 LEGACY, CHAT, PREFERENCE = "legacy", "chat", "preference"
-FORMAT_TITLES = {LEGACY: "prompt/completion (legacy)", CHAT: "chat messages", PREFERENCE: "preference pairs"}
 PROFILE_OF = {LEGACY: "openai-legacy", CHAT: "openai-chat", PREFERENCE: "openai-preference"}
 # A line belongs to a format when it has one of its marker keys (checked in this order).
 MARKERS = ((CHAT, ("messages",)), (LEGACY, ("prompt", "completion")),

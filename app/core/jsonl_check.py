@@ -10,8 +10,12 @@ Parsing follows `json.loads` (orjson is used as a fast path when installed; a li
 re-read with `json`, so the codes never depend on it: NaN or a lone surrogate escape is read as
 `json` reads it); a line nested too deeply to read is `line-not-json`, never a crash.
 
-Format. Each line's format is detected by its keys (`file_format`); the file's format is the first
-recognized line's, and a line of another format is `mixed-formats` and not checked further. A line
+Shape. The file's export profile is detected from its first lines, or given (`profile`), see
+`app.core.check_shapes`: `format` is its key. OpenAI-shaped lines (chat, prompt/completion,
+preference) are checked as below; a line of another profile is read by its reader and judged as
+its OpenAI equivalent; the profile's hard rules run on top. Each OpenAI line's format is detected
+by its keys (`file_format`); the file's format is the first recognized line's, and a line of
+another format is `mixed-formats` and not checked further. A line
 with none of the known keys is `missing-key` (and `unrecognized-key` for each key it has). Lines
 are judged like examples typed in the app (see "One identity and one count" below): `input-empty`
 never fires (empty prompts are legal in a file); `duplicate` and `conflict` come from the dataset
@@ -50,14 +54,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from array import array
 from pathlib import Path
 from typing import IO, Any
 
 from app.core import rules as _rules  # noqa: F401  (registers every rule)
-from app.core.check_report import (  # noqa: F401  (CheckResult and write_json are part of this API)
-    CODE_BIT, MAX_LINES_SHOWN, CheckResult, CodeSummary, write_json,
-)
+from app.core import providers
+from app.core.check_record import KEEP_FINDINGS, Recorder  # noqa: F401  (KEEP_FINDINGS: part of this API)
+from app.core.check_report import CODE_BIT, CheckResult, write_json  # noqa: F401  (part of this API)
+from app.core.check_shapes import ProfileChecks, Shape, find_shape
 from app.core.dataset import DatasetStats
 from app.core.dataset_findings import dataset_findings, estimate
 from app.core.file_format import (
@@ -68,15 +72,15 @@ from app.core.file_format import (
 from app.core.evaluate import Evaluation, evaluate_form
 from app.core.model_table import ModelInfo, ModelTable, load_model_table
 from app.core.rules.example_rules import input_empty, special_token, too_long, uppercase_heavy
+from app.core.providers.openai import tool_call_ids
 from app.core.rules.tool_rules import TOOL_CHECKS
-from app.core.rules.registry import EXAMPLE_CHECKS, LEVEL_RANK, RULES, ExampleCheck, Finding
+from app.core.rules.registry import EXAMPLE_CHECKS, RULES, ExampleCheck, Finding
 from app.core.project_settings import Label, ProjectSettings, kind_named
 from app.core.check_lines import (  # noqa: F401  (parse_quietly is part of this API)
     BOM, NOT_READ, Plan, chat_shape, json_kind, parse_line, parse_quietly, plain_conversation, plain_shape, survey,
     too_deep,
 )
 
-KEEP_FINDINGS = 10_000
 MEMO_CAP = 4_096
 SETTINGS_CAP = 1_000
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -92,6 +96,7 @@ FROM_INDEX = frozenset({"duplicate", "conflict"})  # judged from the dataset ind
 PLAIN_CHAT_CHECKS = frozenset({input_empty, too_long, uppercase_heavy, special_token, *TOOL_CHECKS})
 PLAIN_CHECKS: tuple[ExampleCheck, ...] = (too_long,)
 CHAT_PROFILE = PROFILE_OF[CHAT]
+PLAIN_SAFE_RULES = frozenset({tool_call_ids})  # profile line rules that cannot fire on a plain chat line
 
 
 # Entry points -------------------------------------------------------------------------------
@@ -104,9 +109,12 @@ def check_file(path: str | Path, **options: Any) -> CheckResult:
 
 def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: str | None = None,
                  stop: str | None = None, labels: list[str] | None = None, kind: str | None = None,
-                 models: ModelTable | None = None) -> CheckResult:
+                 models: ModelTable | None = None, profile: str | None = None) -> CheckResult:
     """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "classification" or
-    "generation" (or RULES.md's "cls" / "gen") for prompt/completion files (inferred when None)."""
+    "generation" (or RULES.md's "cls" / "gen") for prompt/completion files (inferred when None);
+    `profile`: the export profile whose shape and hard rules apply (detected when None)."""
+    if profile is not None and profile not in providers.PROFILES:
+        raise ValueError(f"no export profile {profile!r}: see `tunelab profiles`")
     if kind is not None and kind_named(kind) not in ("classification", "generation"):
         raise ValueError(f"kind must be classification or generation (cls or gen), not {kind!r}")
     kind = kind_named(kind) if kind is not None else None
@@ -115,31 +123,33 @@ def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: st
         shutil.copyfileobj(stream, spool, 1 << 20)
         stream = spool
     stream.seek(0)
-    plan = survey(stream, separator, stop, labels, kind)
+    shape = find_shape(stream, profile)
     stream.seek(0)
-    checker = _Checker(plan, model, (models or load_model_table()).get(model))
+    plan = survey(stream, shape.format if shape else None, separator, stop, labels, kind)
+    stream.seek(0)
+    checker = _Checker(plan, model, (models or load_model_table()).get(model), shape)
     number = 0
     for number, raw in enumerate(stream, 1):
         checker.feed(number, raw)
-    return checker.finish(number)
+    return checker.finish(number, stream)
 
 
 # The checking pass ---------------------------------------------------------------------------
 
-class _Checker:
-    def __init__(self, plan: Plan, model_name: str, model: ModelInfo) -> None:
+class _Checker(Recorder, ProfileChecks):
+    def __init__(self, plan: Plan, model_name: str, model: ModelInfo, shape: Shape | None = None) -> None:
+        super().__init__()
         self.plan, self.model_name, self.model = plan, model_name, model
+        self.shape = shape
+        self.profile = providers.PROFILES[shape.profile] if shape is not None else None
+        self.reads = shape is not None and not shape.native  # lines are read by the profile's reader
+        self.objects = 0  # lines that are JSON objects (what the profile's file rules count)
         self.format = plan.format
         self.format_line = 0
         self.encoding, self.approximate = model.counting_encoding, model.approximate
         self.stats = DatasetStats(compact_index=True)
         self.pending_blank = 0
         self.memo: dict[tuple, list[Finding]] = {}
-        self.summaries: dict[str, CodeSummary] = {}
-        self.kept: list[tuple[int, Finding]] = []
-        self.truncated = False
-        self.level_counts = {"error": 0, "warning": 0, "info": 0}
-        self.lines, self.masks = array("Q"), array("Q")
         kind = plan.kind or "chat"
         checks = [(spec, check) for spec, check in EXAMPLE_CHECKS if kind in spec.task_kinds and spec.code not in FROM_INDEX]
         memoise = kind == "chat"
@@ -151,8 +161,10 @@ class _Checker:
         self.chat_settings = chat_settings(model_name)
         self.preference_settings = preference_settings(model_name)
         # The plain-chat shortcut (see `check_lines.plain_shape`): input-empty cannot fire (no required field).
-        self.plain_chat = (memoise and set(self.line_checks) <= PLAIN_CHAT_CHECKS
-                           and not any(spec.required for spec in self.chat_settings.fields))
+        self.plain_chat = (memoise and set(self.line_checks) <= PLAIN_CHAT_CHECKS and not self.reads
+                           and not any(spec.required for spec in self.chat_settings.fields)
+                           and (self.profile is None or set(self.profile.line_rules) <= PLAIN_SAFE_RULES))
+        self.line_rules = self.profile.line_rules if self.profile is not None else ()
         self.gen_settings = legacy_settings("generation", model_name, plan.separator, plan.stop)
         self.cls_settings = (legacy_settings("classification", model_name, plan.separator, "", self.declared)
                              if self.declared else None)
@@ -162,8 +174,10 @@ class _Checker:
     def feed(self, number: int, raw: bytes) -> None:
         found: list[Finding] = []
         if number == 1 and raw[:3] == BOM:
-            found.append(finding("bom", "", "The file starts with a UTF-8 byte-order mark, which OpenAI and Together read "
-                                            "as part of line 1: save the file as UTF-8 without BOM (only Azure wants one)."))
+            if not (self.profile is not None and self.profile.file_prefix == "\ufeff"):  # Azure wants it
+                found.append(finding("bom", "", "The file starts with a UTF-8 byte-order mark, which OpenAI and Together "
+                                                "read as part of line 1: save the file as UTF-8 without BOM (only Azure "
+                                                "wants one)."))
             raw = raw[3:]
         if not raw or raw.isspace():
             self._flush_blank()
@@ -174,6 +188,8 @@ class _Checker:
         if self.pending_blank:
             self._flush_blank()
         obj = parse_line(raw, found)
+        if type(obj) is dict:
+            self.objects += 1
         if self.plain_chat and type(obj) is dict and (plain := plain_conversation(obj, raw)) is not None:
             # The usual line of a chat file, exactly {"messages": [plain messages]}: a chat line
             # (`_format`) with no structural finding (`check_chat`), judged as it is; without a
@@ -190,6 +206,13 @@ class _Checker:
                                                             "must be one JSON object (one example)."))
             self._record(number, found)
             return
+        source, example = obj, None
+        if self.reads:
+            read = self._read(number, obj, found)
+            if read is None:
+                self._record(number, found)
+                return
+            example, obj = read
         fmt = self._format(number, obj, found)
         try:
             if fmt == CHAT:
@@ -204,6 +227,8 @@ class _Checker:
                 parsed = check_preference(obj, found)
                 if parsed is not None:
                     self._preference(number, *parsed, found)
+            if fmt is not None and self.line_rules:
+                self._rules(source, example, found)
         except RecursionError:  # a value nested ~1,000 deep: too deep to serialise for counting
             found.append(too_deep())
         if found:
@@ -224,6 +249,11 @@ class _Checker:
                 check_unknown(obj, found)
                 return None
             fmt = self.format if self.format in formats else formats[0]
+        if fmt != self.format and self.reads:  # the profile's reader took it, as another task kind
+            found.append(finding("mixed-formats", "", f"This line is a {_NOUNS[fmt]} but the file's lines are "
+                                                      f"{_NOUNS[self.format]}s (from line {self.format_line}): keep one "
+                                                      "task kind per file."))
+            return None
         if fmt != self.format:  # the survey set the file's format from its first recognized line
             found.append(finding("mixed-formats", "", f"This line is in the {_TITLES[fmt]} format but the file is in the "
                                                       f"{_TITLES[self.format]} format (from line {self.format_line}): "
@@ -310,35 +340,9 @@ class _Checker:
         else:
             self.stats.add(number, tokens=counted, billed=billed, input_hash=input_hash, content_hash=content_hash, **facts)
 
-    def _record(self, number: int, found: list[Finding]) -> None:
-        mask = 0
-        for f in found:
-            bit = CODE_BIT[f.code]
-            if mask & bit:
-                continue
-            mask |= bit
-            self._summarise(f, number)
-        self.lines.append(number)
-        self.masks.append(mask)
-        room = KEEP_FINDINGS - len(self.kept)
-        if room < len(found):
-            self.truncated = True
-        self.kept += [(number, f) for f in found[:max(room, 0)]]
-
-    def _summarise(self, f: Finding, number: int) -> None:
-        summary = self.summaries.get(f.code)
-        if summary is None:
-            summary = self.summaries[f.code] = CodeSummary(f.code, f.level, line=number, message=f.message)
-        elif LEVEL_RANK[f.level] > LEVEL_RANK[summary.level]:
-            summary.level = f.level
-        summary.lines += 1
-        if len(summary.first_lines) < MAX_LINES_SHOWN:
-            summary.first_lines.append(number)
-        self.level_counts[f.level] += 1
-
     # The end ----------------------------------------------------------------------------------
 
-    def finish(self, lines_read: int) -> CheckResult:
+    def finish(self, lines_read: int, stream: IO[bytes] | None = None) -> CheckResult:
         # A blank last line is ignored (self.pending_blank is dropped).
         stats, plan = self.stats, self.plan
         groups = stats.groups()
@@ -354,10 +358,13 @@ class _Checker:
         kind = plan.kind
         labels = plan.labels if kind == "classification" else ()
         found = dataset_findings(stats, kind or "chat", self.model, labels=labels, ref_noun="lines", groups=groups)
+        if self.shape is not None and self.shape.forced and stream is not None and self.objects:
+            found = self._file_rules(stream, found)
         for f in found:
             self.level_counts[f.level] += 1
+        shape = self.shape
         result = CheckResult(
-            format=self.format, model=self.model_name, model_info=self.model, kind=kind if self.format else None,
+            format=shape.profile if shape is not None else None, model=self.model_name, model_info=self.model, kind=kind if self.format else None,
             task=plan.task, separator=plan.separator if self.format == LEGACY else None,
             stop=plan.stop if self.format == LEGACY and kind == "generation" else None,
             separator_inferred=plan.separator_inferred, stop_inferred=plan.stop_inferred,
@@ -365,36 +372,13 @@ class _Checker:
             summaries=self.summaries, dataset=found, estimate=estimate(stats, self.model),
             findings=self.kept, findings_truncated=self.truncated, level_counts=self.level_counts,
             lines_with_findings=0, _lines=self.lines, _masks=self.masks,
-            _duplicates=duplicates, _conflicts=conflicts,
+            _duplicates=duplicates, _conflicts=conflicts, also=shape.also if shape is not None else (),
+            forced=shape is not None and shape.forced, extra_codes=self.extra_codes, judged=self.format,
         )
         result.lines_with_findings = sum(1 for _ in result.line_codes())
         return result
 
-    def _from_groups(self, code: str, groups: tuple[tuple[Any, ...], ...], template: str) -> list[int]:
-        """Every line of every group gets `code`; messages are built only for the findings kept."""
-        if not groups:
-            return []
-
-        def message(line: int, group: tuple[Any, ...]) -> Finding:
-            others = [n for n in group if n != line]
-            shown = ", ".join(map(str, others[:MAX_LINES_SHOWN])) + (
-                f" and {len(others) - MAX_LINES_SHOWN} more" if len(others) > MAX_LINES_SHOWN else "")
-            return finding(code, "", template.format(line=line, others=("line " if len(others) == 1 else "lines ") + shown))
-
-        for group in groups:
-            for line in group:
-                if len(self.kept) >= KEEP_FINDINGS:
-                    self.truncated = True
-                    break
-                self.kept.append((line, message(line, group)))
-        lines = sorted({line for group in groups for line in group})
-        sample = message(groups[0][0], groups[0])  # groups are sorted: groups[0][0] is the first line
-        for line in lines:
-            self._summarise(sample, line)
-        return lines
-
 
 _TITLES = {LEGACY: "prompt/completion", CHAT: "chat (messages)", PREFERENCE: "preference (input / preferred_output / "
                                                                             "non_preferred_output)"}
-
-
+_NOUNS = {CHAT: "conversation", PREFERENCE: "preference pair"}

@@ -338,3 +338,17 @@ def check_file(profile_key: str, lines: Sequence[dict[str, Any]], context: RuleC
     """The profile's file rules (example counts, file size, Together's file checks) over a file's
     parsed lines: what the export preflight and the checker refuse a download or a file for."""
     return providers.PROFILES[profile_key].check_file(lines, context)
+
+
+def count_line(key: str, example: providers.Example, line: dict[str, Any], model: ModelInfo,
+               notes: Sequence[Note] = ()) -> int:
+    """The tokens of one line that profile `key` wrote for `example` (with these writer `notes`),
+    counted for `model` as `render_profile` counts it (what a token rule's `count_tokens` gives)."""
+    count = counting(model)
+    if providers.PROFILES[key].text_pairs and example.pairs:
+        pair = example.pairs[0]
+        return _pair_record(pair.prompt, pair.completion, count.encoding, line).tokens
+    if example.kind == "preference" and example.chosen is not None and example.rejected is not None \
+            and not any(n.code == "carry-preference" for n in notes):
+        return _preference_record(line, example, count).tokens
+    return _conversation_record(line, example, count).tokens

@@ -99,8 +99,11 @@ def test_the_json_report_has_exactly_the_contract_keys_and_types(tmp_path):
     lines[6]["messages"][2]["weight"] = "1"
     status, out, _ = run(write(tmp_path, lines), "--format", "json")
     report = json.loads(out)
-    assert list(report) == ["format", "model", "examples", "tokens", "lines", "dataset", "estimate"]
-    assert report["format"] == "chat" and report["model"] == "gpt-4.1-mini"
+    assert list(report) == ["format", "also", "model", "examples", "tokens", "lines", "dataset", "estimate"]
+    assert report["format"] == "openai-chat" and report["model"] == "gpt-4.1-mini"
+    # The other readers of these lines (line 7's weight is one TRL and Axolotl do not read)
+    assert report["also"] == ["azure-openai-chat", "together-chat", "together-chat-tools", "fireworks-chat",
+                              "mistral-finetune"]
     assert type(report["examples"]) is int and report["examples"] == 12
     assert type(report["tokens"]) is int and report["tokens"] > 0
     assert report["lines"] == [{"line": 2, "codes": ["duplicate"]}, {"line": 4, "codes": ["duplicate"]},
@@ -120,7 +123,7 @@ def test_cost_is_null_for_a_model_without_a_price_and_estimate_null_without_exam
     report = json.loads(out)
     assert report["model"] == "llama-3.1-8b-instruct" and report["estimate"]["cost_usd"] is None
     status, out, _ = main(capsys, write(tmp_path, [], "empty.jsonl"), "--format", "json")
-    assert json.loads(out) == {"format": "unknown", "model": "gpt-4.1-mini", "examples": 0, "tokens": 0, "lines": [],
+    assert json.loads(out) == {"format": "unknown", "also": [], "model": "gpt-4.1-mini", "examples": 0, "tokens": 0, "lines": [],
                                "dataset": ["too-few-examples", "few-examples"], "estimate": None}
     assert status == 1
 
@@ -182,7 +185,7 @@ def test_the_text_report_groups_findings_by_rule_like_a_linter(tmp_path, capsys)
     lines[2]["messages"][1]["role"] = "human"
     status, out, err = main(capsys, write(tmp_path, lines))
     assert status == 1 and err == ""
-    assert "format: chat messages; 30 lines, 30 examples" in out
+    assert "format: openai-chat (OpenAI chat messages); 30 lines, 30 examples" in out
     assert ("error   chat-weight-invalid (25 lines): 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, "
             "24, 25 and 5 more\n") in out
     assert out.count("A weight is not the integer 0 or 1") == 1  # the rule's summary, once
@@ -211,3 +214,40 @@ def test_file_wording_rewrites_only_the_app_specific_parts():
     message = 'The completion "x" does not start with a space: tokenization works best with one. Turn on the leading space in the project settings.'
     assert cli.file_wording(message).endswith("with one. Start every completion with a space.")
     assert cli.file_wording("Nothing to change.") == "Nothing to change."
+
+
+# Every profile's shape ----------------------------------------------------------------------------
+
+def alpaca(i):
+    return {"instruction": f"Give tip number {i}.", "input": "", "output": f"Tip {i}: sleep well."}
+
+
+def test_an_alpaca_file_is_reported_as_llamafactory_alpaca_not_openai_dpo(tmp_path, capsys):
+    path = write(tmp_path, [alpaca(i) for i in range(12)])
+    status, out, _ = main(capsys, path, "--format", "json")
+    assert status == 0 and json.loads(out)["format"] == "llamafactory-alpaca" and json.loads(out)["also"] == []
+    status, out, _ = main(capsys, path)
+    assert "format: llamafactory-alpaca (LLaMA-Factory alpaca); 12 lines, 12 examples" in out
+    assert "profile: detected; force another with --profile\n" in out
+
+
+def test_profile_forces_a_shape_and_its_hard_rules_name_the_code(tmp_path, capsys):
+    lines = [{"messages": [{"role": "user", "content": f"Hi {i}"}, {"role": "assistant", "content": "Hello."},
+                           {"role": "assistant", "content": "How can I help?"}]} for i in range(12)]
+    path = write(tmp_path, lines)
+    status, out, _ = main(capsys, path, "--format", "json")
+    assert status == 0 and json.loads(out)["format"] == "openai-chat"  # OpenAI takes two replies in a row
+    status, out, _ = main(capsys, path, "--profile", "together-chat", "--format", "json")
+    report = json.loads(out)
+    assert status == 1 and report["format"] == "together-chat" and report["also"] == []
+    # Together's error replaces the catalogue's warning for the same condition (evaluate.OVERLAPS)
+    assert report["lines"][0] == {"line": 1, "codes": ["chat-no-system", "together-role-repeated"]}
+    status, out, _ = main(capsys, path, "--profile", "together-chat")
+    assert "profile: given with --profile" in out
+    assert "error   together-role-repeated (12 lines): 1, 2, 3" in out
+    assert "A hard rule of the profile (see docs/provider-rules.md)." in out
+
+
+def test_an_unknown_profile_exits_2_naming_the_choices(tmp_path):
+    status, out, err = run(write(tmp_path, [chat(1)]), "--profile", "openai")
+    assert status == 2 and out == "" and "invalid choice: 'openai'" in err and "openai-chat" in err

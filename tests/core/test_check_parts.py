@@ -10,14 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.check_lines import survey
-from app.core.check_parts import (
-    can_cut,
-    check_part,
-    cut,
-    first_recognized_line,
-    join_parts,
-)
+from app.core.check_parts import check_part, cut, join_parts, plan_parts
 from app.core.check_report import write_json
 from app.core.jsonl_check import check_file
 
@@ -31,13 +24,17 @@ def report(result) -> dict:
             "levels": result.level_counts, "lines_read": result.lines_read}
 
 
-def in_parts(path, parts: int, model: str = "gpt-4.1-mini") -> dict:
-    with open(path, "rb") as stream:
-        plan = survey(stream, None, None, None, None)
-    assert can_cut(plan)
-    line = first_recognized_line(path)
-    results = [check_part(path, part, plan, model, line) for part in cut(path, parts)]
-    return report(join_parts(plan, model, results))
+def in_parts(path, parts: int, model: str = "gpt-4.1-mini", profile: str | None = None) -> dict:
+    pieces = cut(path, parts)
+    start = plan_parts(path, pieces[0], model, profile)
+    if not start.cuttable:  # no line in the file's format in the first part: app.check_jobs takes one pass
+        return report(check_file(path, model=model, profile=profile))
+    results = [check_part(path, part, start, model) for part in pieces]
+    return report(join_parts(path, start, model, results))
+
+
+def cuttable(path, profile: str | None = None) -> bool:
+    return plan_parts(path, cut(path, 1)[0], "gpt-4.1-mini", profile).cuttable
 
 
 def chat(user: str, reply: str, system: str | None = None) -> str:
@@ -76,9 +73,8 @@ def test_parts_give_the_one_pass_report(tmp_path_factory, lines, parts, final_ne
     path = tmp_path_factory.mktemp("parts") / "file.jsonl"
     text = "\n".join(lines) + ("\n" if final_newline else "")
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-    with open(path, "rb") as stream:
-        if not can_cut(survey(stream, None, None, None, None)):
-            return  # the first recognized line is a prompt/completion or preference line of another kind
+    if not cuttable(path):
+        return  # a prompt/completion file, or no line of the file's format in its first part
     assert in_parts(path, parts) == report(check_file(path))
 
 
@@ -109,8 +105,7 @@ def test_cuts_fall_at_line_starts_and_number_the_lines(tmp_path):
 def test_a_prompt_completion_file_is_not_cut(tmp_path):
     path = tmp_path / "legacy.jsonl"
     path.write_text('{"prompt": "Hi ->", "completion": " there"}\n', encoding="utf-8")
-    with open(path, "rb") as stream:
-        assert not can_cut(survey(stream, None, None, None, None))
+    assert not cuttable(path)
 
 
 @pytest.mark.parametrize("parts", [2, 4])
@@ -130,3 +125,36 @@ def test_a_line_in_another_format_names_the_files_first_line_in_every_part(tmp_p
     assert joined == report(check_file(path))
     (message,) = [f.message for line, f in joined["findings"] if f.code == "mixed-formats"]
     assert "(from line 2)" in message
+
+
+SHAREGPT = st.builds(lambda q, a: json.dumps({"conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": a}]}),
+                     st.sampled_from(["Hi", "Where is my order?"]), st.sampled_from(["Hello!", "Today."]))
+TOGETHER_BAD = st.sampled_from([
+    '{"messages": [{"role": "assistant", "content": "I start"}, {"role": "user", "content": "odd"}]}',
+    '{"messages": [{"role": "user", "content": "A"}, {"role": "user", "content": "B"}, {"role": "assistant", "content": "C"}]}',
+    '{"messages": [{"role": "user", "content": "A"}, {"role": "assistant", "content": "B", "weight": 2}]}',
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(LINES, TOGETHER_BAD), min_size=1, max_size=30), parts=st.integers(2, 40))
+def test_a_forced_profile_in_parts_gives_the_one_pass_report(tmp_path_factory, lines, parts):
+    """Its hard rules' codes (numbered as they first fire) and its file rules come out the same."""
+    path = tmp_path_factory.mktemp("forced") / "file.jsonl"
+    path.write_text("\n".join([chat("Hi", "Hello!")] + lines) + "\n", encoding="utf-8")
+    if not cuttable(path, "together-chat"):
+        return
+    assert in_parts(path, parts, profile="together-chat") == report(check_file(path, profile="together-chat"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(SHAREGPT, LINES), min_size=1, max_size=30), parts=st.integers(2, 40))
+def test_a_file_read_by_another_profile_in_parts_gives_the_one_pass_report(tmp_path_factory, lines, parts):
+    path = tmp_path_factory.mktemp("sharegpt") / "file.jsonl"
+    path.write_text("\n".join([json.dumps({"conversations": [{"from": "human", "value": "Hi"},
+                                                             {"from": "gpt", "value": "Hello!"}]})] + lines) + "\n",
+                    encoding="utf-8")
+    serial = report(check_file(path))
+    assert serial["json"]["format"] == "llamafactory-sharegpt"
+    if cuttable(path):
+        assert in_parts(path, parts) == serial

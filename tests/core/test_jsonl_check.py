@@ -53,7 +53,7 @@ def messages_of(result, line, code):
 
 def test_a_clean_cookbook_chat_file_has_no_line_finding_and_no_error(tmp_path):
     result = check_file(write(tmp_path, [chat_line(i) for i in range(12)]))
-    assert (result.format, result.kind, result.examples, result.lines_read) == ("chat", "chat", 12, 12)
+    assert (result.format, result.kind, result.examples, result.lines_read) == ("openai-chat", "chat", 12, 12)
     assert by_line(result) == {}
     assert result.dataset_codes == ["few-examples", "estimate"]
     assert result.exit_code == 0
@@ -173,7 +173,7 @@ def test_too_long_uses_the_model_limit(tmp_path):
 
 def test_clean_preference_pairs(tmp_path):
     result = check_file(write(tmp_path, [pref_line(i) for i in range(12)]))
-    assert (result.format, result.kind) == ("preference", "preference")
+    assert (result.format, result.kind) == ("openai-preference", "preference")
     assert by_line(result) == {} and result.exit_code == 0
     assert result.dataset_codes == ["few-examples", "estimate"]
 
@@ -213,7 +213,7 @@ def sentiment_lines(per_class=4):
 
 def test_a_sentiment_file_is_inferred_as_classification_with_small_classes(tmp_path):
     result = check_file(write(tmp_path, sentiment_lines()))
-    assert (result.format, result.kind, result.task, result.separator) == ("legacy", "classification", "classification", " ->")
+    assert (result.format, result.kind, result.task, result.separator) == ("openai-legacy", "classification", "classification", " ->")
     assert result.separator_inferred and result.kind_inferred and result.stop is None
     assert by_line(result) == {}
     assert result.dataset_codes == ["few-examples", "class-too-small", "task-type", "estimate"]
@@ -378,7 +378,7 @@ def test_mixed_formats_are_reported_and_not_counted(tmp_path):
 def test_lines_without_any_known_key_before_the_first_example(tmp_path):
     lines = [{"text": "The sky is blue."}] + [chat_line(i) for i in range(12)]
     result = check_file(write(tmp_path, lines))
-    assert result.format == "chat" and by_line(result) == {1: ["missing-key", "unrecognized-key"]}
+    assert result.format == "openai-chat" and by_line(result) == {1: ["missing-key", "unrecognized-key"]}
     assert '"text"' in messages_of(result, 1, "unrecognized-key")[0]
     nothing = check_file(write(tmp_path, [{"text": "a"}, {"text": "b"}], "text.jsonl"))
     assert nothing.format is None and nothing.examples == 0 and nothing.estimate is None
@@ -496,7 +496,7 @@ def test_the_json_report_is_json_dumps_of_the_contract(tmp_path):
     write_json(result, out)
     report = json.loads(out.getvalue())
     assert out.getvalue() == json.dumps(report) + "\n"
-    assert list(report) == ["format", "model", "examples", "tokens", "lines", "dataset", "estimate"]
+    assert list(report) == ["format", "also", "model", "examples", "tokens", "lines", "dataset", "estimate"]
     assert report["lines"] == [{"line": 3, "codes": ["chat-weight-invalid"]}, {"line": 4, "codes": ["duplicate"]},
                                {"line": 8, "codes": ["duplicate"]}]
     assert report["dataset"] == ["few-examples", "estimate"]

@@ -170,13 +170,17 @@ def count_rule(code: str, provider: str, low: int, high: int | None = None) -> F
 
 def size_rule(code: str, provider: str, training: int, validation: int | None = None,
               level: str = "error", prefix: str = "") -> FileRule:
-    """A file rule: the file is at most `training` bytes (or `validation` bytes for a validation file)."""
-    def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
+    """A file rule: the file is at most `training` bytes (or `validation` bytes for a validation file).
+    Its `judge_size(size, context)` judges a file already on disk by its own size (`tunelab check`)."""
+    def judge_size(size: int, context: RuleContext) -> Iterator[Finding]:
         limit = validation if context.split == "validation" and validation is not None else training
-        size = file_size(lines, prefix)
         if size > limit:
             yield Finding(code, level, f"The {context.split} file is {size:,} bytes; {provider} accepts at "
                                        f"most {limit:,} bytes.", "Split it into smaller files.")
+
+    def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
+        return judge_size(file_size(lines, prefix), context)
+    rule.judge_size = judge_size  # type: ignore[attr-defined]
     return rule
 
 

@@ -35,6 +35,9 @@ class MessageStyle:
     participant_names: bool = False  # OpenAI: "name" on any message
 
 
+NULLABLE = frozenset({"function_call", "tool_calls", "name", "weight"})  # `null` is the key absent (RULES.md)
+
+
 def is_one(weight: Any) -> bool:
     return type(weight) is int and weight == 1
 
@@ -152,9 +155,12 @@ def decode_function(function: Mapping[str, Any]) -> Tool:
 
 
 def decode(message: Any, style: MessageStyle) -> Turn:
-    """One message of this style as a turn; anything the style does not write is a `ShapeError`."""
+    """One message of this style as a turn; anything the style does not write is a `ShapeError`.
+    An optional key that SDKs write as `null` (`NULLABLE`) is read as absent."""
     if not isinstance(message, dict):
         raise ShapeError("a message is a JSON object")
+    if None in message.values():
+        message = {k: v for k, v in message.items() if v is not None or k not in NULLABLE}
     allowed = {"role", "content"}
     allowed |= {k for k in (style.reasoning_key, style.weight_key) if k}
     if style.tool_calls:
@@ -241,6 +247,8 @@ def write_chat(example: Example, style: MessageStyle, tools: bool = True, parall
 def read_chat(line: dict[str, Any], kind: str, style: MessageStyle, tools: bool = True,
               parallel: bool = False) -> Example:
     keys = {"messages"} | ({"tools"} if tools else set()) | ({"parallel_tool_calls"} if parallel else set())
+    if line.get("tools", 0) is None:  # `"tools": null` is no tools
+        line = {k: v for k, v in line.items() if k != "tools"}
     if "messages" not in line or set(line) - keys:
         raise ShapeError(f"a {style.shape} line has {', '.join(sorted(keys))} only")
     parallel_calls = line.get("parallel_tool_calls")

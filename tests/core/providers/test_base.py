@@ -45,6 +45,8 @@ def test_count_and_size_rules_fire_just_past_their_limits():
     size = size_rule("x-size", "X", training=3 * 3, validation=3)  # "{}\n" is 3 bytes
     assert list(size([{}] * 3, RuleContext())) == []
     assert [f.level for f in size([{}] * 2, RuleContext(split="validation"))] == ["error"]
+    # A file on disk is judged by its own size, the same limits (what `tunelab check` does).
+    assert list(size.judge_size(9, RuleContext())) == [] and [f.code for f in size.judge_size(10, RuleContext())] == ["x-size"]
 
 
 def test_a_prompt_completion_line_reads_back_strictly():

@@ -66,3 +66,13 @@ def test_decoding_reads_back_what_encoding_wrote():
     turn = Turn("assistant", "ok", reasoning="r", tool_calls=(ToolCall("", "add", "{\"a\": 1}"),))
     assert decode(encode(turn, 0, TRL, []), TRL) == turn
     assert decode({"role": "assistant", "content": None, "tool_calls": []}, OPENAI) == Turn("assistant")
+
+
+def test_optional_keys_that_sdks_write_as_null_are_read_as_absent():
+    message = {"role": "assistant", "content": "Hi", "name": None, "tool_calls": None, "function_call": None}
+    assert decode(message, OPENAI) == Turn("assistant", "Hi")
+    assert decode({"role": "user", "content": "Hi", "name": None, "weight": None}, TRL) == Turn("user", "Hi")
+    with pytest.raises(ShapeError):  # a function_call with a value is still not part of the shape
+        decode({"role": "assistant", "content": "Hi", "function_call": {"name": "f"}}, OPENAI)
+    with pytest.raises(ShapeError):  # nor is a null required value
+        decode({"role": None, "content": "Hi"}, OPENAI)
