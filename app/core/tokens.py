@@ -336,7 +336,10 @@ def count_chat(messages: list[dict[str, Any]], name: str, tools: list[Any] | Non
     """The conversation's tokens with the model's chat template (`name` in MODEL_TOKENIZERS).
 
     Raises ChatTemplateError when the template refuses the conversation (e.g. Gemma 3: roles that
-    do not alternate); the message is the template's own."""
+    do not alternate); the message is the template's own. No messages (a form not yet filled in)
+    are no tokens: nothing is rendered (templates such as Qwen3's read the first message)."""
+    if not messages:
+        return ChatCount(0, 0, "", (), chat_template(name).label)
     try:
         conversation = json.dumps([messages, tools], ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON (a caller's own objects): counted, not memoised
