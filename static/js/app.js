@@ -49,6 +49,16 @@
     }
   });
 
+  // "show all" / "show less" under a long exported line in the panel: the form asks the panel for
+  // whole lines (or their start and end) from now on, and the panel is rendered again.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-show-all]");
+    var input = toggle && document.querySelector("#example-form [data-full-lines]");
+    if (!input) return;
+    input.value = toggle.getAttribute("data-show-all");
+    input.form.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   // The panel's "Rendered for <model>" view is fetched only while it is open: when it opens, and
   // (debounced by its hx-trigger) after each change to the form while it stays open.
   document.addEventListener("toggle", function (event) {

@@ -41,7 +41,7 @@ async def panel(request: Request, session: SessionDep, access: Annotatable, mode
     profile = _form_profile(project.kind, form)
     evaluation = example_service.lint(session, project, values, models, int_or_none(form.get("example_id")), profile,
                                       user=access.user, role=access.role)
-    return editor(request, session, access, values, evaluation, block="panel")
+    return editor(request, session, access, values, evaluation, block="panel", full_lines=form.get("full_lines") == "1")
 
 
 def _form_profile(kind: str, form) -> str | None:
