@@ -46,12 +46,14 @@ def visible(text: str, head: int = VISIBLE_HEAD, tail: int = VISIBLE_TAIL) -> Ma
     for COMPACT_HEAD + COMPACT_TAIL per message) show their start and end around a "… N characters
     …" marker (the JSONL line above them shows all with "show all"). The live panel shows every
     message of a chat again on each pause in typing, one of them changed: the marked text of the
-    last VISIBLE_CACHED texts is kept (strings, so the same text gives the same Markup).
+    last VISIBLE_CACHED texts up to VISIBLE_CACHED_CHARS is kept (a few MB at most; the same text
+    gives the same Markup). A longer text has only its start and end marked.
     """
-    return _visible(text or "", head, tail)
+    text = text or ""
+    return _visible(text, head, tail) if len(text) <= VISIBLE_CACHED_CHARS else _visible.__wrapped__(text, head, tail)
 
 
-VISIBLE_CACHED = 1_024
+VISIBLE_CACHED, VISIBLE_CACHED_CHARS = 512, 4_096
 
 
 COMPACT_PARTS = 12  # a record with more parts (a long chat) shows each in short
