@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from app.core import providers, tokens
+from app.core.chat_templates import ChatTemplateError
 from app.core.model_table import ModelInfo
 from app.core.providers.base import NO_CONTEXT, Finding, Note, RuleContext
 from app.core.records import Canonical, Part, Parts, Record
@@ -233,15 +234,24 @@ def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | 
     pairs = profile.text_pairs
     pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
     records = []
-    for index, line in enumerate(written.lines):
-        if pairs and index < len(example.pairs):
-            pair = example.pairs[index]
-            records.append(_pair_record(pair.prompt, pair.completion, count.encoding, line))
-        elif pair_counted:
-            records.append(_preference_record(line, example, count))
-        else:
-            records.append(_conversation_record(line, example, count))
+    try:
+        for index, line in enumerate(written.lines):
+            if pairs and index < len(example.pairs):
+                pair = example.pairs[index]
+                records.append(_pair_record(pair.prompt, pair.completion, count.encoding, line))
+            elif pair_counted:
+                records.append(_preference_record(line, example, count))
+            else:
+                records.append(_conversation_record(line, example, count))
+    except ChatTemplateError as exc:  # the model's own template refuses it (Gemma 3: roles that do not alternate)
+        return ProfileRender((), written.notes + (template_refusal(count, exc),), findings)
     return ProfileRender(tuple(records), written.notes, findings)
+
+
+def template_refusal(count: Counting, error: ChatTemplateError) -> Note:
+    """Why an example is not exported for a model whose chat template refuses its conversation: a
+    trainer calling `apply_chat_template` fails on it the same way."""
+    return Note("chat-template-refused", "refused", f"{count.template} refuses this conversation: {error}")
 
 
 def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | None = None,

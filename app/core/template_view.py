@@ -54,7 +54,8 @@ def segments(text: str, spans: tuple[Span, ...] | None) -> tuple[Segment, ...]:
 def template_views(settings: ProjectSettings, example: ExampleValues, profile: str | None,
                    models: ModelTable) -> tuple[TemplateView, ...]:
     """The chat-template renders behind the example's token count for `profile`, or () when the
-    target model has no chat template (or the profile writes prompt/completion lines)."""
+    target model has no chat template (or the profile writes prompt/completion lines). Raises
+    ChatTemplateError when the template refuses the conversation (its own message)."""
     key = profile or default_profile(settings.kind)
     if key not in PROFILES or settings.kind not in PROFILES[key].kinds:
         return ()

@@ -95,3 +95,20 @@ def test_the_editor_offers_the_view_closed_and_a_tiktoken_model_shows_none(web: 
     answer = BeautifulSoup(web.post(f"/projects/{openai}/rendered", chat_form(), htmx=True).text, "html.parser")
     assert answer.select('[data-testid="template-view"]') == []
     assert answer.select_one('[data-testid="no-template"]') is not None
+
+
+def test_a_conversation_gemma_3_refuses_is_named_in_the_panel_and_the_view_never_a_500(web: Web):
+    project = chat_project(web, "google/gemma-3-12b-it")
+    two_users = [("user", "First part"), ("user", "second part"), ("assistant", "Answer")]
+    panel = web.post(f"/projects/{project}/lint", chat_form(two_users), htmx=True)
+    assert panel.status_code == 200, panel.text
+    note = BeautifulSoup(panel.text, "html.parser").select_one('[data-testid="refused-note"]')
+    assert "Conversation roles must alternate user/assistant/user/assistant" in note.get_text()
+    assert 'data-code="chat-roles-not-alternating"' in panel.text  # the rule says what to fix
+    view = web.post(f"/projects/{project}/rendered", chat_form(two_users), htmx=True)
+    assert view.status_code == 200, view.text
+    assert "roles must alternate" in BeautifulSoup(view.text, "html.parser").select_one(
+        '[data-testid="template-refused"]').get_text()
+    twin = web.client.post(f"/api/v1/projects/{project}/rendered", headers={"x-csrftoken": web.csrf},
+                           json={"fields": {"system": ""}, "output": messages(two_users)})
+    assert twin.status_code == 200 and twin.json()["views"] == [] and "alternate" in twin.json()["refused"]

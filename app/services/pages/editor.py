@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.core.chat_templates import ChatTemplateError
 from app.core.evaluate import Evaluation
 from app.core.model_table import ModelTable
 from app.core.profiles import PROFILES, Profile
@@ -109,13 +110,17 @@ class RenderedPage:
     project: Project
     model: str
     views: tuple[TemplateView, ...]
+    refused: str | None = None  # the template's own message when it refuses the conversation
 
 
 def rendered_view(project: Project, values: ExampleValues, models: ModelTable, profile: str | None) -> RenderedPage:
     """What the open model's chat template renders for the typed values (no view for a tiktoken model)."""
     settings = settings_of(project)
-    return RenderedPage(project, settings.target_model,
-                        template_views(settings, values, profile or project.export_profile, models))
+    try:
+        views = template_views(settings, values, profile or project.export_profile, models)
+    except ChatTemplateError as exc:
+        return RenderedPage(project, settings.target_model, (), f"The chat template refuses this conversation: {exc}")
+    return RenderedPage(project, settings.target_model, views)
 
 
 class SegmentOut(BaseModel):
@@ -137,10 +142,11 @@ class RenderedOut(BaseModel):
 
     model: str
     views: list[TemplateViewOut]
+    refused: str | None  # the chat template's own message when it refuses the conversation (no views then)
 
     @classmethod
     def of(cls, page: RenderedPage) -> RenderedOut:
-        return cls(model=page.model, views=[
+        return cls(model=page.model, refused=page.refused, views=[
             TemplateViewOut(title=v.title, text=v.text, segments=[SegmentOut(text=s.text, trained=s.trained)
                                                                   for s in v.segments],
                             tokens=v.tokens, trained_tokens=v.trained_tokens, template=v.template)
