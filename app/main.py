@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,9 +26,24 @@ from app.web.timing import ServerTimingMiddleware
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_FROZEN: list[bool] = []  # whether this process has frozen its start-up objects (once per process)
+
+
+def freeze_startup_objects() -> None:
+    """Collect once, then move every object alive at start-up (modules, routes, templates, the model
+    table: ~150,000 of them) out of the garbage collector's reach (`gc.freeze`), once per process.
+    A full collection then scans only what requests made since: unfrozen, one took ~60 ms, a pause
+    that landed on whichever live-panel request triggered it (the lint bench's p99 and max)."""
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN.append(True)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     resume_rechecks(app)  # a re-check a stopped server left half-done is finished in the background
+    freeze_startup_objects()
     yield
 
 

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from app.core import providers, tokens
+from app.core.chat_templates import ChatTemplateError
 from app.core.model_table import ModelInfo
 from app.core.providers.base import NO_CONTEXT, Finding, Note, RuleContext
 from app.core.records import Canonical, Part, Parts, Record
@@ -245,15 +246,49 @@ def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | 
     pairs = profile.text_pairs
     pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
     records = []
-    for index, line in enumerate(written.lines):
-        if pairs and index < len(example.pairs):
-            pair = example.pairs[index]
-            records.append(_pair_record(pair.prompt, pair.completion, count.encoding, line))
-        elif pair_counted:
-            records.append(_preference_record(line, example, count))
-        else:
-            records.append(_conversation_record(line, example, count))
+    try:
+        for index, line in enumerate(written.lines):
+            if pairs and index < len(example.pairs):
+                pair = example.pairs[index]
+                records.append(_pair_record(pair.prompt, pair.completion, count.encoding, line))
+            elif pair_counted:
+                records.append(_preference_record(line, example, count))
+            else:
+                records.append(_conversation_record(line, example, count))
+    except ChatTemplateError as exc:  # the model's own template refuses it (Gemma 3: roles that do not alternate)
+        return ProfileRender((), written.notes + (template_refusal(count, exc),), findings)
     return ProfileRender(tuple(records), written.notes, findings)
+
+
+def template_refusal(count: Counting, error: ChatTemplateError) -> Note:
+    """Why an example is not exported for a model whose chat template refuses its conversation: a
+    trainer calling `apply_chat_template` fails on it the same way."""
+    return Note("chat-template-refused", "refused", f"{count.template} refuses this conversation: {error}")
+
+
+def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
+                  ) -> tuple[tuple[str, tokens.ChatCount], ...]:
+    """The conversations an open model's count renders with its chat template for profile `key`'s
+    lines, each with its title ("" for a conversation; "chosen"/"rejected" for a preference pair)
+    and its `tokens.ChatCount`: what the live panel's "Rendered for <model>" view shows, from the
+    same calls (and the same memo) as `render_profile`'s counts. Empty for a tiktoken model (the
+    cookbook recipe renders no template) and for lines counted as prompt + completion."""
+    if count.chat_tokenizer is None:
+        return ()
+    kind = kind or _kind_of(canonical)
+    example = providers.from_canonical(canonical, kind)
+    profile = providers.PROFILES[key]
+    written = profile.write(example)
+    if written.refused:
+        return ()
+    pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
+    chats: list[tuple[str, tokens.ChatCount]] = []
+    for index, _ in enumerate(written.lines):
+        if profile.text_pairs and index < len(example.pairs):
+            continue
+        for title, messages, tools in _chat_inputs(example, pair_counted):
+            chats.append((title, tokens.count_chat(messages, count.chat_tokenizer, tools)))
+    return tuple(chats)
 
 
 def _kind_of(canonical: Canonical) -> str:
@@ -278,10 +313,21 @@ def _conversation_record(line: dict[str, Any], example: providers.Example, count
     if count.chat_tokenizer is None:
         messages = line["messages"] if _openai_messages(line) else _as_openai(example)
         return _cookbook_record(line, messages, count.encoding)
-    messages, tools = _as_hf(example)
+    ((_, messages, tools),) = _chat_inputs(example, False)
     total = tokens.count_chat(messages, count.chat_tokenizer, tools).tokens
     parts = Parts(partial(_content_parts, messages, count.encoding))
     return _new(Record, (line, parts, total, total))
+
+
+def _chat_inputs(example: providers.Example, pair_counted: bool) -> list[tuple[str, list[dict[str, Any]], list[Any] | None]]:
+    """What an open model's chat template renders for one line: the conversation, or a pair's
+    input with either reply (`pair_counted`), each as (title, messages, tools)."""
+    if not pair_counted:
+        messages, tools = _as_hf(example)
+        return [("", messages, tools)]
+    chosen, tools = _as_hf(example)
+    rejected, _ = _as_hf(example._replace(chosen=example.rejected))
+    return [("chosen", chosen, tools), ("rejected", rejected, tools)]
 
 
 def _openai_messages(line: dict[str, Any]) -> bool:
@@ -305,8 +351,7 @@ def _preference_record(line: dict[str, Any], example: providers.Example, count: 
         if inputs.lines and not inputs.refused:
             return _openai_preference_record(inputs.lines[0], count.encoding)._replace(line=line)
         return _cookbook_record(line, _as_openai(example), count.encoding)
-    chosen_messages, tools = _as_hf(example)
-    rejected_messages, _ = _as_hf(example._replace(chosen=example.rejected))
+    (_, chosen_messages, tools), (_, rejected_messages, _) = _chat_inputs(example, True)
     chosen = tokens.count_chat(chosen_messages, count.chat_tokenizer, tools).tokens
     rejected = tokens.count_chat(rejected_messages, count.chat_tokenizer, tools).tokens
     parts = Parts(partial(_content_parts, chosen_messages + rejected_messages[-1:], count.encoding))

@@ -313,16 +313,21 @@ def _count_rendered(name: str, messages: list[dict[str, Any]], tools: list[Any] 
     template = chat_template(name)
     rendered = render(template, messages, tools)
     spans = rendered.trained_spans
-    total, trained, offset = 0, 0, 0
+    known = spans or ()
+    total, trained, offset, first = 0, 0, 0, 0  # spans[first:] are those not yet wholly before `offset`
     for piece in _splitter(name).split(rendered.text):
         if not piece:
             continue
         ends = _piece_ends(piece, name)
         total += len(ends)
-        for start, end in spans or ():
-            if start < offset + len(piece) and end > offset:
-                trained += _overlapping(ends, start - offset, end - offset)
-        offset += len(piece)
+        stop = offset + len(piece)
+        while first < len(known) and known[first][1] <= offset:
+            first += 1
+        for start, end in known[first:]:  # spans are sorted and apart: only those that reach into the piece
+            if start >= stop:
+                break
+            trained += _overlapping(ends, start - offset, end - offset)
+        offset = stop
     return ChatCount(total, trained if spans is not None else None, rendered.text, spans, template.label)
 
 
@@ -336,7 +341,10 @@ def count_chat(messages: list[dict[str, Any]], name: str, tools: list[Any] | Non
     """The conversation's tokens with the model's chat template (`name` in MODEL_TOKENIZERS).
 
     Raises ChatTemplateError when the template refuses the conversation (e.g. Gemma 3: roles that
-    do not alternate); the message is the template's own."""
+    do not alternate); the message is the template's own. No messages (a form not yet filled in)
+    are no tokens: nothing is rendered (templates such as Qwen3's read the first message)."""
+    if not messages:
+        return ChatCount(0, 0, "", (), chat_template(name).label)
     try:
         conversation = json.dumps([messages, tools], ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON (a caller's own objects): counted, not memoised

@@ -19,12 +19,14 @@ from app.web.templating import render
 
 def editor(request: Request, session, access: ProjectAccess, values: ExampleValues, evaluation, *,
            example: Example | None = None, errors: dict[str, str] | None = None, stale: Example | None = None,
-           status_code: int = 200, block: str | None = None) -> Response:
-    """The form (or one of its blocks: "panel" for the live panel, "editor" after a refused save)."""
+           status_code: int = 200, block: str | None = None, full_lines: bool = False) -> Response:
+    """The form (or one of its blocks: "panel" for the live panel, "editor" after a refused save);
+    `full_lines`: long exported lines in full (the panel's "show all"), not their start and end."""
     page = editor_page(session, access.project, access.user, access.role, values, evaluation,
                        request.app.state.models, example=example, stale=stale, with_history=block != "panel")
     context = page.context() | {"access": access, "errors": errors or {}, "opened_at": int(time.time()),
-                                "saved": int_or_none(request.query_params.get("saved"))}
+                                "saved": int_or_none(request.query_params.get("saved")),
+                                "full_lines": full_lines}
     link = alternate_link(request) if example is not None and block is None else None
     return render(request, "examples/edit.html", context, block=block, status_code=status_code,
                   headers={"Link": link} if link else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +32,55 @@ def markdown(text: str) -> Markup:
     return Markup(_markdown.render(text or ""))
 
 
-_MARKS = {" ": '<span class="ws">·</span>', "\t": '<span class="ws">→</span>',
-          "\n": '<span class="ws">↵</span>\n', "\r": '<span class="ws">␍</span>'}
+# Short markers (an <i>, styled by app.css): a long chat's panel marks thousands of spaces.
+_MARKS = {" ": "<i>·</i>", "\t": "<i>→</i>", "\n": "<i>↵</i>\n", "\r": "<i>␍</i>"}
 _MARK_ORDER = (" ", "\t", "\n", "\r")
 VISIBLE_HEAD = 1_500  # a long part shows its start and end (the separator or stop is at the end)
 VISIBLE_TAIL = 500
 
 
-def visible(text: str) -> Markup:
+def visible(text: str, head: int = VISIBLE_HEAD, tail: int = VISIBLE_TAIL) -> Markup:
     """Text with spaces, tabs and newlines made visible (each marker in a span); one regex pass.
 
-    Parts longer than VISIBLE_HEAD + VISIBLE_TAIL show their start and end around a
-    "… N characters …" marker: the exact JSONL line above them is always complete.
+    Parts longer than `head` + `tail` (VISIBLE_HEAD + VISIBLE_TAIL; the panel of a long chat asks
+    for COMPACT_HEAD + COMPACT_TAIL per message) show their start and end around a "… N characters
+    …" marker (the JSONL line above them shows all with "show all"). The live panel shows every
+    message of a chat again on each pause in typing, one of them changed: the marked text of the
+    last VISIBLE_CACHED texts up to VISIBLE_CACHED_CHARS is kept (a few MB at most; the same text
+    gives the same Markup). A longer text has only its start and end marked.
     """
     text = text or ""
-    if len(text) > VISIBLE_HEAD + VISIBLE_TAIL:
-        hidden = len(text) - VISIBLE_HEAD - VISIBLE_TAIL
-        return Markup(_mark(text[:VISIBLE_HEAD]) + f'<span class="elided">… {hidden:,} more characters …</span>'
-                      + _mark(text[-VISIBLE_TAIL:]))
+    return _visible(text, head, tail) if len(text) <= VISIBLE_CACHED_CHARS else _visible.__wrapped__(text, head, tail)
+
+
+VISIBLE_CACHED, VISIBLE_CACHED_CHARS = 512, 4_096
+
+
+COMPACT_PARTS = 12  # a record with more parts (a long chat) shows each in short
+COMPACT_HEAD, COMPACT_TAIL = 160, 60
+
+
+@lru_cache(maxsize=VISIBLE_CACHED)
+def _visible(text: str, head: int, tail: int) -> Markup:
+    if len(text) > head + tail:
+        hidden = len(text) - head - tail
+        return Markup(_mark(text[:head]) + f'<span class="elided">… {hidden:,} more characters …</span>'
+                      + _mark(text[-tail:]))
     return Markup(_mark(text))
+
+
+LINE_SHOWN = 3_000  # a longer exported line shows its start and end, and "show all"
+LINE_HEAD, LINE_TAIL = 2_000, 500
+
+
+def line_view(line: str, full: bool = False) -> Markup | str:
+    """An exported line for the panel: all of it, or (when longer than LINE_SHOWN and not `full`)
+    its start and end around a "… N more characters …" marker."""
+    if full or len(line) <= LINE_SHOWN:
+        return line
+    hidden = len(line) - LINE_HEAD - LINE_TAIL
+    return Markup(str(escape(line[:LINE_HEAD])) + f'<span class="elided">… {hidden:,} more characters …</span>'
+                  + str(escape(line[-LINE_TAIL:])))
 
 
 def _mark(text: str) -> str:
@@ -96,6 +127,9 @@ templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["HTMX_FILE"] = HTMX_FILE
 templates.env.globals["profiles_for_kind"] = profiles_for
 templates.env.globals["jsonl_line"] = jsonl_line
+templates.env.globals["line_view"] = line_view
+templates.env.globals["LINE_SHOWN"] = LINE_SHOWN
+templates.env.globals["COMPACT"] = (COMPACT_PARTS, COMPACT_HEAD, COMPACT_TAIL)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None,

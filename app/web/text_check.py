@@ -124,6 +124,7 @@ class _UrlencodedCheck:
         self.in_value = False
         self.pending = b""  # an unfinished %XX escape
         self.errors: dict[str, str] = {}
+        self.fed = False
 
     def _emit(self, raw: bytes) -> None:
         data = unquote_to_bytes(raw.replace(b"+", b" "))
@@ -140,6 +141,13 @@ class _UrlencodedCheck:
         self.field, self.in_value = _Field(), False
 
     def feed(self, chunk: bytes, last: bool) -> None:
+        if last and not self.fed and _decoded(unquote_to_bytes(chunk.replace(b"+", b" "))) is not None:
+            # A body that arrives in one piece (the live panel's, on every pause in typing) and is
+            # good as a whole has no bad field: the names and values are cut at "&" and "=", which
+            # are ASCII and never part of an escape, so each piece of valid UTF-8 without NUL is
+            # too. Only a bad body is split field by field, to name the fields.
+            return
+        self.fed = True
         data, self.pending = self.pending + chunk, b""
         if not last:  # keep an escape cut by the chunk's end for the next chunk
             cut = data.rfind(b"%", max(0, len(data) - 2))

@@ -1,4 +1,4 @@
-// tunelab's small helpers: row editors, label hotkeys, keyboard save, confirmations.
+// tunelab's small helpers: row editors, label hotkeys, keyboard save, confirmations, the rendered view.
 // No inline script anywhere (the CSP forbids it); everything is delegated from document.
 (function () {
   "use strict";
@@ -110,6 +110,32 @@
     if (role) role.closest("[data-turn]").setAttribute("data-role", role.value);
     if (event.target.closest("[data-call-name]")) refreshAnswers(event.target.closest("form"));
   });
+
+  // "show all" / "show less" under a long exported line in the panel: the form asks the panel for
+  // whole lines (or their start and end) from now on, and the panel is rendered again.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-show-all]");
+    var input = toggle && document.querySelector("#example-form [data-full-lines]");
+    if (!input) return;
+    input.value = toggle.getAttribute("data-show-all");
+    input.form.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // The panel's "Rendered for <model>" view is fetched only while it is open: when it opens, and
+  // (debounced by its hx-trigger) after each change to the form while it stays open.
+  document.addEventListener("toggle", function (event) {
+    var view = event.target;
+    if (view.matches && view.matches("details[data-rendered]") && view.open) view.dispatchEvent(new Event("rendered-open"));
+  }, true);
+
+  function formChanged(event) {
+    var view = document.querySelector("details[data-rendered]");
+    if (view && view.open && event.target.closest && event.target.closest("#example-form")) {
+      view.dispatchEvent(new Event("rendered-typed"));
+    }
+  }
+  document.addEventListener("input", formChanged);
+  document.addEventListener("change", formChanged);
 
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

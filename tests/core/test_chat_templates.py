@@ -215,3 +215,39 @@ def test_trained_parts_are_unknown_when_a_message_writes_a_turn_marker_itself():
 
 def test_a_conversation_without_a_reply_has_no_trained_part():
     assert render(chat_template("llama-3.1"), TWO_TURNS[:2]).trained_spans == ()
+
+
+CONVERSATIONS = [
+    [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Weather?"},
+     {"role": "assistant", "content": "Sunny.", "reasoning_content": "look outside"},
+     {"role": "user", "content": "<tool_response>x</tool_response>"}, {"role": "assistant", "content": "</think>ok"}],
+    [{"role": "user", "content": "Hi", "items": "a key named like a dict method", "get": 1},
+     {"role": "assistant", "content": "Hello", "tool_calls": [{"function": {"name": "f", "arguments": {"a": 1}}}]}],
+]
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_TOKENIZERS))
+def test_the_sandbox_shortcuts_render_what_jinjas_own_sandbox_renders(name):
+    # app/template_sandbox.py keeps attribute verdicts per (type, name) and reads a dict's keys at
+    # once: the text must be exactly what Jinja's unmodified ImmutableSandboxedEnvironment renders.
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from app.core.chat_templates import trainer_messages
+    from app import template_sandbox
+
+    plain = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+    plain.filters["tojson"] = template_sandbox._tojson
+    plain.globals.update(raise_exception=template_sandbox._raise_exception, strftime_now=template_sandbox._strftime_now)
+    template = chat_template(name)
+    for conversation in CONVERSATIONS:
+        tools = [{"type": "function", "function": {"name": "f", "description": "F.", "parameters": {"type": "object"}}}]
+        for add in (False, True):
+            expected = plain.from_string(template.source).render(
+                messages=trainer_messages(conversation), tools=tools, add_generation_prompt=add,
+                bos_token=template.bos_token, eos_token=template.eos_token)
+            assert render_text(template, conversation, tools, add) == expected
+
+
+def test_a_messages_keys_read_as_attributes_and_dict_methods_stay_methods():
+    source = "{{ messages[1].role }}|{{ messages[1].nope is defined }}|{{ messages[1].get('content') }}|{{ messages[1].items is callable }}"
+    assert render_text(tiny(source), TWO_TURNS) == f"user|False|{TWO_TURNS[1]['content']}|True"

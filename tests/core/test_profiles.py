@@ -38,3 +38,17 @@ def test_the_parts_read_compare_and_print_as_their_tuple():
     assert (len(record.parts), record.parts[1], record.parts[-1:]) == (5, parts[1], parts[-1:])
     assert hash(record.parts) == hash(parts) and repr(record.parts) == repr(parts)
     assert record.parts != parts[:2]
+
+
+def test_an_example_the_models_template_refuses_is_not_exported_and_the_note_says_why():
+    from app.core.model_table import load_model_table
+    from app.core.presets import PRESETS_BY_KEY
+    from app.core.project_settings import ExampleValues
+    from app.core.render import render
+
+    settings = PRESETS_BY_KEY["chat"].settings.with_changes(target_model="google/gemma-3-12b-it")
+    turns = [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]
+    rendered = render(settings, ExampleValues({"system": ""}, turns), "trl-messages", load_model_table())
+    assert rendered.records == () and rendered.tokens == 0
+    (note,) = [n for n in rendered.notes if n.code == "chat-template-refused"]
+    assert note.effect == "refused" and "Gemma 3 template" in note.message and "must alternate" in note.message

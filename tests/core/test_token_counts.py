@@ -152,3 +152,54 @@ def test_without_activation_the_files_are_refused_with_the_fix(monkeypatch):
 
     with pytest.raises(OpenTokenizerError, match="make setup"):
         tokens.hf_tokenizer.__wrapped__("qwen3")
+
+
+# --- the piecewise count is the whole render's count, whatever is typed ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from app.core.chat_templates import render_text  # noqa: E402
+
+# What a user may type, including pieces of the templates' own markers (a cut may only fall where no
+# token can be matched across it: this is where a merge would show).
+TYPED = st.lists(st.sampled_from([
+    "a", "Z", " ", "  ", "\n", "\n\n", "\t", "é", "日本", "🙂", "<", ">", "|", "/", "_", ".", "?", "1",
+    "<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|start_header_id|>", "<end_of_turn>", "<start_of_turn>",
+    "<think>", "</think>", "<|start|>", "<|end|>", "<|im_", "end|>", "<|", "|>", "assistant", "user\n",
+]), max_size=12).map("".join)
+EDITS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 60), st.integers(0, 3), TYPED), max_size=6)
+
+
+def _edited(edits) -> list[dict]:
+    """TWO_TURNS after a few keystrokes: in message i at position p, delete d characters and type t."""
+    conversation = [dict(m) for m in TWO_TURNS]
+    for index, position, deleted, typed in edits:
+        text = conversation[index]["content"]
+        position = min(position, len(text))
+        conversation[index]["content"] = text[:position] + typed + text[position + deleted:]
+    return conversation
+
+
+def _whole(name: str, text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each token of the whole rendered text, encoded in one go."""
+    if tokens.is_hf(name):
+        return list(tokens.hf_tokenizer(name).encode(text, add_special_tokens=False).offsets)
+    enc = tokens.encoding(name)
+    ids = enc.encode(text, allowed_special="all")
+    starts = enc.decode_with_offsets(ids)[1]
+    return list(zip(starts, starts[1:] + [len(text)]))
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_TOKENIZERS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_after_any_edits_the_count_equals_encoding_the_whole_render(name, edits):
+    conversation = _edited(edits)
+    result = count_chat(conversation, name)
+    assert result.text == render_text(tokens.chat_template(name), conversation)
+    whole = _whole(name, result.text)
+    assert result.tokens == len(whole)
+    if result.trained_spans is not None:  # the trained tokens: those of the whole encode that reach into a span
+        trained = sum(1 for start, end in whole if any(s < end and start < e for s, e in result.trained_spans))
+        assert result.trained_tokens == trained

@@ -22,6 +22,7 @@ OWNER = {"owner"}
 MATRIX = [
     ("/projects", "POST", "/projects", {"name": "New", "preset": "sentiment"}, SIGNED_IN, False),
     ("/projects/{project_id}/lint", "POST", "/projects/{p}/lint", {"f.text": "hi"}, MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/rendered", "POST", "/projects/{p}/rendered", {"f.text": "hi"}, MEMBERS_WHO_WRITE, False),
     ("/projects/{project_id}/examples", "POST", "/projects/{p}/examples", {"f.text": "new", "output": "positive"},
      MEMBERS_WHO_WRITE, False),
     ("/projects/{project_id}/examples/{example_id}", "POST", "/projects/{p}/examples/{draft}",
@@ -60,6 +61,8 @@ MATRIX = [
     ("/api/v1/tokens/{token_id}", "DELETE", "/api/v1/tokens/{token}", {}, SIGNED_IN, True),
     ("/account/password", "POST", "/account/password", {"current": "wrong", "new": "x", "again": "y"}, SIGNED_IN, False),
     ("/api/v1/projects/{project_id}/lint", "POST", "/api/v1/projects/{p}/lint", {"fields": {"text": "hi"}},
+     MEMBERS_WHO_WRITE, True),
+    ("/api/v1/projects/{project_id}/rendered", "POST", "/api/v1/projects/{p}/rendered", {"fields": {"text": "hi"}},
      MEMBERS_WHO_WRITE, True),
     ("/api/v1/projects/{project_id}/examples", "POST", "/api/v1/projects/{p}/examples",
      {"fields": {"text": "api"}, "output": "positive"}, MEMBERS_WHO_WRITE, True),

@@ -1,7 +1,8 @@
 """Data of the example form (/projects/{id}/examples/new and /{eid}) and the save behind it.
 
 The form's data is not JSON (it holds the live evaluation and the core's objects): its JSON twin is
-the example itself (/api/v1/projects/{id}/examples/{eid}, an ExampleOut).
+the example itself (/api/v1/projects/{id}/examples/{eid}, an ExampleOut). The panel's "Rendered for
+<model>" view (`rendered_view`, loaded only when opened) has its twin in `RenderedOut`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.core.chat_templates import ChatTemplateError
 from app.core.evaluate import Evaluation
 from app.core.model_table import ModelTable
 from app.core.profiles import PROFILES, Profile
 from app.core.project_settings import ExampleValues, ProjectSettings
+from app.core.template_view import TemplateView, template_views
 from app.services import examples as example_service
 from app.services import history
 from app.services import review as review_service
@@ -97,3 +101,53 @@ def save_from_form(session: Session, project: Project, user: User, role: str | N
         session.rollback()
         return FormSave(evaluation=exc.mine, current=exc.current, stale=exc.current, status_code=409)
     return FormSave(saved=saved)
+
+
+@dataclass
+class RenderedPage:
+    """The panel's "Rendered for <model>" view: the chat template's text of each counted conversation."""
+
+    project: Project
+    model: str
+    views: tuple[TemplateView, ...]
+    refused: str | None = None  # the template's own message when it refuses the conversation
+
+
+def rendered_view(project: Project, values: ExampleValues, models: ModelTable, profile: str | None) -> RenderedPage:
+    """What the open model's chat template renders for the typed values (no view for a tiktoken model)."""
+    settings = settings_of(project)
+    try:
+        views = template_views(settings, values, profile or project.export_profile, models)
+    except ChatTemplateError as exc:
+        return RenderedPage(project, settings.target_model, (), f"The chat template refuses this conversation: {exc}")
+    return RenderedPage(project, settings.target_model, views)
+
+
+class SegmentOut(BaseModel):
+    text: str
+    trained: bool
+
+
+class TemplateViewOut(BaseModel):
+    title: str
+    text: str
+    segments: list[SegmentOut]
+    tokens: int
+    trained_tokens: int | None
+    template: str
+
+
+class RenderedOut(BaseModel):
+    """The JSON twin of the "Rendered for <model>" view (`views` is empty for a tiktoken model)."""
+
+    model: str
+    views: list[TemplateViewOut]
+    refused: str | None  # the chat template's own message when it refuses the conversation (no views then)
+
+    @classmethod
+    def of(cls, page: RenderedPage) -> RenderedOut:
+        return cls(model=page.model, refused=page.refused, views=[
+            TemplateViewOut(title=v.title, text=v.text, segments=[SegmentOut(text=s.text, trained=s.trained)
+                                                                  for s in v.segments],
+                            tokens=v.tokens, trained_tokens=v.trained_tokens, template=v.template)
+            for v in page.views])
