@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
+from app.core.providers.base import NOTE_LEVELS
 from app.core.text import escape_controls
 from app.web.urls import path_for
 
@@ -127,6 +128,7 @@ templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["HTMX_FILE"] = HTMX_FILE
 templates.env.globals["profiles_for_kind"] = profiles_for
 templates.env.globals["jsonl_line"] = jsonl_line
+templates.env.globals["NOTE_LEVELS"] = NOTE_LEVELS
 templates.env.globals["line_view"] = line_view
 templates.env.globals["LINE_SHOWN"] = LINE_SHOWN
 templates.env.globals["COMPACT"] = (COMPACT_PARTS, COMPACT_HEAD, COMPACT_TAIL)

@@ -85,8 +85,23 @@ class FieldErrorOut(BaseModel):
     message: str
 
 
+class NoteOut(BaseModel):
+    code: str
+    effect: str  # merged | dropped | refused
+    message: str
+
+
+class ProfileFindingOut(BaseModel):
+    code: str
+    level: str
+    message: str
+    fix: str
+
+
 class EvaluationOut(BaseModel):
-    """What the live panel shows: the exact lines, their tokens per part, and the rules' findings."""
+    """What the live panel shows: the exact lines, their tokens per part, the rules' findings, what
+    the export profile does with the example (`notes`: merged, dropped, refused) and the profile's
+    own hard-rule findings."""
 
     profile: str
     encoding: str
@@ -97,6 +112,8 @@ class EvaluationOut(BaseModel):
     level: str
     findings: list[FindingOut]
     field_errors: list[FieldErrorOut]
+    notes: list[NoteOut] = []
+    profile_findings: list[ProfileFindingOut] = []
 
     @classmethod
     def of(cls, ev: Evaluation) -> EvaluationOut:
@@ -105,7 +122,9 @@ class EvaluationOut(BaseModel):
                    records=[RecordOut(tokens=r.tokens, parts=[PartOut(name=p.name, tokens=p.tokens) for p in r.parts])
                             for r in ev.rendered.records],
                    level=ev.level, findings=[FindingOut(**f.as_dict()) for f in ev.findings],
-                   field_errors=[FieldErrorOut(field=e.field, message=e.message) for e in ev.field_errors])
+                   field_errors=[FieldErrorOut(field=e.field, message=e.message) for e in ev.field_errors],
+                   notes=[NoteOut(**n._asdict()) for n in ev.rendered.notes],
+                   profile_findings=[ProfileFindingOut(**f._asdict()) for f in ev.rendered.profile_findings])
 
 
 class SavedExampleOut(ExampleOut):

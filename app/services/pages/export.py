@@ -13,6 +13,7 @@ from app.services import dashboard as dashboard_service
 from app.services import examples as example_service
 from app.services import exports as export_service
 from app.services import health as health_service
+from app.services.pages.common import NoteOut, ProfileFindingOut
 from app.services.pages.health import DatasetFindingOut
 from app.storage.tables import Project, User
 
@@ -43,19 +44,6 @@ class ProviderOut(BaseModel):
     standing: str  # "" | "winding-down" | "deprecated"
     notice: str
     profiles: list[ProfileOut]
-
-
-class NoteOut(BaseModel):
-    code: str
-    effect: str  # merged | dropped | refused
-    message: str
-
-
-class ProfileFindingOut(BaseModel):
-    code: str
-    level: str
-    message: str
-    fix: str
 
 
 class AffectedOut(BaseModel):
