@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     sign_in_delay: int = Field(60, ge=1, description="Seconds of the first wait of a locked account name.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024,
                                 description="Largest request body accepted, in bytes; larger ones get 413 unread.")
+    opentelemetry: bool = Field(False, description="FastAPI's OpenTelemetry traces, metrics and logs (needs an "
+                                "OpenTelemetry SDK configured, e.g. opentelemetry-instrument); off, a request "
+                                "skips the provider checks.")
 
     @model_validator(mode="after")
     def refuse_default_secret(self) -> Settings:

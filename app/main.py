@@ -53,8 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # form_limits: as many fields as the services accept (5,000 ticked ids), text fields as long as the
     # body may be (BodyLimitMiddleware bounds that). FastAPI's own max_body_size is not used: its 413
     # is plain text and replaces ours.
+    # FastAPI's native OpenTelemetry looks up the providers on every request (about 4% of a live-panel
+    # call) even with no SDK configured: off unless asked for.
+    telemetry = {} if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title="tunelab", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
-                  lifespan=_lifespan,
+                  lifespan=_lifespan, telemetry=telemetry,
                   form_limits={"max_fields": MAX_FORM_FIELDS, "max_files": 0, "max_part_size": settings.max_body_bytes})
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)

@@ -32,3 +32,16 @@ def test_a_full_collection_after_start_up_scans_only_what_requests_made(database
     probe = json.loads(out.stdout.strip().splitlines()[-1])
     assert probe["frozen"] >= probe["before"] > 50_000  # everything loaded at start-up is out of the collector's reach
     assert probe["scanned"] < probe["frozen"] / 4
+
+
+def test_fastapis_opentelemetry_is_off_unless_asked_for(database_url):
+    """Off, a request skips FastAPI's provider lookups; TUNELAB_OPENTELEMETRY=true turns tracing,
+    metrics and logs back on for a deployment that configures an OpenTelemetry SDK."""
+    from app.config import Settings
+    from app.main import create_app
+
+    key = "test-secret-key-not-for-production"
+    quiet = create_app(Settings(database_url=database_url, secret_key=key))
+    traced = create_app(Settings(database_url=database_url, secret_key=key, opentelemetry=True))
+    assert not any(quiet._telemetry[k] for k in ("tracing", "metrics", "logs"))
+    assert all(traced._telemetry[k] for k in ("tracing", "metrics", "logs"))
