@@ -22,7 +22,9 @@ server_p50_ms / server_p99_ms are the server's share of each request (the rest i
 socket, on the same CPUs).
 
 Output: ONE JSON line on stdout; details (error kinds, skipped slots, server-log tracebacks) on stderr.
-met = p99_ms <= target_p99_ms and errors == 0. rps = achieved (offered: annotators / 0.3 s); far below
+met = p99_ms <= target_p99_ms and errors == 0, and for the default project also single_to_core_cold <=
+target_single_to_core (the renovation issue's target; the --model run's target, from the provider
+issue, is the p99 and no errors, its ratio printed beside). rps = achieved (offered: annotators / 0.3 s); far below
 offered with p50 in the hundreds of ms means the server is saturated. The client shares the CPUs.
 
     .venv/bin/python bench/lint_latency.py [--seconds 30] [--annotators 64] [--model Qwen/Qwen3-8B]
@@ -377,7 +379,7 @@ def main() -> int:
         "single_end_to_end_p50_ms": round(pct(stats["single_client"], 50), 3),
         "target_p99_ms": TARGET_P99_MS, "target_single_to_core": TARGET_SINGLE_TO_CORE,
         "met": bool(lat) and pct(lat, 99) <= TARGET_P99_MS and errors == 0
-                and single_to_core_cold <= TARGET_SINGLE_TO_CORE,
+                and (args.model is not None or single_to_core_cold <= TARGET_SINGLE_TO_CORE),
     }), flush=True)
     return 0
 

@@ -1,4 +1,5 @@
-"""app/main.py: the server freezes what it loaded at start-up, so a full garbage collection (which
+"""app/main.py: FastAPI's OpenTelemetry stays off unless asked for, and the server freezes what it loaded at
+start-up, so a full garbage collection (which
 stops every request in the process while it runs) scans only what requests made since."""
 
 from __future__ import annotations
