@@ -267,6 +267,7 @@ def template_refusal(count: Counting, error: ChatTemplateError) -> Note:
 
 
 def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
+                  tools: Sequence[providers.Tool] = (), parallel_tool_calls: bool | None = None,
                   ) -> tuple[tuple[str, tokens.ChatCount], ...]:
     """The conversations an open model's count renders with its chat template for profile `key`'s
     lines, each with its title ("" for a conversation; "chosen"/"rejected" for a preference pair)
@@ -276,7 +277,7 @@ def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | N
     if count.chat_tokenizer is None:
         return ()
     kind = kind or _kind_of(canonical)
-    example = providers.from_canonical(canonical, kind)
+    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)  # as render_profile builds it
     profile = providers.PROFILES[key]
     written = profile.write(example)
     if written.refused:

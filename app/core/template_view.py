@@ -15,6 +15,7 @@ from typing import NamedTuple
 from app.core.chat_templates import Span
 from app.core.model_table import ModelTable
 from app.core.profiles import PROFILES, counted_chats, counting, default_profile
+from app.core.tools import project_tools
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.render import canonical
 
@@ -60,6 +61,7 @@ def template_views(settings: ProjectSettings, example: ExampleValues, profile: s
     if key not in PROFILES or settings.kind not in PROFILES[key].kinds:
         return ()
     count = counting(models.get(settings.target_model))
-    chats = counted_chats(key, canonical(settings, example), count, settings.kind)
+    tools = project_tools(settings.tools) if settings.tools else ()
+    chats = counted_chats(key, canonical(settings, example), count, settings.kind, tools, settings.parallel_tool_calls)
     return tuple(TemplateView(title, segments(chat.text, chat.trained_spans), chat.tokens, chat.trained_tokens,
                               chat.template) for title, chat in chats)

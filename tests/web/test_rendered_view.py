@@ -112,3 +112,25 @@ def test_a_conversation_gemma_3_refuses_is_named_in_the_panel_and_the_view_never
     twin = web.client.post(f"/api/v1/projects/{project}/rendered", headers={"x-csrftoken": web.csrf},
                            json={"fields": {"system": ""}, "output": messages(two_users)})
     assert twin.status_code == 200 and twin.json()["views"] == [] and "alternate" in twin.json()["refused"]
+
+
+def test_with_project_tools_the_view_renders_them_and_its_total_is_the_panels(web: Web):
+    """The template receives the project's tools for the count (Qwen3 lists them in its system
+    turn): the view renders the same conversation, so its total is the panel's."""
+    import json
+
+    project = chat_project(web, QWEN)
+    weather = {"type": "function", "function": {"name": "get_weather", "description": "Current weather in a city",
+                                                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+    response = web.post(f"/projects/{project}/settings", {
+        "name": "Rivers", "target_model": QWEN, "export_profile": "trl-messages", "separator": "", "stop": "",
+        "leading_space": "yes", "prompt_style": "template", "tools": json.dumps([weather])})
+    assert response.status_code == 200, response.text
+    form = {**chat_form(), "chat.reasoning": [""] * 4, "chat.answers": [""] * 4, "chat.key": ["t1", "t2", "t3", "t4"]}
+    view = BeautifulSoup(web.post(f"/projects/{project}/rendered", form, htmx=True).text, "html.parser")
+    panel = BeautifulSoup(web.post(f"/projects/{project}/lint", form, htmx=True).text, "html.parser")
+    text = view.select_one('[data-testid="rendered-text"]').get_text()
+    assert '"name": "get_weather"' in text and "<tools>" in text
+    shown_total = int(panel.select_one('[data-testid="token-total"]').get_text().replace(",", ""))
+    assert int(view.select_one('[data-testid="rendered-tokens"]').get_text().replace(",", "")) == shown_total
+    assert text == tokens.count_chat(messages(), "qwen3", [weather]).text
