@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     sign_in_delay: int = Field(60, ge=1, description="Seconds of the first wait of a locked account name.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024,
                                 description="Largest request body accepted, in bytes; larger ones get 413 unread.")
+    export_check_max: int = Field(10_000, ge=0, description="Examples the export page checks on every load; "
+                                  "with more, its preflight runs when asked (\"Check this choice\").")
     opentelemetry: bool = Field(False, description="FastAPI's OpenTelemetry traces, metrics and logs (needs an "
                                 "OpenTelemetry SDK configured, e.g. opentelemetry-instrument); off, a request "
                                 "skips the provider checks.")

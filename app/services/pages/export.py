@@ -55,6 +55,16 @@ class AffectedOut(BaseModel):
     findings: list[ProfileFindingOut]
 
 
+class ChoiceOut(BaseModel):
+    """The chosen profile and states, and how many examples they hold (from the project's counters)."""
+
+    profile: str
+    title: str
+    statuses: list[str]
+    include_errors: bool
+    examples: int
+
+
 class PreflightOut(BaseModel):
     profile: str
     title: str
@@ -84,7 +94,11 @@ class ExportPage(BaseModel):
     providers: list[ProviderOut]  # the same profiles, grouped by provider
     default_profile: str
     default_states: list[str]
-    check: PreflightOut  # the preflight of the chosen profile and states
+    choice: ChoiceOut  # the chosen profile and states
+    # The preflight of the choice: on every load up to `auto_check_max` examples, above that when
+    # asked (`check=true`: it reads and renders each example, about a download's cost); else null.
+    check: PreflightOut | None
+    auto_check_max: int
 
 
 def profile_out(profile) -> ProfileOut:
@@ -121,15 +135,21 @@ def preflight_out(checked: export_service.Preflight) -> PreflightOut:
 
 
 def export_page(session: Session, project: Project, user: User, role: str | None, models: ModelTable,
-                request: export_service.ExportRequest | None = None) -> ExportPage:
+                request: export_service.ExportRequest | None = None, check: bool = False,
+                auto_check_max: int = 10_000) -> ExportPage:
     board = dashboard_service.dashboard(session, project, role)
     health = health_service.report(session, project, role, models)
     chosen = request or export_service.make_request(project)
     groups = provider_groups(project.kind)
+    examples = sum(board.states.get(state, 0) for state in chosen.statuses)
+    choice = ChoiceOut(profile=chosen.profile, title=export_service.PROFILES[chosen.profile].title,
+                       statuses=list(chosen.statuses), include_errors=chosen.include_errors, examples=examples)
+    checked = check or examples <= auto_check_max
     return ExportPage(
         total=board.total, states=board.states, levels=example_service.level_counts(session, project),
         preflight=[DatasetFindingOut(**f.as_dict()) for f in health.findings if f.level in ("error", "warning")],
         profiles=[p for group in groups for p in group.profiles], providers=groups,
         default_profile=project.export_profile, default_states=list(export_service.DEFAULT_STATUSES),
-        check=preflight_out(export_service.preflight(session, project, user, role, chosen, models)),
+        choice=choice, auto_check_max=auto_check_max,
+        check=preflight_out(export_service.preflight(session, project, user, role, chosen, models)) if checked else None,
     )

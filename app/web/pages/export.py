@@ -1,5 +1,6 @@
 """/projects/{id}/export (the profiles by provider and the preflight of the chosen profile and states,
-`?profile=KEY&status=S&include_errors=true`; JSON twin /api/v1/projects/{id}/export) and the streamed
+`?profile=KEY&status=S&include_errors=true`, run on every load up to TUNELAB_EXPORT_CHECK_MAX examples
+and above that with `&check=true`; JSON twin /api/v1/projects/{id}/export) and the streamed
 download /projects/{id}/export.jsonl (also /api/v1/projects/{id}/export.jsonl), with the same query."""
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ JSONL = {200: {"description": "The export, one JSON object per line",
 @router.get("/projects/{project_id}/export", name="export", response_model=None)
 def export_page(request: Request, session: SessionDep, access: Exportable, models: ModelsDep, profile: str = "",
                 include_errors: Annotated[bool, Query()] = False,
-                status: Annotated[list[str], Query()] = []) -> Response | ExportPage:  # noqa: B006
+                status: Annotated[list[str], Query()] = [],  # noqa: B006
+                check: Annotated[bool, Query(description="run the preflight however many examples")] = False,
+                ) -> Response | ExportPage:
     chosen = export_service.make_request(access.project, profile, include_errors, status)
-    page = preflight(session, access.project, access.user, access.role, models, chosen)
+    page = preflight(session, access.project, access.user, access.role, models, chosen, check,
+                     request.app.state.settings.export_check_max)
     return respond(request, page, "exports/index.html", project=access.project, access=access)
 
 
