@@ -155,13 +155,17 @@ def file_size(lines: Sequence[dict[str, Any]], prefix: str = "") -> int:
     return len(prefix.encode("utf-8")) + sum(len(json_line(line).encode("utf-8")) + 1 for line in lines)
 
 
+def _examples(n: int) -> str:
+    return f"{n:,} example{'s' if n != 1 else ''}"
+
+
 def count_rule(code: str, provider: str, low: int, high: int | None = None) -> FileRule:
     """A file rule: the file holds between `low` and `high` examples."""
     def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
         n = len(lines)
         if n < low:
-            yield Finding(code, "error", f"The file has {n:,} examples; {provider} needs at least {low:,}.",
-                          f"Add at least {low - n:,} more examples.")
+            yield Finding(code, "error", f"The file has {_examples(n)}; {provider} needs at least {low:,}.",
+                          f"Add at least {low - n:,} more example{'s' if low - n != 1 else ''}.")
         elif high is not None and n > high:
             yield Finding(code, "error", f"The file has {n:,} examples; {provider} accepts at most {high:,}.",
                           f"Split it into files of at most {high:,} examples.")
