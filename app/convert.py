@@ -2,7 +2,7 @@
 line around `app.core.convert` (argument parsing, the files, the summary report).
 
 The output is written to a temporary file beside OUT and renamed onto it when the conversion ends
-(a conversion stopped by bad input leaves OUT as it was). OUT is refused when it exists, unless
+(a conversion stopped by bad input, or one that writes no line, leaves OUT as it was). OUT is refused when it exists, unless
 `--force`, and when it is IN itself. The summary goes to stdout, bad input to stderr.
 Exit status: 0 every line written, 1 some lines refused (or the output breaks an error-level hard
 rule of the target profile), 2 bad input (IN unreadable, OUT exists, an unknown profile, a line
@@ -77,8 +77,9 @@ def convert_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int
     try:
         with stream, os.fdopen(handle, "w+b") as written:
             result = convert_stream(stream, written, args.to, origin=args.origin, kind=args.kind, model=model)
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; OUT gets a new file's usual mode
-        os.replace(temp, target)
+        if result.written:  # nothing written: OUT is left as it was (an earlier file there is not emptied)
+            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; OUT gets a new file's usual mode
+            os.replace(temp, target)
     except BadInput as exc:
         print(f"tunelab convert: {source}: {exc}", file=err)
         return 2
@@ -119,6 +120,9 @@ def write_summary(result: Conversion, source: Path, target: Path, model: str | N
             _tally_lines(t, w, indent="")
         for f in result.file_findings:
             w(f"  {f.level:<8}{f.code}: {f.message} {f.fix}\n")
+    if not result.written:
+        w(f"\nNothing written: {target} was {'left as it was' if target.exists() else 'not created'}.\n")
+        return
     w(f"\n{'OK' if result.exit_code == 0 else 'Not clean'}: {result.written:,} written to {target}\n")
 
 

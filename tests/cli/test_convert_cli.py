@@ -62,7 +62,7 @@ def test_refused_lines_exit_1_with_their_numbers_and_reason(tmp_path, capsys):
     source = write(tmp_path, [chat(i) for i in range(12)])
     out = tmp_path / "pc.jsonl"
     status, stdout, _ = main(capsys, source, "--to", "openai-legacy", "--out", out)
-    assert status == 1 and out.read_text() == ""
+    assert status == 1 and not out.exists()  # nothing to write: no empty file
     assert "Refused (12 lines, not written)\n  carry-kind (12 lines): 1, 2, 3" in stdout
     assert "writes classification, generation examples, not chat" in stdout
 
@@ -123,3 +123,17 @@ def test_kind_names_the_task_kind_a_shape_does_not_say(tmp_path, capsys):
     back = tmp_path / "back.jsonl"
     status, _, _ = main(capsys, chat_file, "--to", "openai-legacy", "--out", back, "--kind", "cls")
     assert status == 0 and back.read_text() == pairs.read_text()
+
+
+def test_a_conversion_that_writes_nothing_leaves_out_as_it_was(tmp_path, capsys):
+    """Every line refused (chat lines to a preference shape): no empty file is made, and with --force
+    an earlier OUT is not emptied."""
+    source = write(tmp_path, [chat(i) for i in range(3)])
+    target = tmp_path / "out.jsonl"
+    status, out, _ = main(capsys, source, "--to", "openai-preference", "--out", target)
+    assert status == 1 and not target.exists()
+    assert "Nothing written" in out and "carry-kind" in out
+    target.write_text("earlier\n")
+    status, out, _ = main(capsys, source, "--to", "openai-preference", "--out", target, "--force")
+    assert status == 1 and target.read_text() == "earlier\n" and "left as it was" in out
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
