@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,12 @@ def check_file(path: str | Path, jobs: int | None = None, min_bytes: int = PARAL
                                    options.get("labels"), options.get("kind"))
     if len(parts) < 2 or not start.cuttable:
         return jsonl_check.check_file(path, **options)
-    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn"), initializer=_start_worker) as pool:
-        results = list(pool.map(check_parts.check_part, [path] * len(parts), parts, [start] * len(parts),
-                                [model] * len(parts)))
+    try:
+        with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn"), initializer=_start_worker) as pool:
+            results = list(pool.map(check_parts.check_part, [path] * len(parts), parts, [start] * len(parts),
+                                    [model] * len(parts)))
+    except (BrokenProcessPool, OSError):  # no processes to be had here (a sandbox, a worker killed): one pass
+        return jsonl_check.check_file(path, **options)
     return check_parts.join_parts(path, start, model, results)
 
 

@@ -48,3 +48,16 @@ def test_jobs_must_be_a_number_of_processes(bad, tmp_path, capsys):
         main(["check", str(tmp_path / "f.jsonl"), "--jobs", bad])
     assert exit_info.value.code == 2
     assert "number of processes from 1 to 64" in capsys.readouterr().err
+
+
+def test_without_processes_to_be_had_the_check_takes_one_pass(tmp_path, monkeypatch):
+    """A machine that refuses to start processes (a sandbox) still gets its report."""
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(chat(i) for i in range(40)) + "\n", encoding="utf-8")
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs):
+            raise OSError("fork refused")
+
+    monkeypatch.setattr(check_jobs, "ProcessPoolExecutor", NoProcesses)
+    assert report(check_jobs.check_file(path, jobs=2, min_bytes=0)) == report(check_file(path))
