@@ -24,6 +24,10 @@ with the task kinds each writes and the models or training stacks it is for. Exi
 Copies the SQLite database of TUNELAB_DATABASE_URL to PATH while the server runs (app.storage.backup).
 Exit status: 0 written, 1 the copy failed its integrity check (PATH untouched), 2 bad input (PATH
 exists without --force, no database, or PostgreSQL: the message gives the pg_dump commands).
+
+    tunelab migrate | serve | users create NAME | export --project NAME --profile KEY --out PATH
+
+The operations commands, in `app.cli_ops`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import IO
 
 from app.core.dataset_findings import dollars
+from app.cli_ops import add_ops_parsers, run_ops
 from app.convert import add_convert_parser, convert_command
 from app.core import providers
 from app.core.check_report import code_summary
@@ -133,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", help="the backup file to write (refused if it exists, unless --force)")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    add_ops_parsers(commands)
     return parser
 
 
@@ -140,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "backup":
         return backup_command(args, sys.stdout, sys.stderr)
+    if args.command in ("migrate", "serve", "users", "export"):
+        return run_ops(args, sys.stdin, sys.stdout, sys.stderr)
     try:
         if args.command == "convert":
             return convert_command(args, sys.stdout, sys.stderr)

@@ -198,12 +198,25 @@ def _judge(result: Preflight, counts: Counter[str], lines: list[dict[str, Any]],
         result.affected.append(Affected(example.id, example.status, judged.outcome, judged.notes, judged.findings))
 
 
-def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRequest, models: ModelTable) -> Iterator[bytes]:
+@dataclass
+class Tally:
+    """How far a stream got, kept up to date as it runs (for a progress line and the final summary)."""
+
+    read: int = 0  # examples read
+    rows: int = 0  # lines written
+    examples: int = 0  # examples written
+    refused: int = 0
+    errors: int = 0
+    sha256: str = ""  # set when the stream ends
+
+
+def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRequest, models: ModelTable,
+                 tally: Tally | None = None) -> Iterator[bytes]:
     """Yield the file (the profile's prefix, then the lines) in chunks of about 64 KiB; record the
-    snapshot at the end."""
+    snapshot at the end. `tally`, when given, follows the stream (it does not change a byte)."""
+    tally = tally if tally is not None else Tally()
     settings = settings_of(project)
     digest = hashlib.sha256()
-    rows = examples = refused = errors = 0
     buffer: list[str] = [PROFILES[request.profile].file_prefix]
     size = len(buffer[0])
     # A read (no write lock held while the file streams); the snapshot row is its own short write.
@@ -211,15 +224,16 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
         for example in store.iter_for_export(session, project.id, request.statuses):
             evaluation = evaluate(settings, values_of(example), request.profile, models=models)
             judged = verdict(evaluation, request.include_errors)
+            tally.read += 1
             if judged.left_out:
-                refused += judged.outcome == "refused"
-                errors += judged.outcome == "error"
+                tally.refused += judged.outcome == "refused"
+                tally.errors += judged.outcome == "error"
                 continue
-            examples += 1
+            tally.examples += 1
             for line in evaluation.lines:
                 buffer.append(line + "\n")
                 size += len(line) + 1
-                rows += 1
+                tally.rows += 1
             if size >= CHUNK_BYTES:
                 chunk = "".join(buffer).encode("utf-8")
                 digest.update(chunk)
@@ -228,10 +242,11 @@ def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRe
         if buffer and (chunk := "".join(buffer).encode("utf-8")):
             digest.update(chunk)
             yield chunk
+    tally.sha256 = digest.hexdigest()
     with session_scope(engine) as session:
         session.add(ExportSnapshot(
-            project_id=project.id, profile=request.profile, rows=rows, examples=examples, skipped=refused + errors,
-            sha256=digest.hexdigest(), created_by=user.id,
+            project_id=project.id, profile=request.profile, rows=tally.rows, examples=tally.examples,
+            skipped=tally.refused + tally.errors, sha256=tally.sha256, created_by=user.id,
             filters={"include_errors": request.include_errors, "statuses": list(request.statuses),
-                     "refused": refused, "left_out_with_errors": errors},
+                     "refused": tally.refused, "left_out_with_errors": tally.errors},
         ))

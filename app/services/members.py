@@ -19,8 +19,10 @@ def list_users(session: Session) -> list[User]:
     return account_store.all_users(session)
 
 
-def create_user(session: Session, admin: User, username: str, password: str, display_name: str = "",
+def create_user(session: Session, admin: User | None, username: str, password: str, display_name: str = "",
                 is_admin: bool = False) -> User:
+    """A new account as the admin page makes it; `admin` None: made on the command line (the audit
+    event has no acting user)."""
     errors = check_new_account(username, password)
     if errors:
         raise Invalid(errors)
@@ -33,6 +35,18 @@ def create_user(session: Session, admin: User, username: str, password: str, dis
     audit.record(session, None, admin, "user_created", {"user": user.username, "admin": is_admin})
     session.commit()
     return user
+
+
+def create_account(session: Session, username: str, password: str, is_admin: bool = False) -> User:
+    """`tunelab users create`: the admin page's account (same name and password rules, a taken name
+    refused), made by whoever runs the command on the server. The first account must be an admin
+    (the setup page is gone once any account exists)."""
+    errors = check_new_account(username, password)
+    if not is_admin and account_store.count_users(session) == 0:
+        errors["admin"] = "There is no account yet: the first one must be an admin (pass --admin)."
+    if errors:
+        raise Invalid(errors)
+    return create_user(session, None, username, password, is_admin=is_admin)
 
 
 def _user(session: Session, user_id: int) -> User:

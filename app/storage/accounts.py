@@ -166,3 +166,9 @@ def prune_failures(session: Session, window_cutoff: datetime, now: datetime) -> 
 
 def all_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.username)))
+
+
+def first_admin(session: Session) -> User | None:
+    """The active admin with the lowest id (the command line's acting user unless it names one)."""
+    query = select(User).where(User.is_admin.is_(True), User.is_active.is_(True))
+    return session.exec(query.order_by(User.id).limit(1)).first()

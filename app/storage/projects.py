@@ -58,3 +58,8 @@ def lock_project(session: Session, project_id: int) -> Project | None:
 
 def rechecks_pending(session: Session) -> list[int]:
     return list(session.exec(select(Project.id).where(Project.recheck_cursor.is_not(None)).order_by(Project.id)))
+
+
+def projects_named(session: Session, name: str) -> list[Project]:
+    """Every project with exactly this name, oldest first (names are not unique)."""
+    return list(session.exec(select(Project).where(Project.name == name).order_by(Project.id)))

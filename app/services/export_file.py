@@ -1,0 +1,137 @@
+"""`tunelab export`: the HTTP download's path (`exports.start`, then `exports.stream_jsonl`: the same
+bytes, audited, the snapshot recorded) written to a file on the server.
+
+The project is named by its name or `#id`; the acting user (the audit event, the snapshot's author)
+is the first active admin unless the command names one, who must be allowed to export the project.
+The file is written to a temporary file in the target's directory and renamed onto it at the end,
+so a stopped export leaves the target as it was; an existing target is refused unless `force`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.model_table import ModelTable
+from app.services import exports
+from app.services.errors import Invalid, NotFound
+from app.services.permissions import allows, project_and_role
+from app.storage import accounts as account_store
+from app.storage import counters
+from app.storage import projects as project_store
+from app.storage.tables import Project, User
+
+
+@dataclass(frozen=True)
+class FileExportAsk:
+    """What the command asked for."""
+
+    project: str  # a name, or "#id"
+    profile: str
+    out: Path
+    statuses: tuple[str, ...] = exports.DEFAULT_STATUSES
+    include_errors: bool = False
+    force: bool = False
+    as_user: str | None = None  # a username; None: the first active admin
+
+
+@dataclass(frozen=True)
+class FileExport:
+    """What was written: the project, the acting user, the request, the examples in the chosen states
+    (from the state counters) and the stream's tally."""
+
+    project: Project
+    user: User
+    request: exports.ExportRequest
+    total: int
+    tally: exports.Tally
+    path: Path
+
+
+def find_project(session: Session, ref: str) -> Project:
+    """The project `ref` names: "#12" (its id) or its exact name (refused when several share it)."""
+    if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit():
+        project = project_store.get_project(session, int(ref[1:]))
+        if project is None:
+            raise Invalid({"project": f"There is no project {ref}."})
+        return project
+    found = project_store.projects_named(session, ref)
+    if not found:
+        raise Invalid({"project": f"There is no project named {ref!r} (name it exactly, or by #id)."})
+    if len(found) > 1:
+        ids = ", ".join(f"#{p.id}" for p in found)
+        raise Invalid({"project": f"{len(found)} projects are named {ref!r} ({ids}): name one by its #id."})
+    return found[0]
+
+
+def acting_user(session: Session, username: str | None) -> User:
+    if username is None:
+        user = account_store.first_admin(session)
+        if user is None:
+            raise Invalid({"as": "There is no active admin to act as: create one with `tunelab users create NAME "
+                                 "--admin`, or name a user with --as."})
+        return user
+    user = account_store.get_user_by_username(session, username.strip().lower())
+    if user is None or not user.is_active:
+        raise Invalid({"as": f"There is no active user {username!r}."})
+    return user
+
+
+def _check_target(out: Path, force: bool) -> None:
+    if out.is_dir():
+        raise Invalid({"out": f"{out} is a directory: name the file to write."})
+    if not out.parent.is_dir():
+        raise Invalid({"out": f"The directory {out.parent} does not exist."})
+    if out.exists() and not force:
+        raise Invalid({"out": f"{out} exists; pass --force to replace it."})
+
+
+def prepare(session: Session, ask: FileExportAsk) -> tuple[Project, User, exports.ExportRequest, int]:
+    """Everything checked before a byte is written: the project, the user and their right to export,
+    the request (profile, states), the target; then the export is audited as a download is."""
+    project = find_project(session, ask.project)
+    user = acting_user(session, ask.as_user)
+    try:
+        _, role = project_and_role(session, user, project.id)
+    except NotFound as exc:  # deleted in between
+        raise Invalid({"project": str(exc)}) from exc
+    if not allows(role, "export"):
+        raise Invalid({"as": f"{user.username!r} may not export project {project.name!r} (only its owners and "
+                             "admins may): name another user with --as."})
+    request = exports.make_request(project, ask.profile, ask.include_errors, ask.statuses)
+    _check_target(ask.out, ask.force)
+    states = counters.state_counts(session, project.id)
+    total = sum(states.get(status, 0) for status in request.statuses)
+    exports.record_start(session, project, user, request)
+    return project, user, request, total
+
+
+def export_to_file(engine: Engine, models: ModelTable, ask: FileExportAsk,
+                   progress: Callable[[exports.Tally, int], None] | None = None) -> FileExport:
+    """Write the export of `ask` to `ask.out`; `progress(tally, total)` is called after every chunk."""
+    with Session(engine, expire_on_commit=False) as session:  # the rows stay readable for the stream
+        project, user, request, total = prepare(session, ask)
+    tally = exports.Tally()
+    handle, temp = tempfile.mkstemp(dir=ask.out.parent, prefix=f".{ask.out.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            for chunk in exports.stream_jsonl(engine, project, user, request, models, tally):
+                file.write(chunk)
+                if progress is not None:
+                    progress(tally, total)
+            file.flush()
+            os.fsync(file.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # as any file the user writes (mkstemp made it private)
+        os.replace(temp, ask.out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return FileExport(project, user, request, total, tally, ask.out)
