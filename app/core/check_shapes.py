@@ -224,15 +224,20 @@ class ProfileChecks:
 def file_findings(profile: providers.Profile, stream: IO[bytes], count: int,
                   context: RuleContext = FILE_CONTEXT) -> list[RuleFinding]:
     """A profile's file rules over a file on disk (`count`: its JSON-object lines): a size rule
-    judges the file's own size (`base.size_rule`'s `judge_size`), the others walk its lines. One
+    judges the file's own size (`base.size_rule`'s `judge_size`), a prefix rule its first bytes
+    (`base.prefix_rule`'s `judge_start`), the others walk its lines. One
     finding per code (a rule that names each bad line gives the first and the count: flat memory)."""
+    stream.seek(0)
+    start = stream.read(8)
     stream.seek(0, 2)
     size, lines = stream.tell(), FileLines(stream, count)
     first: dict[str, RuleFinding] = {}
     counts: dict[str, int] = {}
     for rule in profile.file_rules:
-        judge = getattr(rule, "judge_size", None)
-        for f in (judge(size, context) if judge is not None else rule(lines, context)):
+        judge_size, judge_start = getattr(rule, "judge_size", None), getattr(rule, "judge_start", None)
+        found = (judge_size(size, context) if judge_size is not None
+                 else judge_start(start, context) if judge_start is not None else rule(lines, context))
+        for f in found:
             first.setdefault(f.code, f)
             counts[f.code] = counts.get(f.code, 0) + 1
     return [f if counts[code] == 1 else f._replace(message=f"{f.message} ({counts[code]:,} findings of this code; "

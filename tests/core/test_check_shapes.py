@@ -234,6 +234,20 @@ def test_azure_files_keep_their_byte_order_mark(tmp_path):
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
     assert "bom" in dict(check_file(path).line_codes()).get(1, [])  # OpenAI (the default) rejects it
     assert dict(check_file(path, profile="azure-openai-chat").line_codes()) == {}
+    assert "azure-bom-missing" not in {f.code for f in check_file(path, profile="azure-openai-chat").dataset}
+
+
+def test_an_azure_file_without_its_byte_order_mark_is_refused_by_name(tmp_path):
+    """Azure requires the BOM (azure-ai-docs fine-tuning-rest.md); a file made elsewhere without it."""
+    written = profile_file(tmp_path, "azure-openai-chat", "chat")
+    path = tmp_path / "no-bom.jsonl"
+    path.write_bytes(written.read_bytes()[3:])
+    result = check_file(path, profile="azure-openai-chat")
+    (missing,) = [f for f in result.dataset if f.code == "azure-bom-missing"]
+    assert missing.level == "error" and "byte-order mark" in missing.message and result.exit_code == 1
+    # The export writes the mark, so its preflight never finds the rule.
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert not [f for f in providers.PROFILES["azure-openai-chat"].check_file(lines) if f.code == "azure-bom-missing"]
 
 
 def test_null_optional_keys_are_read_as_absent(tmp_path):

@@ -11,7 +11,7 @@ The BOM is the profile's `file_prefix`: the lines themselves are OpenAI's, byte 
 from __future__ import annotations
 
 from app.core.providers import openai
-from app.core.providers.base import Profile, count_rule, size_rule
+from app.core.providers.base import Profile, count_rule, prefix_rule, size_rule
 
 PROVIDER = "Azure OpenAI"
 BOM = "\ufeff"
@@ -23,7 +23,8 @@ CHAT = Profile(
     writer=openai.write_chat, reader=openai.read_chat, default_kind="chat",
     line_rules=(openai.tool_call_ids,),
     file_rules=(count_rule("azure-min-examples", PROVIDER, openai.MIN_EXAMPLES),
-                size_rule("azure-file-size", PROVIDER, openai.MAX_FILE_BYTES, prefix=BOM)),
+                size_rule("azure-file-size", PROVIDER, openai.MAX_FILE_BYTES, prefix=BOM),
+                prefix_rule("azure-bom-missing", PROVIDER, BOM, "a UTF-8 byte-order mark")),
     file_prefix=BOM,
     note="The OpenAI chat shape; the file starts with a UTF-8 byte-order mark, which Azure requires "
          "(and OpenAI and Together reject).",

@@ -188,6 +188,23 @@ def size_rule(code: str, provider: str, training: int, validation: int | None = 
     return rule
 
 
+def prefix_rule(code: str, provider: str, prefix: str, what: str) -> FileRule:
+    """A file rule: the file starts with `prefix` (Azure's byte-order mark). A file this profile
+    writes always does (its `file_prefix`), so over written lines it finds nothing; its
+    `judge_start(first_bytes, context)` judges a file already on disk (`tunelab check --profile`)."""
+    wanted = prefix.encode("utf-8")
+
+    def judge_start(start: bytes, context: RuleContext) -> Iterator[Finding]:
+        if not start.startswith(wanted):
+            yield Finding(code, "error", f"The file does not start with {what}; {provider} requires it.",
+                          f"Save the file as UTF-8 with {what} (the app's export writes it).")
+
+    def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
+        return iter(())
+    rule.judge_start = judge_start  # type: ignore[attr-defined]
+    return rule
+
+
 def last_turn_rule(code: str, provider: str, level: str = "error") -> LineRule:
     """A line rule: the conversation ends with an assistant turn (nothing to learn otherwise)."""
     def rule(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:

@@ -14,7 +14,7 @@ from app.core.providers.neutral import Example, TextPair, Turn
 from app.core.rules.registry import RULES
 
 ROOT = Path(__file__).resolve().parents[3]
-CODE = re.compile(r"""(?:Finding|Note|count_rule|size_rule|last_turn_rule|refused)\(\s*"([a-z0-9-]+)\"""")
+CODE = re.compile(r"""(?:Finding|Note|count_rule|size_rule|prefix_rule|last_turn_rule|refused)\(\s*"([a-z0-9-]+)\"""")
 EXAMPLES = {
     "classification": Example("classification", (Turn("user", "Great phone"), Turn("assistant", "positive")),
                               pairs=(TextPair("Great phone ->", " positive"),)),
