@@ -1,9 +1,8 @@
 """Export profiles: the app's adapter over `app.core.providers` (every provider line shape, by key).
 
-`PROFILES[key].build(canonical, model)` writes a canonical example with the provider profile
-(`providers.from_canonical`, then `Profile.write`) and counts each written line as a `Record`;
-`render_profile` gives the same records with the writer's notes (merged / dropped / refused) and
-the profile's line-rule findings. Counts follow the model, not the shape (RULES.md "Token
+`render_profile` writes a canonical example with the provider profile (`providers.from_canonical`,
+then `Profile.write`), counts each line as a `Record`, with the writer's notes (merged / dropped /
+refused) and the profile's line-rule findings. Counts follow the model, not the shape (RULES.md "Token
 counting"): a tiktoken model counts prompt + completion, or a conversation by the OpenAI cookbook
 recipe; an open model (its own tokenizer and chat template: Llama 3.1, Qwen3, Gemma 3, gpt-oss)
 counts prompt + completion with its tokenizer, or the conversation rendered with its template
@@ -236,15 +235,11 @@ def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | 
     fast = None if tools else _fast(key, canonical, count)
     if fast is not None:
         return fast
-    profile = providers.PROFILES[key]
-    kind = kind or _kind_of(canonical)
-    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)
-    written = profile.write(example)
+    profile, example, written, pair_counted = _written(key, canonical, kind, tools, parallel_tool_calls)
     if written.refused:
         return ProfileRender((), written.notes)
     findings = tuple(f for line in written.lines for rule in profile.line_rules for f in rule(example, line, NO_CONTEXT))
     pairs = profile.text_pairs
-    pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
     records = []
     try:
         for index, line in enumerate(written.lines):
@@ -261,28 +256,21 @@ def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | 
 
 
 def template_refusal(count: Counting, error: ChatTemplateError) -> Note:
-    """Why an example is not exported for a model whose chat template refuses its conversation: a
-    trainer calling `apply_chat_template` fails on it the same way."""
+    """Why an example is not exported when the model's chat template refuses it (as a trainer would)."""
     return Note("chat-template-refused", "refused", f"{count.template} refuses this conversation: {error}")
 
 
 def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
                   tools: Sequence[providers.Tool] = (), parallel_tool_calls: bool | None = None,
                   ) -> tuple[tuple[str, tokens.ChatCount], ...]:
-    """The conversations an open model's count renders with its chat template for profile `key`'s
-    lines, each with its title ("" for a conversation; "chosen"/"rejected" for a preference pair)
-    and its `tokens.ChatCount`: what the live panel's "Rendered for <model>" view shows, from the
-    same calls (and the same memo) as `render_profile`'s counts. Empty for a tiktoken model (the
-    cookbook recipe renders no template) and for lines counted as prompt + completion."""
+    """The conversations an open model's count renders for profile `key`'s lines, each with its title
+    ("", or "chosen"/"rejected" for a pair) and `tokens.ChatCount`: the panel's "Rendered for <model>"
+    view, from `render_profile`'s own calls and memo. Empty for a tiktoken model and for pair lines."""
     if count.chat_tokenizer is None:
         return ()
-    kind = kind or _kind_of(canonical)
-    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)  # as render_profile builds it
-    profile = providers.PROFILES[key]
-    written = profile.write(example)
+    profile, example, written, pair_counted = _written(key, canonical, kind, tools, parallel_tool_calls)
     if written.refused:
         return ()
-    pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
     chats: list[tuple[str, tokens.ChatCount]] = []
     for index, _ in enumerate(written.lines):
         if profile.text_pairs and index < len(example.pairs):
@@ -290,6 +278,18 @@ def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | N
         for title, messages, tools in _chat_inputs(example, pair_counted):
             chats.append((title, tokens.count_chat(messages, count.chat_tokenizer, tools)))
     return tuple(chats)
+
+
+def _written(key: str, canonical: Canonical, kind: str | None, tools: Sequence[providers.Tool],
+             parallel_tool_calls: bool | None) -> tuple[providers.Profile, providers.Example, providers.Written, bool]:
+    """The example as profile `key` writes it (for `render_profile` and `counted_chats` alike), and
+    whether a preference pair is counted as a pair (both replies)."""
+    profile = providers.PROFILES[key]
+    kind = kind or _kind_of(canonical)
+    example = providers.from_canonical(canonical, kind, tools, parallel_tool_calls)
+    written = profile.write(example)
+    pair_counted = kind == "preference" and not any(n.code == "carry-preference" for n in written.notes)
+    return profile, example, written, pair_counted
 
 
 def _kind_of(canonical: Canonical) -> str:
