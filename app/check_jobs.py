@@ -24,7 +24,6 @@ from typing import Any
 
 from app.core import check_parts, jsonl_check
 from app.core.check_report import CheckResult
-from app.core.providers import PROFILES
 
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024  # ~65,000 chat lines: below this one pass is quicker
 MAX_DEFAULT_JOBS = 4  # each worker holds its own tokenizer tables (~100 MB)
@@ -47,13 +46,11 @@ def check_file(path: str | Path, jobs: int | None = None, min_bytes: int = PARAL
     path = Path(path)
     if jobs <= 1 or options.get("models") is not None or not path.is_file() or path.stat().st_size < min_bytes:
         return jsonl_check.check_file(path, **options)
-    profile = options.get("profile")
-    if profile is not None and profile not in PROFILES:
-        raise ValueError(f"no export profile {profile!r}: see `tunelab profiles`")
+    kind = jsonl_check.checked_options(options.get("profile"), options.get("kind"))
     model = options.get("model", jsonl_check.DEFAULT_MODEL)
     parts = check_parts.cut(path, jobs)
-    start = check_parts.plan_parts(path, parts[0], model, profile, options.get("separator"), options.get("stop"),
-                                   options.get("labels"), options.get("kind"))
+    start = check_parts.plan_parts(path, parts[0], model, options.get("profile"), options.get("separator"),
+                                   options.get("stop"), options.get("labels"), kind)
     if len(parts) < 2 or not start.cuttable:
         return jsonl_check.check_file(path, **options)
     try:

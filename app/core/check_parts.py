@@ -37,7 +37,6 @@ from app.core.dataset import DatasetStats
 from app.core.file_format import CHAT, PREFERENCE
 from app.core.jsonl_check import KEEP_FINDINGS, _Checker
 from app.core.model_table import ModelTable, load_model_table
-from app.core.project_settings import kind_named
 from app.core.rules.registry import LEVEL_RANK, Finding
 
 READ_BLOCK = 1 << 20
@@ -107,14 +106,15 @@ class Start:
 def plan_parts(path: str | Path, first_part: Part, model: str, profile: str | None = None,
                separator: str | None = None, stop: str | None = None, labels: list[str] | None = None,
                kind: str | None = None, models: ModelTable | None = None) -> Start:
-    """The shape, the plan and the first judged line, found as `jsonl_check.check_stream` finds them."""
+    """The shape, the plan and the first judged line, found as `jsonl_check.check_stream` finds them
+    (`kind`: as `jsonl_check.checked_options` gives it). A prompt/completion file is not surveyed
+    here (its pre-pass reads the whole file; the one pass that checks it does that)."""
     with open(path, "rb", buffering=READ_BLOCK) as stream:
         shape = find_shape(stream, profile)
+        if shape is None or shape.format not in (CHAT, PREFERENCE):
+            return Start(shape, Plan(shape.format if shape else None), 0)
         stream.seek(0)
-        plan = survey(stream, shape.format if shape else None, separator, stop, labels,
-                      kind_named(kind) if kind is not None else None)
-    if plan.format not in (CHAT, PREFERENCE):
-        return Start(shape, plan, 0)
+        plan = survey(stream, shape.format, separator, stop, labels, kind)
     checker = _Checker(plan, model, (models or load_model_table()).get(model), shape)
     for number, raw in _lines(path, first_part):
         checker.feed(number, raw)

@@ -113,11 +113,7 @@ def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: st
     """Check a binary stream. `labels`: the class completions (" positive"); `kind`: "classification" or
     "generation" (or RULES.md's "cls" / "gen") for prompt/completion files (inferred when None);
     `profile`: the export profile whose shape and hard rules apply (detected when None)."""
-    if profile is not None and profile not in providers.PROFILES:
-        raise ValueError(f"no export profile {profile!r}: see `tunelab profiles`")
-    if kind is not None and kind_named(kind) not in ("classification", "generation"):
-        raise ValueError(f"kind must be classification or generation (cls or gen), not {kind!r}")
-    kind = kind_named(kind) if kind is not None else None
+    kind = checked_options(profile, kind)
     if not stream.seekable():
         spool = tempfile.TemporaryFile()
         shutil.copyfileobj(stream, spool, 1 << 20)
@@ -132,6 +128,15 @@ def check_stream(stream: IO[bytes], *, model: str = DEFAULT_MODEL, separator: st
     for number, raw in enumerate(stream, 1):
         checker.feed(number, raw)
     return checker.finish(number, stream)
+
+
+def checked_options(profile: str | None, kind: str | None) -> str | None:
+    """ValueError for an unknown profile or a kind no prompt/completion file has; the kind's full name."""
+    if profile is not None and profile not in providers.PROFILES:
+        raise ValueError(f"no export profile {profile!r}: see `tunelab profiles`")
+    if kind is not None and kind_named(kind) not in ("classification", "generation"):
+        raise ValueError(f"kind must be classification or generation (cls or gen), not {kind!r}")
+    return kind_named(kind) if kind is not None else None
 
 
 # The checking pass ---------------------------------------------------------------------------
