@@ -32,12 +32,13 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from app.storage.db import make_engine
+from app.storage.migrate import alembic_config as make_alembic_config  # the project's alembic.ini, at a URL
 from app.tokenizer_files import activate
 
 activate()
@@ -58,11 +59,13 @@ ENGINES = [
 _database_numbers = itertools.count(1)
 
 
-def make_alembic_config(url: str) -> Config:
-    """The project's alembic.ini, pointed at `url` (migrations/env.py reads sqlalchemy.url)."""
-    cfg = Config(str(REPO_ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolation
-    return cfg
+def table_names(url: str) -> set[str]:
+    """The tables the database at `url` holds."""
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -45,7 +45,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def _revision(url: str) -> str | None:
+def current_revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -69,9 +69,9 @@ def upgrade_head(url: str) -> Upgrade:
     cfg = alembic_config(url)
     script = ScriptDirectory.from_config(cfg)
     try:
-        before = _revision(url)
+        before = current_revision(url)
         command.upgrade(cfg, "head")
-        after = _revision(url)
+        after = current_revision(url)
     except SQLAlchemyError as exc:
         raise MigrationError(f"cannot migrate {shown}: {getattr(exc, 'orig', None) or exc}") from exc
     applied = [f"{rev.revision} {rev.doc}" for rev in reversed(list(script.iterate_revisions(after, before)))] \

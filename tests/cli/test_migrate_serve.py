@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 
 import httpx
-from sqlalchemy import inspect
 
 from app import cli
-from app.storage.db import make_engine
-from tests.conftest import _free_port, _stop, _wait_until_healthy
+from tests.conftest import _free_port, _stop, _wait_until_healthy, table_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,14 +23,6 @@ def cli_env(database_url: str, **settings: str) -> dict[str, str]:
     return {**env, "TUNELAB_DATABASE_URL": database_url, **settings}
 
 
-def tables(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 def test_migrate_creates_the_schema_on_an_empty_database_then_has_nothing_to_do(empty_database_url, monkeypatch,
                                                                                 capsys):
     monkeypatch.setenv("TUNELAB_DATABASE_URL", empty_database_url)
@@ -40,7 +30,7 @@ def test_migrate_creates_the_schema_on_an_empty_database_then_has_nothing_to_do(
     said = capsys.readouterr().out
     assert "from an empty database to 0006 (head)" in said
     assert "applied 0001 foundation" in said and "applied 0006 ledger" in said
-    assert {"user_account", "project", "example", "export_snapshot", "alembic_version"} <= tables(empty_database_url)
+    assert {"user_account", "project", "example", "export_snapshot", "alembic_version"} <= table_names(empty_database_url)
 
     assert cli.main(["migrate"]) == 0
     assert "is up to date (revision 0006); nothing to do" in capsys.readouterr().out
@@ -51,7 +41,7 @@ def test_migrate_creates_the_directory_of_a_new_sqlite_file(tmp_path, monkeypatc
     monkeypatch.setenv("TUNELAB_DATABASE_URL", f"sqlite:///{path}")
     assert cli.main(["migrate"]) == 0
     assert f"created the directory {path.parent}" in capsys.readouterr().out
-    assert "example" in tables(f"sqlite:///{path}")
+    assert "example" in table_names(f"sqlite:///{path}")
 
 
 def test_migrate_of_a_database_it_cannot_reach_is_bad_input(monkeypatch, capsys):

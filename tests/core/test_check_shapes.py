@@ -15,6 +15,7 @@ from app.core.check_shapes import FILE_OVERLAPS, NATIVE, FileLines, choose, equi
 from app.core.jsonl_check import check_file, check_stream, write_json
 from app.core.providers.base import json_line
 from app.core.providers.neutral import Example, TextPair, ToolCall, Turn
+from tests.core.providers.test_registry import ALPACA, OPENAI_DPO, PROMPT_COMPLETION, TRL_PREFERENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
@@ -130,12 +131,6 @@ def test_a_later_line_narrows_the_candidates(tmp_path):
     assert result.format == "fireworks-chat" and result.also == ("trl-messages", "axolotl-chat-template")
 
 
-ALPACA = {"instruction": "Give three tips for staying healthy.", "input": "", "output": "1. Eat well."}
-OPENAI_DPO = {"input": {"messages": [{"role": "user", "content": "Hi"}]},
-              "preferred_output": [{"role": "assistant", "content": "Hello!"}],
-              "non_preferred_output": [{"role": "assistant", "content": "Go away."}]}
-TRL_PREFERENCE = {"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}
-PROMPT_COMPLETION = {"prompt": "The sky is", "completion": " blue."}
 
 
 def lines_file(tmp_path, lines, name="data.jsonl"):

@@ -16,17 +16,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from app.storage.db import make_engine
+from app.storage.migrate import current_revision
 from app.storage.tables import metadata
+from tests.conftest import table_names
 
 MODEL_TABLES = set(metadata.tables)
-
-
-def table_names(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def drift(url: str) -> list:
@@ -38,15 +32,6 @@ def drift(url: str) -> list:
                 conn, opts={"compare_type": True, "compare_server_default": True}
             )
             return compare_metadata(context, metadata)
-    finally:
-        engine.dispose()
-
-
-def current_revision(url: str) -> str | None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
 
