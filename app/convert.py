@@ -12,8 +12,6 @@ that is not JSON: the message names the line).
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -22,6 +20,7 @@ from app.core import providers
 from app.core.convert import BadInput, Conversion, Tally, convert_stream
 from app.core.model_table import load_model_table
 from app.core.project_settings import KINDS
+from app.replacing import Replacing
 
 MAX_SHOWN = 20
 
@@ -67,28 +66,17 @@ def convert_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int
     except OSError as exc:
         print(f"tunelab convert: cannot read {source}: {exc.strerror or exc}", file=err)
         return 2
-    directory = target.resolve().parent
+    output = Replacing(target, "w+b")
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        stream.close()
-        print(f"tunelab convert: cannot write in {directory}: {exc.strerror or exc}", file=err)
-        return 2
-    try:
-        with stream, os.fdopen(handle, "w+b") as written:
+        with stream, output as written:
             result = convert_stream(stream, written, args.to, origin=args.origin, kind=args.kind, model=model)
-        if result.written:  # nothing written: OUT is left as it was (an earlier file there is not emptied)
-            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; OUT gets a new file's usual mode
-            os.replace(temp, target)
+            output.keep = bool(result.written)  # nothing written: OUT is left as it was (an earlier file is not emptied)
     except BadInput as exc:
         print(f"tunelab convert: {source}: {exc}", file=err)
         return 2
     except OSError as exc:
-        print(f"tunelab convert: {exc.strerror or exc}", file=err)
+        print(f"tunelab convert: cannot write {target}: {exc.strerror or exc}", file=err)
         return 2
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
     write_summary(result, source, target, args.model, out)
     return result.exit_code
 
@@ -129,12 +117,6 @@ def write_summary(result: Conversion, source: Path, target: Path, model: str | N
 def _tally_lines(t: Tally, w: Callable[[str], object], indent: str = "  ") -> None:
     shown = ", ".join(map(str, t.first[:MAX_SHOWN])) + (f" and {t.lines - MAX_SHOWN:,} more" if t.lines > MAX_SHOWN else "")
     w(f"{indent}{t.code} ({_plural(t.lines, 'line')}): {shown}\n{indent}    line {t.first[0]}: {t.message}\n")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _plural(n: int, noun: str) -> str:

@@ -9,8 +9,6 @@ so a stopped export leaves the target as it was; an existing target is refused u
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.model_table import ModelTable
+from app.replacing import Replacing
 from app.services import exports
 from app.services.errors import Invalid, NotFound
 from app.services.permissions import allows, project_and_role
@@ -118,20 +117,9 @@ def export_to_file(engine: Engine, models: ModelTable, ask: FileExportAsk,
     with Session(engine, expire_on_commit=False) as session:  # the rows stay readable for the stream
         project, user, request, total = prepare(session, ask)
     tally = exports.Tally()
-    handle, temp = tempfile.mkstemp(dir=ask.out.parent, prefix=f".{ask.out.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            for chunk in exports.stream_jsonl(engine, project, user, request, models, tally):
-                file.write(chunk)
-                if progress is not None:
-                    progress(tally, total)
-            file.flush()
-            os.fsync(file.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # as any file the user writes (mkstemp made it private)
-        os.replace(temp, ask.out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with Replacing(ask.out) as file:
+        for chunk in exports.stream_jsonl(engine, project, user, request, models, tally):
+            file.write(chunk)
+            if progress is not None:
+                progress(tally, total)
     return FileExport(project, user, request, total, tally, ask.out)
