@@ -135,15 +135,15 @@ def preflight_out(checked: export_service.Preflight) -> PreflightOut:
 
 
 def export_page(session: Session, project: Project, user: User, role: str | None, models: ModelTable,
-                request: export_service.ExportRequest | None = None, check: bool = False,
-                auto_check_max: int = 10_000) -> ExportPage:
+                request: export_service.ExportRequest, check: bool, auto_check_max: int) -> ExportPage:
+    """The page's data; the preflight runs when asked (`check`) or when the choice holds at most
+    `auto_check_max` examples (the TUNELAB_EXPORT_CHECK_MAX setting)."""
     board = dashboard_service.dashboard(session, project, role)
     health = health_service.report(session, project, role, models)
-    chosen = request or export_service.make_request(project)
     groups = provider_groups(project.kind)
-    examples = sum(board.states.get(state, 0) for state in chosen.statuses)
-    choice = ChoiceOut(profile=chosen.profile, title=export_service.PROFILES[chosen.profile].title,
-                       statuses=list(chosen.statuses), include_errors=chosen.include_errors, examples=examples)
+    examples = sum(board.states.get(state, 0) for state in request.statuses)
+    choice = ChoiceOut(profile=request.profile, title=export_service.PROFILES[request.profile].title,
+                       statuses=list(request.statuses), include_errors=request.include_errors, examples=examples)
     checked = check or examples <= auto_check_max
     return ExportPage(
         total=board.total, states=board.states, levels=example_service.level_counts(session, project),
@@ -151,5 +151,5 @@ def export_page(session: Session, project: Project, user: User, role: str | None
         profiles=[p for group in groups for p in group.profiles], providers=groups,
         default_profile=project.export_profile, default_states=list(export_service.DEFAULT_STATUSES),
         choice=choice, auto_check_max=auto_check_max,
-        check=preflight_out(export_service.preflight(session, project, user, role, chosen, models)) if checked else None,
+        check=preflight_out(export_service.preflight(session, project, user, role, request, models)) if checked else None,
     )
