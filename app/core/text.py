@@ -1,8 +1,14 @@
-"""Small text helpers: control characters as readable escapes and back, and near-duplicate keys."""
+"""Small text helpers: what is not text (NUL, lone surrogates), control characters as readable
+escapes and back, and near-duplicate keys."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+NOT_UTF8 = "is not valid UTF-8 text"
+NUL = "contains a NUL character (\\0), which text may not hold"
+SURROGATE = "contains a lone surrogate (half of a UTF-16 pair), which is not text"
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
@@ -35,3 +41,33 @@ def near_key(text: str) -> str:
     "Great phone!!" and "great   phone" give the same key; the app hashes it (sha256).
     """
     return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+def problem(value: str) -> str | None:
+    """What is wrong with a parsed string (NUL, lone surrogate), or None."""
+    if "\x00" in value:
+        return NUL
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE
+    return None
+
+
+def problems(value: Any, path: str = "") -> dict[str, str]:
+    """Every bad string in a parsed JSON value (keys too), by dotted path."""
+    found: dict[str, str] = {}
+    if isinstance(value, str):
+        if (p := problem(value)) is not None:
+            found[path or "value"] = p
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (p := problem(key)) is not None:
+                found[(path or "value") + " (a key)"] = p
+                continue
+            found.update(problems(item, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.update(problems(item, f"{path}.{index}" if path else str(index)))
+    return found

@@ -30,13 +30,14 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "members": ("owner",),
     "assign": ("owner",),
     "export": ("owner",),
+    "import": ("owner",),
 }
 ACTION_WORDS = {
     "view": "view this project", "view_all": "see every example", "annotate": "write examples here",
     "comment": "comment here", "edit_any": "edit other people's examples", "review": "review examples",
     "review_own": "review your own example", "delete_any": "delete other people's examples",
     "configure": "change the settings", "members": "manage members", "assign": "assign examples",
-    "export": "export this project",
+    "export": "export this project", "import": "import examples",
 }
 
 

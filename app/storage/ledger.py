@@ -4,7 +4,8 @@ An example's change is `apply(session, before, after)`: two `Snapshot`s of what 
 of that example (either None: created, deleted), applied to every counter and aggregate at once in
 the caller's transaction; `apply_many` does the same for a batch with one write per counter row.
 Every write path calls it: save, submit, review decisions, bulk actions, adjudication, independent
-labels, items to label, delete, the settings re-check, and file import later.
+labels, items to label, delete, the settings re-check, and file import (new examples' hashes and
+codes are then counted in bulk: one read and one batch of upserts per kind).
 
 Every counter is a function of the rows, so a recount can verify it (tests do, after random
 sequences of changes):
@@ -44,6 +45,7 @@ from app.storage.tables import (Annotation, CodeCount, DatasetStatsRow, Example,
                                 MemberStat, Project, StateCount, WorkTimeBucket, metadata, utcnow)
 
 DECIDED = ("approved", "changes_requested", "rejected")
+IN_CHUNK = 500  # hashes per IN (…) read
 MEMBER_FIELDS = ("written", "reviewed", "approved", "changes_requested", "rejected", "labelled")
 
 
@@ -166,9 +168,14 @@ def _dataset(snap: Snapshot | None) -> InDataset | None:
 def _move_dataset(session: Session, changes: list[tuple[Snapshot | None, Snapshot | None]]) -> None:
     """Hash and code counters per example, then one load and save of each project's dataset stats."""
     stats_moves: defaultdict[int, list[tuple[Contribution | None, Contribution | None]]] = defaultdict(list)
+    added: defaultdict[int, list[tuple[int | None, InDataset]]] = defaultdict(list)
     for before, after in changes:
         project_id, example_id = (after or before).project_id, (after or before).example_id
         old, new = _dataset(before), _dataset(after)
+        if old is None and new is not None and new.contribution is not None:  # added: counted in bulk below
+            added[project_id].append((example_id, new))
+            stats_moves[project_id].append((None, new.contribution))
+            continue
         if _hashes(old) != _hashes(new):
             if old is not None:
                 _count_hashes(session, project_id, old, -1)
@@ -181,6 +188,9 @@ def _move_dataset(session: Session, changes: list[tuple[Snapshot | None, Snapsho
         old_c, new_c = old.contribution if old else None, new.contribution if new else None
         if old_c != new_c:
             stats_moves[project_id].append((old_c, new_c))
+    for project_id, parts in added.items():
+        _add_hashes(session, project_id, [part for _, part in parts])
+        _add_codes(session, project_id, parts)
     for project_id, moves in stats_moves.items():
         stats = dataset_stats(session, project_id, for_update=True)
         if stats is None:
@@ -303,6 +313,58 @@ def _count_hashes(session: Session, project_id: int, part: InDataset, delta: int
     new_input = (delta > 0 and n == 1) or (delta < 0 and n == 0)
     if part.near_hash:
         _bump_hash(session, project_id, "near", part.near_hash, delta, distinct=delta if new_input else 0)
+
+
+def _existing_counts(session: Session, project_id: int, kind: str, hashes: Iterable[str]) -> dict[str, int]:
+    """The stored n of each of `hashes` (of one kind) that has a row."""
+    table = HashCount.__table__
+    found: dict[str, int] = {}
+    ordered = list(hashes)
+    for start in range(0, len(ordered), IN_CHUNK):
+        rows = session.execute(select(table.c.hash, table.c.n).where(
+            table.c.project_id == project_id, table.c.kind == kind, table.c.hash.in_(ordered[start:start + IN_CHUNK])))
+        found.update((hash_, n) for hash_, n in rows)
+    return found
+
+
+def _add_hashes(session: Session, project_id: int, parts: list[InDataset]) -> None:
+    """`_count_hashes(…, +1)` for many new examples: one read of the counts they touch per kind and
+    one batch of upserts, with the same counts as adding them one by one."""
+    contents: Counter[str] = Counter(p.content_hash for p in parts)
+    input_of = {p.content_hash: p.input_hash for p in parts}
+    near_of = {p.input_hash: p.near_hash for p in parts}
+    stored = _existing_counts(session, project_id, "content", contents)
+    inputs: Counter[str] = Counter(p.input_hash for p in parts)
+    new_outputs: Counter[str] = Counter(input_of[h] for h in contents if not stored.get(h))
+    stored_inputs = _existing_counts(session, project_id, "input", inputs)
+    nears: Counter[str] = Counter()
+    new_inputs: Counter[str] = Counter()
+    for input_hash, n in inputs.items():
+        near = near_of[input_hash]
+        if near:
+            nears[near] += n
+            new_inputs[near] += not stored_inputs.get(input_hash)
+    stmt = _upsert(session.get_bind().dialect.name, HashCount.__tablename__, ("project_id", "kind", "hash"),
+                   ("n", "distinct_outputs"), (), None)
+    rows = [{"project_id": project_id, "kind": "content", "hash": h, "n": n, "distinct_outputs": 0}
+            for h, n in contents.items()]
+    rows += [{"project_id": project_id, "kind": "input", "hash": h, "n": n, "distinct_outputs": new_outputs[h]}
+             for h, n in inputs.items()]
+    rows += [{"project_id": project_id, "kind": "near", "hash": h, "n": n, "distinct_outputs": new_inputs[h]}
+             for h, n in nears.items()]
+    session.execute(stmt, rows)
+
+
+def _add_codes(session: Session, project_id: int, parts: list[tuple[int | None, InDataset]]) -> None:
+    """`_move_codes(…, (), codes)` for many new examples: their rows and one upsert per code."""
+    rows = [{"example_id": example_id, "code": code, "project_id": project_id}
+            for example_id, part in parts for code in set(part.codes)]
+    if not rows:
+        return
+    session.execute(ExampleCode.__table__.insert(), rows)
+    counts = Counter(row["code"] for row in rows)
+    stmt = _upsert(session.get_bind().dialect.name, CodeCount.__tablename__, ("project_id", "code"), ("n",), (), None)
+    session.execute(stmt, [{"project_id": project_id, "code": code, "n": n} for code, n in counts.items()])
 
 
 def _move_codes(session: Session, project_id: int, example_id: int | None, old: tuple[str, ...],

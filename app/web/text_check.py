@@ -17,12 +17,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.text import NOT_UTF8, NUL, SURROGATE, problem, problems  # noqa: F401 (the one check, shared)
 from app.web.security import send_error
-
-NOT_UTF8 = "is not valid UTF-8 text"
-NUL = "contains a NUL character (\\0), which text may not hold"
-SURROGATE = "contains a lone surrogate (half of a UTF-16 pair), which is not text"
-
 
 class TextRejected(HTTPException):
     """422: `errors` maps each bad field to what is wrong with it."""
@@ -30,36 +26,6 @@ class TextRejected(HTTPException):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(422, "; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-def problem(value: str) -> str | None:
-    """What is wrong with a parsed string (NUL, lone surrogate), or None."""
-    if "\x00" in value:
-        return NUL
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return SURROGATE
-    return None
-
-
-def problems(value: Any, path: str = "") -> dict[str, str]:
-    """Every bad string in a parsed JSON value (keys too), by dotted path."""
-    found: dict[str, str] = {}
-    if isinstance(value, str):
-        if (p := problem(value)) is not None:
-            found[path or "value"] = p
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and (p := problem(key)) is not None:
-                found[(path or "value") + " (a key)"] = p
-                continue
-            found.update(problems(item, where))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.update(problems(item, f"{path}.{index}" if path else str(index)))
-    return found
 
 
 def _decoded(raw: bytes) -> str | None:

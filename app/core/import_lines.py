@@ -1,0 +1,186 @@
+"""Reading a file to import, one line or row at a time, never whole: JSONL in a profile's shape, or
+CSV/TSV with a header.
+
+Every item is a `Line`: its line number (1-based, as an editor shows it), the parsed value (a
+neutral example, or a CSV row as {column: text}) or None, and the faults that stop it being
+imported, as (field, message). A UTF-8 BOM, CRLF line endings, a missing final newline and blank
+lines are what users' files have: they are read as meant. A line that is not UTF-8, not JSON, not
+an object, not in the file's shape, or holds a NUL or a lone surrogate is a fault of that line; the
+reading goes on. A CSV cell may span lines (quoted); its row is numbered by the line it starts on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO, Any, NamedTuple
+
+from app.core import providers
+from app.core.check_lines import BOM
+from app.core.check_shapes import Shape, find_shape
+from app.core.importing import text_faults
+from app.core.providers.base import ShapeError
+
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = None
+
+FORMATS = ("jsonl", "csv", "tsv")
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+MAX_CELL = 64 * 1024 * 1024  # the csv module's cap on one cell (its default, 128 KiB, is less than a field may hold)
+SNIFF_BYTES = 65536
+
+
+class Line(NamedTuple):
+    number: int
+    value: Any  # a neutral example (JSONL) or {column: text} (CSV); None when faulted
+    faults: tuple[tuple[str, str], ...] = ()
+
+
+class FileKind(NamedTuple):
+    format: str  # jsonl | csv | tsv
+    shape: Shape | None = None  # JSONL: the profile its lines are in
+    columns: tuple[str, ...] = ()  # CSV/TSV: the header
+
+
+class NotReadable(ValueError):
+    """The file as a whole cannot be imported (no line in a known shape, no header, empty)."""
+
+
+def guess_format(stream: IO[bytes], filename: str = "") -> str:
+    """jsonl, csv or tsv: the name's extension, else the first bytes (the stream is rewound)."""
+    lowered = filename.lower()
+    for fmt, ends in (("jsonl", (".jsonl", ".json", ".ndjson")), ("tsv", (".tsv", ".tab")), ("csv", (".csv",))):
+        if lowered.endswith(ends):
+            return fmt
+    start = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    text = start.removeprefix(BOM).lstrip()
+    if text.startswith(b"{"):
+        return "jsonl"
+    first = text.split(b"\n", 1)[0]
+    return "tsv" if first.count(b"\t") > first.count(b",") else "csv"
+
+
+def inspect(stream: IO[bytes], fmt: str, profile: str | None = None) -> FileKind:
+    """The file's shape (JSONL, as `tunelab check` detects it, or `profile` when given) or header."""
+    stream.seek(0)
+    if fmt == "jsonl":
+        shape = find_shape(stream, profile or None)
+        stream.seek(0)
+        if shape is None or shape.profile not in providers.PROFILES:
+            raise NotReadable("No line of the file is in a shape tunelab knows (OpenAI chat or prompt/completion, "
+                              "a provider's or an open stack's): see `tunelab profiles`.")
+        return FileKind("jsonl", shape)
+    header = next(csv_rows(stream, fmt, header_only=True), None)
+    stream.seek(0)
+    if header is None or not header.value:
+        raise NotReadable(f"The {fmt.upper()} file has no header row: its first line must name the columns.")
+    columns = tuple(header.value)
+    if len(set(columns)) != len(columns):
+        raise NotReadable(f"The header names a column twice ({', '.join(sorted({c for c in columns if columns.count(c) > 1}))}): "
+                          "give each column its own name.")
+    return FileKind(fmt, columns=columns)
+
+
+def count_lines(stream: IO[bytes]) -> int:
+    """Lines that are not blank (what a progress bar counts toward), read in blocks."""
+    stream.seek(0)
+    total = 0
+    tail = b""
+    while block := stream.read(1 << 20):
+        lines = (tail + block).split(b"\n")
+        tail = lines.pop()
+        total += sum(1 for line in lines if line.strip())
+    total += bool(tail.strip())
+    stream.seek(0)
+    return total
+
+
+def _json_value(raw: bytes) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    if _fast_loads is not None:
+        try:
+            value = _fast_loads(raw)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return value, (text_faults(value) if b"\\u" in raw else ())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (("line", f"The line is not valid UTF-8 (byte {exc.start + 1}): save the file as UTF-8."),)
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return None, (("line", "The line nests too deeply to be read."),)
+    except ValueError as exc:
+        where = f" ({exc.msg} at column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        return None, (("line", f"The line is not valid JSON{where}."),)
+    return value, text_faults(value)
+
+
+def jsonl_lines(stream: IO[bytes], profile: str, kind: str) -> Iterator[Line]:
+    """Each non-blank line read by `profile`'s reader into a neutral example of `kind`."""
+    reader = providers.PROFILES[profile]
+    for number, raw in enumerate(stream, 1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
+        if not raw.strip():
+            continue
+        value, faults = _json_value(raw)
+        if faults:
+            yield Line(number, None, faults)
+            continue
+        if type(value) is not dict:
+            yield Line(number, None, (("line", "The line is not a JSON object ({...})."),))
+            continue
+        try:
+            yield Line(number, reader.read(value, kind))
+        except ShapeError as exc:
+            yield Line(number, None, (("line", f"The line is not in the file's shape ({reader.title}): {exc}."),))
+
+
+def _decoded(stream: IO[bytes], bad: set[int]) -> Iterator[str]:
+    for number, raw in enumerate(stream, 1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(number)
+            yield raw.decode("utf-8", errors="replace")
+
+
+def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator[Line]:
+    """The header (as a list, line 1), then each data row as {column: text}."""
+    csv.field_size_limit(MAX_CELL)
+    bad: set[int] = set()
+    reader = csv.reader(_decoded(stream, bad), delimiter=DELIMITERS[fmt])
+    header: list[str] | None = None
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Line(start, None, (("line", f"The row cannot be read as {fmt.upper()}: {exc}."),))
+            start = reader.line_num + 1
+            continue
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in cells]
+            yield Line(number, header)
+            if header_only:
+                return
+            continue
+        faults = [("line", "The line is not valid UTF-8: save the file as UTF-8.")] if bad & set(range(number, start)) else []
+        if len(cells) != len(header):
+            faults.append(("line", f"The row has {len(cells)} cells; the header has {len(header)}."))
+        row = dict(zip(header, (cell.replace("\r\n", "\n") for cell in cells)))  # LF, as the form stores text
+        faults.extend(text_faults(row))
+        yield Line(number, None if faults else row, tuple(faults))

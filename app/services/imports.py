@@ -1,0 +1,316 @@
+"""Import a file of examples into a project: look at it (shape, columns, a preview of 20 rows
+mapped into the project's fields), then import it in one transaction.
+
+Each line is read (`core.import_lines`), mapped into the project's values (`core.importing`) and
+evaluated like a save (`core.evaluate`, the one render path); the rows are inserted in batches and
+counted by the ledger in bulk, all in one transaction. A line that cannot be saved (a fault of the
+file, a field error, an error-level finding) is an error naming its line and field; the first
+MAX_SHOWN are kept, the rest counted. All or nothing (the default): one error and the transaction
+is rolled back, so the database is as before. `valid_only`: the valid lines are imported, the
+others reported. A cancelled import (`Progress.cancel`) rolls back too, and so does a process that
+dies mid-way: nothing is committed before the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core import import_lines
+from app.core.dataset import Contribution
+from app.core.evaluate import Evaluation, evaluate
+from app.core.import_lines import FileKind, Line, NotReadable
+from app.core.importing import Importer, Mapped, guess_mapping, raw_field, targets
+from app.core.model_table import ModelTable
+from app.core.project_settings import ProjectSettings
+from app.core.providers.neutral import Example as NeutralExample
+from app.services import audit
+from app.services.errors import Invalid
+from app.services.exports import STATUSES
+from app.services.parsed_settings import settings_of
+from app.services.permissions import project_and_role, require
+from app.storage import imports as store
+from app.storage import ledger
+from app.storage.db import begin_write
+from app.storage.tables import Project, User, utcnow
+
+BATCH = 1000
+PREVIEW_ROWS = 20
+MAX_SHOWN = 100  # errors listed one by one; the rest are counted
+DEFAULT_STATE = "submitted"
+DECIDED = ("approved", "changes_requested", "rejected")
+
+
+@dataclass(frozen=True)
+class ImportAsk:
+    """What to import and how."""
+
+    path: Path
+    filename: str = ""
+    format: str = ""  # jsonl | csv | tsv; "" guesses from the name and the first bytes
+    profile: str = ""  # JSONL: the shape; "" detects it
+    mapping: dict[str, str] = field(default_factory=dict)  # CSV/TSV: target -> column ("" guesses from the header)
+    state: str = DEFAULT_STATE
+    valid_only: bool = False
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    values: Any  # ExampleValues, or None when the line cannot be imported
+    tokens: int | None
+    errors: tuple[LineError, ...]
+    raw_prompt: bool
+
+
+@dataclass(frozen=True)
+class Preview:
+    kind: FileKind
+    mapping: dict[str, str]
+    rows: tuple[PreviewRow, ...]
+    raw_prompts: int  # preview rows whose prompt did not match the template
+    raw_field: str | None
+
+
+@dataclass
+class Progress:
+    """How far an import got, kept up to date as it runs; `cancel()` stops it at the next batch."""
+
+    total: int = 0  # non-blank lines
+    done: int = 0
+    imported: int = 0
+    started: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+    on_batch: Callable[[Progress], None] | None = None
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        rate = self.rate
+        return (self.total - self.done) / rate if rate > 0 and self.total >= self.done else None
+
+
+@dataclass
+class Outcome:
+    status: str = "done"  # done | failed (all or nothing, with errors: nothing imported) | cancelled
+    imported: int = 0
+    lines: int = 0  # non-blank lines read
+    errors: list[LineError] = field(default_factory=list)  # the first MAX_SHOWN
+    error_count: int = 0
+    raw_prompts: int = 0
+
+    def add_error(self, error: LineError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_SHOWN:
+            self.errors.append(error)
+
+
+class Cancelled(Exception):
+    pass
+
+
+def check_ask(ask: ImportAsk) -> None:
+    if ask.state not in STATUSES:
+        raise Invalid({"state": f"Unknown state {ask.state!r}; states are {', '.join(STATUSES)}."})
+    if ask.format and ask.format not in import_lines.FORMATS:
+        raise Invalid({"format": f"Unknown format {ask.format!r}; use {', '.join(import_lines.FORMATS)}."})
+
+
+def inspect(project: Project, ask: ImportAsk, stream: IO[bytes]) -> tuple[FileKind, dict[str, str]]:
+    """The file's shape or header, and the CSV mapping to use (the asked one, else guessed)."""
+    check_ask(ask)
+    settings = settings_of(project)
+    fmt = ask.format or import_lines.guess_format(stream, ask.filename)
+    if ask.profile and ask.profile not in import_lines.providers.PROFILES:
+        raise Invalid({"profile": f"Unknown profile {ask.profile!r}: see `tunelab profiles`."})
+    try:
+        kind = import_lines.inspect(stream, fmt, ask.profile or None)
+    except NotReadable as exc:
+        raise Invalid({"file": str(exc)}) from None
+    if kind.shape is not None and settings.kind not in import_lines.providers.PROFILES[kind.shape.profile].kinds:
+        raise Invalid({"file": f"The file is in the {kind.shape.profile} shape, which cannot hold {settings.kind} "
+                               f"examples: import it into another project."})
+    mapping: dict[str, str] = {}
+    if kind.format != "jsonl":
+        mapping = {**guess_mapping(settings, kind.columns), **{k: v for k, v in ask.mapping.items() if v}}
+        known = {key for key, _ in targets(settings)}
+        for target, column in mapping.items():
+            if target not in known:
+                raise Invalid({"mapping": f"{target!r} is not a field of this project ({', '.join(sorted(known))})."})
+            if column and column not in kind.columns:
+                raise Invalid({"mapping": f"The file has no column {column!r} (it has {', '.join(kind.columns)})."})
+    return kind, mapping
+
+
+def mapped_lines(settings: ProjectSettings, kind: FileKind, mapping: dict[str, str],
+                 stream: IO[bytes]) -> Iterator[tuple[Line, Mapped | None]]:
+    """Every line with its mapping into the project's values (None when the line is faulted)."""
+    importer = Importer(settings)
+    if kind.format == "jsonl":
+        assert kind.shape is not None
+        lines: Iterator[Line] = import_lines.jsonl_lines(stream, kind.shape.profile, settings.kind)
+        if settings.output_widget == "agent_turns":
+            lines = _support_groups(lines)
+        for line in lines:
+            yield line, (importer.example(line.value) if line.value is not None else None)
+        return
+    rows = import_lines.csv_rows(stream, kind.format)
+    next(rows, None)  # the header
+    for line in rows:
+        yield line, (importer.row(mapping, line.value) if line.value is not None else None)
+
+
+def _support_groups(lines: Iterator[Line]) -> Iterator[Line]:
+    """A support conversation's lines (one per agent reply, each prompt holding the one before) as one."""
+    pending: Line | None = None
+    for line in lines:
+        value: NeutralExample | None = line.value
+        if pending is not None and value is not None and value.pairs and pending.value.pairs:
+            last = pending.value.pairs[-1]
+            if value.pairs[0].prompt.startswith(last.prompt + last.completion):
+                pending = pending._replace(value=pending.value._replace(pairs=pending.value.pairs + value.pairs))
+                continue
+        if pending is not None:
+            yield pending
+        pending = line if value is not None else None
+        if value is None:
+            yield line
+    if pending is not None:
+        yield pending
+
+
+def judged(settings: ProjectSettings, project: Project, line: Line, mapped: Mapped | None,
+           models: ModelTable) -> tuple[Evaluation | None, tuple[LineError, ...]]:
+    """The line's evaluation under the project's settings and what stops it being saved."""
+    if mapped is None or mapped.values is None or mapped.problems:
+        faults = line.faults if mapped is None else mapped.problems
+        return None, tuple(LineError(line.number, f, m) for f, m in faults)
+    evaluation = evaluate(settings, mapped.values, project.export_profile, models=models)
+    errors = [LineError(line.number, e.field, e.message) for e in evaluation.field_errors]
+    errors += [LineError(line.number, f.field or "output", f.message) for f in evaluation.errors]
+    return evaluation, tuple(errors)
+
+
+def preview(session: Session, project: Project, role: str | None, ask: ImportAsk, models: ModelTable) -> Preview:
+    """The file's shape and its first PREVIEW_ROWS lines as the project's examples would be."""
+    require(role, "import", project)
+    settings = settings_of(project)
+    with ask.path.open("rb") as stream:
+        kind, mapping = inspect(project, ask, stream)
+        rows = []
+        for line, mapped in mapped_lines(settings, kind, mapping, stream):
+            evaluation, errors = judged(settings, project, line, mapped, models)
+            rows.append(PreviewRow(line.number, mapped.values if mapped else None,
+                                   evaluation.rendered.tokens if evaluation else None, errors,
+                                   bool(mapped and mapped.raw_prompt)))
+            if len(rows) >= PREVIEW_ROWS:
+                break
+    return Preview(kind, mapping, tuple(rows), sum(r.raw_prompt for r in rows), raw_field(settings))
+
+
+def run(engine: Engine, models: ModelTable, project_id: int, user: User, ask: ImportAsk,
+        progress: Progress | None = None) -> Outcome:
+    """Import the file in one transaction (see the module docstring); the outcome says what happened."""
+    progress = progress or Progress()
+    outcome = Outcome()
+    with Session(engine, expire_on_commit=False) as session, ask.path.open("rb") as stream:
+        project, role = project_and_role(session, user, project_id)
+        require(role, "import", project)
+        kind, mapping = inspect(project, ask, stream)
+        if not progress.total:
+            progress.total = import_lines.count_lines(stream)
+        settings = settings_of(project)
+        begin_write(session)
+        batch: list[tuple[dict[str, Any], Evaluation]] = []
+        try:
+            for line, mapped in mapped_lines(settings, kind, mapping, stream):
+                outcome.lines += 1
+                evaluation, errors = judged(settings, project, line, mapped, models)
+                for error in errors:
+                    outcome.add_error(error)
+                if evaluation is None or errors:
+                    continue
+                outcome.raw_prompts += bool(mapped and mapped.raw_prompt)
+                if outcome.error_count and not ask.valid_only:
+                    continue  # nothing will be written: go on only to report the errors
+                batch.append((_row(settings, project, user, ask.state, evaluation), evaluation))
+                if len(batch) >= BATCH:
+                    _write(session, project, batch, outcome)
+                    batch = []
+                    _step(progress, outcome)
+            if batch and not (outcome.error_count and not ask.valid_only):
+                _write(session, project, batch, outcome)
+            _step(progress, outcome)
+        except Cancelled:
+            session.rollback()
+            return Outcome("cancelled", 0, outcome.lines, outcome.errors, outcome.error_count)
+        if outcome.error_count and not ask.valid_only:
+            session.rollback()
+            outcome.status, outcome.imported = "failed", 0
+            return outcome
+        audit.record(session, project, user, "import", {
+            "file": ask.filename or ask.path.name, "format": kind.format,
+            "profile": kind.shape.profile if kind.shape else None, "state": ask.state, "imported": outcome.imported,
+            "skipped": outcome.error_count, "valid_only": ask.valid_only})
+        project.updated_at = utcnow()
+        session.add(project)
+        session.commit()
+    return outcome
+
+
+def _step(progress: Progress, outcome: Outcome) -> None:
+    progress.done, progress.imported = outcome.lines, outcome.imported
+    if progress.on_batch is not None:
+        progress.on_batch(progress)
+    if progress.cancelled:
+        raise Cancelled()
+
+
+def _row(settings: ProjectSettings, project: Project, user: User, state: str, evaluation: Evaluation) -> dict[str, Any]:
+    now = utcnow()
+    values = evaluation.example
+    label = settings.label_for(values.output) if settings.kind == "classification" else None
+    return {
+        "project_id": project.id, "fields": values.fields, "output": values.output,
+        "label": label.name if label else None, "status": state, "version": 1,
+        "token_count": evaluation.rendered.tokens, "worst_level": evaluation.level, "codes": evaluation.codes,
+        "input_hash": evaluation.input_hash, "content_hash": evaluation.content_hash,
+        "near_hash": evaluation.near_hash, "created_by": user.id, "updated_by": user.id, "created_at": now,
+        "updated_at": now, "needs_output": False, "labels_wanted": 0, "labels_open": False,
+        "submitted_at": now if state != "draft" else None, "reviewed_by": user.id if state in DECIDED else None,
+        "reviewed_at": now if state in DECIDED else None, "checked_version": project.version,
+    }
+
+
+def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluation]], outcome: Outcome) -> None:
+    ids = store.insert_examples(session, [row for row, _ in batch])
+    snapshots = []
+    for example_id, (row, evaluation) in zip(ids, batch):
+        contribution = Contribution.of(evaluation.rendered, example_id, row["input_hash"], row["content_hash"],
+                                       label=row["label"])
+        dataset = ledger.InDataset(row["input_hash"], row["content_hash"], row["near_hash"], tuple(row["codes"]),
+                                   contribution)
+        snapshots.append((None, ledger.Snapshot(project.id, example_id, row["status"], row["worst_level"],
+                                                row["created_by"], row["reviewed_by"], frozenset(), dataset)))
+    ledger.apply_many(session, snapshots)
+    outcome.imported += len(batch)
