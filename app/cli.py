@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO
 
 from app.core.dataset_findings import dollars
+from app.cli_import import add_import_parser
 from app.cli_ops import add_ops_parsers, run_ops
 from app.convert import add_convert_parser, convert_command
 from app.core import providers
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", help="the backup file to write (refused if it exists, unless --force)")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     add_ops_parsers(commands)
+    add_import_parser(commands)
     return parser
 
 
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "backup":
         return backup_command(args, sys.stdout, sys.stderr)
-    if args.command in ("migrate", "serve", "users", "export"):
+    if args.command in ("migrate", "serve", "users", "export", "import"):
         return run_ops(args, sys.stdin, sys.stdout, sys.stderr)
     try:
         if args.command == "convert":

@@ -22,7 +22,8 @@ from typing import IO
 from app.core import providers
 
 OPTIONS = {"project": "--project", "profile": "--profile", "statuses": "--states", "out": "--out", "as": "--as",
-           "username": "NAME", "password": "password", "admin": "--admin"}
+           "username": "NAME", "password": "password", "admin": "--admin", "file": "FILE", "state": "--state",
+           "mapping": "--column", "column": "--column", "preset": "--preset", "format": "--format"}
 
 
 def _port(text: str) -> int:
@@ -77,8 +78,10 @@ def run_ops(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]
 
     from app.services.errors import Invalid
 
+    from app.cli_import import import_command
+
     command = {"migrate": migrate_command, "serve": serve_command, "users": users_command,
-               "export": export_command}[args.command]
+               "export": export_command, "import": import_command}[args.command]
     name = f"tunelab {args.command}" + (f" {args.users_command}" if args.command == "users" else "")
     try:
         return command(args, stdin, out, err)

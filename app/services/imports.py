@@ -36,6 +36,7 @@ from app.services.exports import STATUSES
 from app.services.parsed_settings import settings_of
 from app.services.permissions import project_and_role, require
 from app.storage import imports as store
+from app.storage import projects as project_store
 from app.storage import ledger
 from app.storage.db import begin_write
 from app.storage.tables import Project, User, utcnow
@@ -118,6 +119,7 @@ class Outcome:
     errors: list[LineError] = field(default_factory=list)  # the first MAX_SHOWN
     error_count: int = 0
     raw_prompts: int = 0
+    project: Project | None = None
 
     def add_error(self, error: LineError) -> None:
         self.error_count += 1
@@ -228,19 +230,35 @@ def preview(session: Session, project: Project, role: str | None, ask: ImportAsk
     return Preview(kind, mapping, tuple(rows), sum(r.raw_prompt for r in rows), raw_field(settings))
 
 
-def run(engine: Engine, models: ModelTable, project_id: int, user: User, ask: ImportAsk,
-        progress: Progress | None = None) -> Outcome:
-    """Import the file in one transaction (see the module docstring); the outcome says what happened."""
+@dataclass(frozen=True)
+class NewProject:
+    """A project the import creates, in its own transaction (a failed import leaves none behind)."""
+
+    name: str
+    preset: str
+
+
+def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, ask: ImportAsk,
+        progress: Progress | None = None, create: NewProject | None = None) -> Outcome:
+    """Import the file in one transaction (see the module docstring); the outcome says what happened.
+    With `create`, the project is made in the same transaction (`project_id` is then None)."""
+    from app.services import projects
+
     progress = progress or Progress()
     outcome = Outcome()
     with Session(engine, expire_on_commit=False) as session, ask.path.open("rb") as stream:
-        project, role = project_and_role(session, user, project_id)
-        require(role, "import", project)
+        if create is None:
+            project, role = project_and_role(session, user, project_id)
+            require(role, "import", project)
+            begin_write(session)
+        else:
+            begin_write(session)
+            project = projects.add_project(session, user, create.name, create.preset)
         kind, mapping = inspect(project, ask, stream)
         if not progress.total:
             progress.total = import_lines.count_lines(stream)
         settings = settings_of(project)
-        begin_write(session)
+        outcome.project = project
         batch: list[tuple[dict[str, Any], Evaluation]] = []
         try:
             for line, mapped in mapped_lines(settings, kind, mapping, stream):
@@ -314,3 +332,36 @@ def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any],
                                                 row["created_by"], row["reviewed_by"], frozenset(), dataset)))
     ledger.apply_many(session, snapshots)
     outcome.imported += len(batch)
+
+
+def preset_for(kind: FileKind, chosen: str | None = None) -> str:
+    """The preset a new project gets: the one asked for, else the one that fits the file's shape
+    (a chat file: chat; preference pairs: preference; prompt/completion or CSV: custom generation)."""
+    if chosen:
+        return chosen
+    if kind.shape is not None:
+        profile = import_lines.providers.PROFILES[kind.shape.profile]
+        if profile.kinds == ("preference",):
+            return "preference"
+        if kind.shape.format != "legacy" and "chat" in profile.kinds:
+            return "chat"
+    return "custom"
+
+
+def target_project(session: Session, user: User, ref: str, ask: ImportAsk, create: bool = False,
+                   preset: str | None = None) -> tuple[Project | None, NewProject | None]:
+    """What a command imports into: the project `ref` names (a name or #id), or with `create` a new
+    one of that name (its preset asked for, else the one that fits the file), made by `run`."""
+    from app.services import export_file
+
+    if not create:
+        return export_file.find_project(session, ref), None
+    if project_store.projects_named(session, ref):
+        raise Invalid({"project": f"A project named {ref!r} exists already: import into it without --create."})
+    with ask.path.open("rb") as stream:
+        fmt = ask.format or import_lines.guess_format(stream, ask.filename or ask.path.name)
+        try:
+            kind = import_lines.inspect(stream, fmt, ask.profile or None)
+        except NotReadable as exc:
+            raise Invalid({"file": str(exc)}) from None
+    return None, NewProject(ref, preset_for(kind, preset))

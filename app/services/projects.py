@@ -43,6 +43,14 @@ def get_project(session: Session, project_id: int) -> Project:
 
 
 def create_project(session: Session, user: User, name: str, preset_key: str) -> Project:
+    """A new project of a preset, its creator its owner (committed)."""
+    project = add_project(session, user, name, preset_key)
+    session.commit()
+    return project
+
+
+def add_project(session: Session, user: User, name: str, preset_key: str) -> Project:
+    """`create_project` in the caller's transaction (an import that creates its project commits both or neither)."""
     errors = {}
     if not name.strip():
         errors["name"] = "Name the project."
@@ -65,7 +73,6 @@ def create_project(session: Session, user: User, name: str, preset_key: str) -> 
     health.reset(session, project)  # empty aggregates, kept in step from the first save
     session.add(Membership(project_id=project.id, user_id=user.id, role="owner"))
     audit.record(session, project, user, "project_created", {"preset": preset.key})
-    session.commit()
     return project
 
 
