@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     sign_in_delay: int = Field(60, ge=1, description="Seconds of the first wait of a locked account name.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024,
                                 description="Largest request body accepted, in bytes; larger ones get 413 unread.")
+    import_dir: Path = Field(Path("data/imports"), description="Where files uploaded for import wait while they "
+                             "are previewed and imported (each is deleted when its import ends).")
+    import_max_bytes: int = Field(2 * 1024 ** 3, ge=1024, description="The largest file the import page accepts "
+                                  "(`tunelab import` has no limit).")
     export_check_max: int = Field(10_000, ge=0, description="Examples the export page checks on every load; "
                                   "with more, its preflight runs when asked (\"Check this choice\").")
     opentelemetry: bool = Field(False, description="FastAPI's OpenTelemetry traces, metrics and logs (needs an "

@@ -21,6 +21,7 @@ from app.web.signin import SessionCookieMiddleware
 from app.web.forms import MAX_FORM_FIELDS
 from app.web.security import BodyLimitMiddleware, ConcurrencyLimitMiddleware, SecurityHeadersMiddleware
 from app.web.text_check import TextCheckMiddleware
+from app.web.pages.imports import IMPORT_UPLOAD
 from app.web.timing import ServerTimingMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # headers, the early body-size check, CSRF, then the text check (UTF-8, no NUL) of what the app reads.
     app.add_middleware(TextCheckMiddleware)
     app.add_middleware(CSRFMiddleware, secret_key=settings.secret_key, cookie_secure=settings.cookie_secure)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, uploads=IMPORT_UPLOAD)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(ServerTimingMiddleware)  # outermost: the time of everything above, waiting in line too

@@ -206,4 +206,46 @@
       if (link) window.location.href = link.href;
     }
   });
+
+  // The import page's upload: the file itself as the request body (streamed to disk by the server),
+  // with a progress bar; the server answers with the preview page, which the browser then opens.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-import-upload]");
+    if (!form) return;
+    event.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    var bar = form.querySelector("[data-upload-progress]");
+    var error = form.querySelector("[data-upload-error]");
+    var file = input && input.files[0];
+    if (!file) return;
+    error.hidden = true;
+    var limit = Number(form.getAttribute("data-max-bytes"));
+    if (limit && file.size > limit) {
+      error.textContent = "The file is larger than this server accepts (" + limit.toLocaleString() +
+        " bytes): split it, or import it with `tunelab import`.";
+      error.hidden = false;
+      return;
+    }
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") + "?filename=" + encodeURIComponent(file.name));
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    if (headers["x-csrftoken"]) xhr.setRequestHeader("x-csrftoken", headers["x-csrftoken"]);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) { bar.hidden = false; bar.value = Math.round(100 * e.loaded / e.total); }
+    });
+    xhr.addEventListener("load", function () {
+      if (xhr.status < 400) { window.location.href = xhr.responseURL; return; }
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var said = page.querySelector("[role=alert], main p, main");
+      error.textContent = said ? said.textContent.trim() : "The upload failed (" + xhr.status + ").";
+      error.hidden = false;
+      bar.hidden = true;
+    });
+    xhr.addEventListener("error", function () {
+      error.textContent = "The upload did not reach the server: try again.";
+      error.hidden = false;
+    });
+    xhr.send(file);
+  });
 })();
