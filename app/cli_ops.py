@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 import time
 from pathlib import Path
 from typing import IO

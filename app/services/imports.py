@@ -24,14 +24,14 @@ from sqlmodel import Session
 
 from app.core import import_lines
 from app.core.dataset import Contribution
-from app.core.evaluate import Evaluation, evaluate
 from app.core.import_lines import FileKind, Line, NotReadable
-from app.core.importing import Importer, Mapped, guess_mapping, raw_field, targets
+from app.core.importing import Evaluated, Importer, Mapped, evaluated, guess_mapping, raw_field, targets
 from app.core.model_table import ModelTable
-from app.core.project_settings import ProjectSettings
+from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.providers.neutral import Example as NeutralExample
 from app.services import audit
 from app.services.errors import Invalid
+from app.services.import_workers import Evaluator
 from app.services.exports import STATUSES
 from app.services.parsed_settings import settings_of
 from app.services.permissions import project_and_role, require
@@ -201,16 +201,12 @@ def _support_groups(lines: Iterator[Line]) -> Iterator[Line]:
         yield pending
 
 
-def judged(settings: ProjectSettings, project: Project, line: Line, mapped: Mapped | None,
-           models: ModelTable) -> tuple[Evaluation | None, tuple[LineError, ...]]:
-    """The line's evaluation under the project's settings and what stops it being saved."""
+def faults_of(line: Line, mapped: Mapped | None) -> tuple[LineError, ...]:
+    """What stops a line before it is evaluated: the file's faults, or what the mapping refused."""
     if mapped is None or mapped.values is None or mapped.problems:
         faults = line.faults if mapped is None else mapped.problems
-        return None, tuple(LineError(line.number, f, m) for f, m in faults)
-    evaluation = evaluate(settings, mapped.values, project.export_profile, models=models)
-    errors = [LineError(line.number, e.field, e.message) for e in evaluation.field_errors]
-    errors += [LineError(line.number, f.field or "output", f.message) for f in evaluation.errors]
-    return evaluation, tuple(errors)
+        return tuple(LineError(line.number, f, m) for f, m in faults)
+    return ()
 
 
 def preview(session: Session, project: Project, role: str | None, ask: ImportAsk, models: ModelTable) -> Preview:
@@ -221,9 +217,11 @@ def preview(session: Session, project: Project, role: str | None, ask: ImportAsk
         kind, mapping = inspect(project, ask, stream)
         rows = []
         for line, mapped in mapped_lines(settings, kind, mapping, stream):
-            evaluation, errors = judged(settings, project, line, mapped, models)
-            rows.append(PreviewRow(line.number, mapped.values if mapped else None,
-                                   evaluation.rendered.tokens if evaluation else None, errors,
+            errors, tokens = faults_of(line, mapped), None
+            if not errors:
+                result = evaluated(settings, project.export_profile, models, mapped.values)
+                errors, tokens = tuple(LineError(line.number, f, m) for f, m in result.errors), result.tokens
+            rows.append(PreviewRow(line.number, mapped.values if mapped else None, tokens, errors,
                                    bool(mapped and mapped.raw_prompt)))
             if len(rows) >= PREVIEW_ROWS:
                 break
@@ -239,9 +237,10 @@ class NewProject:
 
 
 def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, ask: ImportAsk,
-        progress: Progress | None = None, create: NewProject | None = None) -> Outcome:
+        progress: Progress | None = None, create: NewProject | None = None, jobs: int | None = None) -> Outcome:
     """Import the file in one transaction (see the module docstring); the outcome says what happened.
-    With `create`, the project is made in the same transaction (`project_id` is then None)."""
+    With `create`, the project is made in the same transaction (`project_id` is then None). The
+    lines are evaluated in `jobs` worker processes for a big file (`import_workers`; default: the CPUs)."""
     from app.services import projects
 
     progress = progress or Progress()
@@ -259,26 +258,22 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
             progress.total = import_lines.count_lines(stream)
         settings = settings_of(project)
         outcome.project = project
-        batch: list[tuple[dict[str, Any], Evaluation]] = []
+        evaluator = Evaluator(settings, project.export_profile, models, progress.total, jobs)
+        lines = _chunks(mapped_lines(settings, kind, mapping, stream), outcome)
         try:
-            for line, mapped in mapped_lines(settings, kind, mapping, stream):
-                outcome.lines += 1
-                evaluation, errors = judged(settings, project, line, mapped, models)
-                for error in errors:
-                    outcome.add_error(error)
-                if evaluation is None or errors:
-                    continue
-                outcome.raw_prompts += bool(mapped and mapped.raw_prompt)
-                if outcome.error_count and not ask.valid_only:
-                    continue  # nothing will be written: go on only to report the errors
-                batch.append((_row(settings, project, user, ask.state, evaluation), evaluation))
-                if len(batch) >= BATCH:
+            for items, results in evaluator.results(lines):
+                batch: list[tuple[dict[str, Any], Evaluated]] = []
+                for (line, mapped), result in zip(items, results):
+                    if result.errors:
+                        for field_name, message in result.errors:
+                            outcome.add_error(LineError(line.number, field_name, message))
+                        continue
+                    outcome.raw_prompts += mapped.raw_prompt
+                    if not outcome.error_count or ask.valid_only:  # else nothing will be written: errors only
+                        batch.append((_row(settings, project, user, ask.state, mapped.values, result), result))
+                if batch and (not outcome.error_count or ask.valid_only):
                     _write(session, project, batch, outcome)
-                    batch = []
-                    _step(progress, outcome)
-            if batch and not (outcome.error_count and not ask.valid_only):
-                _write(session, project, batch, outcome)
-            _step(progress, outcome)
+                _step(progress, outcome)
         except Cancelled:
             session.rollback()
             return Outcome("cancelled", 0, outcome.lines, outcome.errors, outcome.error_count)
@@ -296,6 +291,26 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
     return outcome
 
 
+def _chunks(lines: Iterator[tuple[Line, Mapped | None]],
+            outcome: Outcome) -> Iterator[tuple[list[tuple[Line, Mapped]], list[ExampleValues]]]:
+    """The lines to evaluate, BATCH at a time with their values; faulted lines are counted as
+    errors on the way."""
+    items: list[tuple[Line, Mapped]] = []
+    for line, mapped in lines:
+        outcome.lines += 1
+        faults = faults_of(line, mapped)
+        for error in faults:
+            outcome.add_error(error)
+        if faults:
+            continue
+        items.append((line, mapped))
+        if len(items) >= BATCH:
+            yield items, [m.values for _, m in items]
+            items = []
+    if items:
+        yield items, [m.values for _, m in items]
+
+
 def _step(progress: Progress, outcome: Outcome) -> None:
     progress.done, progress.imported = outcome.lines, outcome.imported
     if progress.on_batch is not None:
@@ -304,28 +319,28 @@ def _step(progress: Progress, outcome: Outcome) -> None:
         raise Cancelled()
 
 
-def _row(settings: ProjectSettings, project: Project, user: User, state: str, evaluation: Evaluation) -> dict[str, Any]:
+def _row(settings: ProjectSettings, project: Project, user: User, state: str, values: ExampleValues,
+         result: Evaluated) -> dict[str, Any]:
     now = utcnow()
-    values = evaluation.example
     label = settings.label_for(values.output) if settings.kind == "classification" else None
     return {
         "project_id": project.id, "fields": values.fields, "output": values.output,
         "label": label.name if label else None, "status": state, "version": 1,
-        "token_count": evaluation.rendered.tokens, "worst_level": evaluation.level, "codes": evaluation.codes,
-        "input_hash": evaluation.input_hash, "content_hash": evaluation.content_hash,
-        "near_hash": evaluation.near_hash, "created_by": user.id, "updated_by": user.id, "created_at": now,
+        "token_count": result.tokens, "worst_level": result.level, "codes": list(result.codes),
+        "input_hash": result.input_hash, "content_hash": result.content_hash,
+        "near_hash": result.near_hash, "created_by": user.id, "updated_by": user.id, "created_at": now,
         "updated_at": now, "needs_output": False, "labels_wanted": 0, "labels_open": False,
         "submitted_at": now if state != "draft" else None, "reviewed_by": user.id if state in DECIDED else None,
         "reviewed_at": now if state in DECIDED else None, "checked_version": project.version,
     }
 
 
-def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluation]], outcome: Outcome) -> None:
+def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluated]], outcome: Outcome) -> None:
     ids = store.insert_examples(session, [row for row, _ in batch])
     snapshots = []
-    for example_id, (row, evaluation) in zip(ids, batch):
-        contribution = Contribution.of(evaluation.rendered, example_id, row["input_hash"], row["content_hash"],
-                                       label=row["label"])
+    for example_id, (row, result) in zip(ids, batch):
+        contribution = Contribution(example_id, result.prompts, result.completions, result.record_tokens,
+                                    result.billed, row["label"], row["input_hash"], row["content_hash"])
         dataset = ledger.InDataset(row["input_hash"], row["content_hash"], row["near_hash"], tuple(row["codes"]),
                                    contribution)
         snapshots.append((None, ledger.Snapshot(project.id, example_id, row["status"], row["worst_level"],

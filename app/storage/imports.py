@@ -2,20 +2,19 @@
 
 `insert_examples` writes a batch of example rows in the caller's transaction and gives back their
 ids in the rows' order. On PostgreSQL it reserves the ids from the table's sequence and sends the
-rows with COPY (the fastest way in); on SQLite it is one `executemany` of the INSERT, which
-returns the ids. JSON columns are written as the JSON type writes them, so a row reads back the
+rows with COPY (the fastest way in); on SQLite, under the write lock, it takes the ids after the
+highest ever used (the table is AUTOINCREMENT) and sends one `executemany` of the INSERT. JSON columns are written as the JSON type writes them, so a row reads back the
 same whichever path wrote it.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session
-
-from app.storage.tables import Example
 
 COLUMNS = ("project_id", "fields", "output", "label", "status", "version", "token_count", "worst_level", "codes",
            "input_hash", "content_hash", "near_hash", "created_by", "updated_by", "created_at", "updated_at",
@@ -25,14 +24,35 @@ JSON_COLUMNS = frozenset({"fields", "output", "codes"})
 
 
 def insert_examples(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows` (dicts of COLUMNS) and return their new ids, in order."""
+    """Insert `rows` (dicts of COLUMNS) and return their new ids, in order. The caller holds the
+    write lock (SQLite) or a transaction (PostgreSQL): the ids are taken before the rows go in."""
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
         return _copy(session, rows)
-    table = Example.__table__
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    connection = session.connection()
+    last = connection.execute(text(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'example'), 0), "
+        "coalesce((SELECT max(id) FROM example), 0))")).scalar_one()
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    times: dict[datetime, str] = {}  # a batch's rows share their few timestamps
+    values = []
+    for example_id, row in zip(ids, rows):
+        cells: list[Any] = [example_id]
+        for column in COLUMNS:
+            value = row[column]
+            if column in JSON_COLUMNS:
+                value = _json(value)
+            elif isinstance(value, datetime):
+                value = times.get(value) or times.setdefault(value, value.strftime("%Y-%m-%d %H:%M:%S.%f"))
+            cells.append(value)
+        values.append(cells)
+    connection.connection.driver_connection.cursor().executemany(INSERT_SQLITE, values)
+    return ids
+
+
+# SQLAlchemy's SQLite types store JSON as text and datetimes with microseconds: the same here.
+INSERT_SQLITE = f"INSERT INTO example (id, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
 
 
 def _copy(session: Session, rows: list[dict[str, Any]]) -> list[int]:

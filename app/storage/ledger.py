@@ -344,15 +344,24 @@ def _add_hashes(session: Session, project_id: int, parts: list[InDataset]) -> No
         if near:
             nears[near] += n
             new_inputs[near] += not stored_inputs.get(input_hash)
-    stmt = _upsert(session.get_bind().dialect.name, HashCount.__tablename__, ("project_id", "kind", "hash"),
-                   ("n", "distinct_outputs"), (), None)
-    rows = [{"project_id": project_id, "kind": "content", "hash": h, "n": n, "distinct_outputs": 0}
-            for h, n in contents.items()]
-    rows += [{"project_id": project_id, "kind": "input", "hash": h, "n": n, "distinct_outputs": new_outputs[h]}
-             for h, n in inputs.items()]
-    rows += [{"project_id": project_id, "kind": "near", "hash": h, "n": n, "distinct_outputs": new_inputs[h]}
-             for h, n in nears.items()]
-    session.execute(stmt, rows)
+    rows = [(project_id, "content", h, n, 0) for h, n in contents.items()]
+    rows += [(project_id, "input", h, n, new_outputs[h]) for h, n in inputs.items()]
+    rows += [(project_id, "near", h, n, new_inputs[h]) for h, n in nears.items()]
+    _add_rows(session, "hash_count", ("project_id", "kind", "hash"), ("n", "distinct_outputs"), rows)
+
+
+def _add_rows(session: Session, table: str, keys: tuple[str, ...], increments: tuple[str, ...],
+              rows: list[tuple[Any, ...]]) -> None:
+    """`_upsert_add` for many rows in one driver executemany (the rows as tuples: keys, then increments)."""
+    if not rows:
+        return
+    connection = session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    columns = keys + increments
+    added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in increments)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}", rows)
 
 
 def _add_codes(session: Session, project_id: int, parts: list[tuple[int | None, InDataset]]) -> None:
@@ -363,8 +372,7 @@ def _add_codes(session: Session, project_id: int, parts: list[tuple[int | None, 
         return
     session.execute(ExampleCode.__table__.insert(), rows)
     counts = Counter(row["code"] for row in rows)
-    stmt = _upsert(session.get_bind().dialect.name, CodeCount.__tablename__, ("project_id", "code"), ("n",), (), None)
-    session.execute(stmt, [{"project_id": project_id, "code": code, "n": n} for code, n in counts.items()])
+    _add_rows(session, "code_count", ("project_id", "code"), ("n",), [(project_id, c, n) for c, n in counts.items()])
 
 
 def _move_codes(session: Session, project_id: int, example_id: int | None, old: tuple[str, ...],

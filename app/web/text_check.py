@@ -10,7 +10,6 @@ models check their parsed values with `problems()` (app/web/bodies.py).
 from __future__ import annotations
 
 import codecs
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import MultipartParser, parse_options_header

@@ -191,7 +191,7 @@ def test_the_chosen_state_and_the_counters(engine, team, tmp_path):
     assert outcome.imported == 6
     with Session(engine) as session:
         assert counters.state_counts(session, project.id) == {"approved": 6}
-        rows = session.exec(select(Example).where(Example.project_id == project.id)).all()
+        rows = session.exec(select(Example).where(Example.project_id == project.id).order_by(Example.id)).all()
         assert {e.reviewed_by for e in rows} == {team.users["owner"].id}
         assert_counters_match_a_recount(session, project.id, Counter())
         assert storage_health.duplicate_hashes(session, project.id, 10) == [rows[0].content_hash]
