@@ -37,6 +37,7 @@ class Line(NamedTuple):
     number: int
     value: Any  # a neutral example (JSONL) or {column: text} (CSV); None when faulted
     faults: tuple[tuple[str, str], ...] = ()
+    size: int = 0  # bytes of the line as read (a batch of long lines is cut short by their size)
 
 
 class FileKind(NamedTuple):
@@ -137,7 +138,7 @@ def jsonl_lines(stream: IO[bytes], profile: str, kind: str) -> Iterator[Line]:
             yield Line(number, None, (("line", "The line is not a JSON object ({...})."),))
             continue
         try:
-            yield Line(number, reader.read(value, kind))
+            yield Line(number, reader.read(value, kind), (), len(raw))
         except ShapeError as exc:
             yield Line(number, None, (("line", f"The line is not in the file's shape ({reader.title}): {exc}."),))
 
@@ -183,4 +184,4 @@ def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator
             faults.append(("line", f"The row has {len(cells)} cells; the header has {len(header)}."))
         row = dict(zip(header, (cell.replace("\r\n", "\n") for cell in cells)))  # LF, as the form stores text
         faults.extend(text_faults(row))
-        yield Line(number, None if faults else row, tuple(faults))
+        yield Line(number, None if faults else row, tuple(faults), sum(map(len, cells)))

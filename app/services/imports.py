@@ -42,6 +42,7 @@ from app.storage.db import begin_write
 from app.storage.tables import Project, User, utcnow
 
 BATCH = 1000
+BATCH_BYTES = 2 * 1024 * 1024  # a batch's lines are copied several times over (render, rows, JSON)
 PREVIEW_ROWS = 20
 MAX_SHOWN = 100  # errors listed one by one; the rest are counted
 DEFAULT_STATE = "submitted"
@@ -293,9 +294,10 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
 
 def _chunks(lines: Iterator[tuple[Line, Mapped | None]],
             outcome: Outcome) -> Iterator[tuple[list[tuple[Line, Mapped]], list[ExampleValues]]]:
-    """The lines to evaluate, BATCH at a time with their values; faulted lines are counted as
-    errors on the way."""
+    """The lines to evaluate, BATCH at a time (fewer when they are long: BATCH_BYTES) with their
+    values; faulted lines are counted as errors on the way."""
     items: list[tuple[Line, Mapped]] = []
+    size = 0
     for line, mapped in lines:
         outcome.lines += 1
         faults = faults_of(line, mapped)
@@ -304,9 +306,10 @@ def _chunks(lines: Iterator[tuple[Line, Mapped | None]],
         if faults:
             continue
         items.append((line, mapped))
-        if len(items) >= BATCH:
+        size += line.size
+        if len(items) >= BATCH or size >= BATCH_BYTES:
             yield items, [m.values for _, m in items]
-            items = []
+            items, size = [], 0
     if items:
         yield items, [m.values for _, m in items]
 
