@@ -270,6 +270,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUNELAB_") or k in KEEP_SETTINGS}
     env["TUNELAB_DATABASE_URL"] = url
     env["TUNELAB_SECRET_KEY"] = secrets.token_urlsafe(32)
+    env["TUNELAB_IMPORT_DIR"] = str(work / "imports")
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
            "--host", "127.0.0.1", "--port", str(port)]
     # Output goes to files (not pipes nobody reads, which could fill up and block the server).

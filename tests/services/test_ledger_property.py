@@ -8,7 +8,10 @@ the first label of an item, with its seconds) and compares the buckets with it.
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -18,7 +21,7 @@ from app.core.aggregates import int_counter_from_json
 from app.core.dataset import Contribution, DatasetStats
 from app.core.evaluate import evaluate
 from app.core.project_settings import ExampleValues, ProjectSettings
-from app.services import agreement, dashboard, examples, items, queue, recheck, review
+from app.services import agreement, dashboard, examples, imports, items, queue, recheck, review
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.storage import ledger
 from app.storage.counters import time_bucket
@@ -49,6 +52,9 @@ operation = st.one_of(
     st.tuples(st.just("items"), st.lists(st.sampled_from(TEXTS), min_size=1, max_size=3)),
     st.tuples(st.just("label_item"), member, st.sampled_from(LABELS), st.integers(min_value=0, max_value=600)),
     st.tuples(st.just("recheck"),),
+    st.tuples(st.just("import"), st.lists(st.tuples(st.sampled_from(TEXTS), st.sampled_from(LABELS + ["neutral"])),
+                                          min_size=1, max_size=4),
+              st.sampled_from(["draft", "submitted", "approved", "rejected"]), st.booleans()),
 )
 
 
@@ -128,6 +134,16 @@ class Run:
             example = s.get(Example, example_id) if example_id else None
             if what == "edit" and example is not None and example.needs_output:
                 self._save(name, example, example.fields["text"], label, seconds)
+        elif kind == "import":
+            lines, state, valid_only = args
+            body = "".join(json.dumps({"prompt": f"{t} ->", "completion": f" {label}"}) + "\n" for t, label in lines)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "import.jsonl"
+                path.write_text(body, encoding="utf-8")
+                s.commit()  # the import is its own transaction
+                imports.run(s.get_bind(), MODELS, self.project_id, users["owner"],
+                            imports.ImportAsk(path=path, state=state, valid_only=valid_only))
+                s.commit()  # the user passed in was read in this session meanwhile: end that read
         elif kind == "recheck":
             recheck.recompute(s, p, "owner")
             while recheck.run_batch(s, self.project_id, MODELS, batch=3):

@@ -20,8 +20,9 @@ TOKEN_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key-not-for-production")
+def settings(database_url: str, tmp_path) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret-key-not-for-production",
+                    import_dir=tmp_path / "imports")
 
 
 @pytest.fixture
