@@ -72,7 +72,7 @@ def test_the_file_is_the_http_download_byte_for_byte(team, engine, database_url,
     assert cli_snapshot.sha256 == http_snapshot.sha256 == hashlib.sha256(body).hexdigest()
     assert (cli_snapshot.rows, cli_snapshot.examples, cli_snapshot.created_by) == (3, 3, team.users["owner"].id)
     assert said == (f"wrote {out}: 3 lines from 3 of 3 examples of project 'Assistant' (#{project.id}), profile "
-                    f"{profile}, states draft; sha256 {cli_snapshot.sha256}; as 'owner'\n")
+                    f"{profile}, states draft; sha256 {cli_snapshot.sha256}; snapshot {cli_snapshot.id}; as 'owner'\n")
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left beside it
     with Session(engine) as session:
         audited = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
