@@ -21,8 +21,7 @@ router = APIRouter()
 Exportable = Annotated[ProjectAccess, Depends(project_for("export"))]
 KEPT = {200: {"description": "The kept file, byte for byte as exported",
               "content": {"application/jsonl": {"schema": {"type": "string"}},
-                          "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
-        410: {"description": "The kept file is missing or no longer has its recorded SHA-256"}}
+                          "application/zip": {"schema": {"type": "string", "format": "binary"}}}}}  # 410 (missing or changed kept file): the shared error model
 
 
 @router.get("/api/v1/projects/{project_id}/snapshots", name="api_snapshots", response_model=SnapshotsPage)
