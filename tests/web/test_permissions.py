@@ -3,6 +3,7 @@ signed-out visitor. Only the allowed ones succeed; the others get 403 (or 401) a
 
 import hashlib
 import json
+import time
 
 import pytest
 from fastapi.routing import APIRoute
@@ -190,6 +191,10 @@ def prepare(team: Team) -> dict:
     assert team.owner.get(f"/projects/{p}/export.zip?status=draft&split=0.5").status_code == 200  # a kept snapshot
     started = team.owner.post(f"/projects/{p}/export/jobs", {"status": "draft"}, htmx=True)
     job = started.text.split('data-job="')[1].split('"')[0]
+    for _ in range(200):  # let its thread finish (it records a snapshot) before the digests are compared
+        if 'data-state="running"' not in team.owner.get(f"/projects/{p}/export/jobs/{job}").text:
+            break
+        time.sleep(0.05)
     with team.owner.client.app.state.engine.connect() as conn:
         token = conn.execute(text("SELECT max(id) FROM api_token")).scalar_one()
         snapshot = conn.execute(text("SELECT min(id) FROM export_snapshot")).scalar_one()
