@@ -1,5 +1,8 @@
-"""kept export snapshots: the split, the files (name, role, counts, bytes, SHA-256), the rule report and
-the directory of the kept files in the snapshot store
+"""kept export snapshots: split, files, rule report, store key
+
+`export_snapshot` gets the split ({"ratio", "seed"}), its files (role, name, examples, lines,
+bytes, SHA-256, file findings), the rule report (codes -> examples) and the directory of the kept
+files in the snapshot store.
 
 The rows of earlier exports keep NULL in the new columns: their files were not kept, and the
 snapshots page says so.
