@@ -2,12 +2,13 @@
 
     tunelab check FILE.jsonl [--model gpt-4.1-mini] [--format text|json] [--separator TEXT]
                              [--stop TEXT] [--labels " a, b"] [--kind classification|generation]
-                             [--profile KEY]
+                             [--profile KEY] [--validation VALIDATION.jsonl]
 
 The file's shape is detected (`app.core.check_shapes`) and reported as its profile key; `--profile`
 forces one. Exit status: 0 no error-level finding, 1 errors found, 2 the file (or the tokenizer
 files) cannot be read. `--format json` prints one JSON object (a contract, see
-`app.core.jsonl_check.write_json`).
+`app.core.jsonl_check.write_json`). `--validation` also lists the validation file's lines whose input
+is in FILE (`split-leakage`, a warning: `app.core.leakage`), in the text and the JSON report.
 
     tunelab convert IN --to KEY --out OUT [--from KEY] [--kind KIND] [--model M] [--force]
 
@@ -47,6 +48,7 @@ from app.core.check_report import code_summary
 from app.core.profiles import by_provider
 from app.check_jobs import check_file
 from app.core.jsonl_check import CheckResult, write_json
+from app.core.leakage import leakage
 from app.core.rules.helpers import show
 from app.core.project_settings import KINDS, kind_named
 from app.core.rules.registry import LEVEL_RANK
@@ -122,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                        help="processes for a big chat or preference file (default: the CPUs, at most 4; 1: one pass). "
                             "The report is the same")
+    check.add_argument("--validation", metavar="VALIDATION.jsonl",
+                       help="the validation file that goes with FILE: its lines whose input is also in FILE are "
+                            "reported (split-leakage)")
     add_convert_parser(commands, _kind)
     profiles = commands.add_parser(
         "profiles", help="list the export profiles by provider",
@@ -191,11 +196,43 @@ def check_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except OSError as exc:
         print(f"tunelab: cannot read {path}: {exc.strerror or exc}", file=err)
         return 2
+    leaks = None
+    if args.validation is not None:
+        try:
+            leaks = leakage(path, args.validation, model=args.model, kind=args.kind, labels=parse_labels(args.labels),
+                            separator=None if args.separator is None else unescape_controls(args.separator),
+                            stop=None if args.stop is None else unescape_controls(args.stop), profile=args.profile)
+        except OSError as exc:
+            print(f"tunelab: --validation: cannot read {args.validation}: {exc.strerror or exc}", file=err)
+            return 2
+        if (found := leaks.finding()) is not None:
+            result.dataset.append(found)
+            result.level_counts[found.level] += 1
     if args.format == "json":
-        write_json(result, out)
+        write_json(result, out, validation=None if leaks is None else validation_json(args.validation, leaks))
     else:
         write_text(result, path, out)
+        if leaks is not None:
+            write_leakage(args.validation, leaks, out)
     return result.exit_code
+
+
+def validation_json(path: str, leaks) -> dict:
+    return {"file": str(path), "lines": leaks.validation_lines,
+            "leaks": [{"line": leak.line, "train_line": leak.train_line} for leak in leaks.leaks]}
+
+
+def write_leakage(path: str, leaks, out: IO[str]) -> None:
+    """The validation file's part of the text report: its leaking lines, each with the training line."""
+    out.write(f"\nValidation file {path}: {_plural(leaks.validation_lines, 'line')}\n")
+    if not leaks.leaks:
+        out.write("No validation line has an input that is in the training file (split-leakage: none).\n")
+        return
+    out.write(f"warning split-leakage ({_plural(len(leaks.leaks), 'line')}): "
+              f"{_lines_text([leak.line for leak in leaks.leaks], len(leaks.leaks))}\n")
+    out.write(f"        {code_summary('split-leakage')}\n")
+    for leak in leaks.leaks[:MAX_LINES_SHOWN]:
+        out.write(f"        validation line {leak.line}: its input is line {leak.train_line} of the training file\n")
 
 
 def backup_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -4,7 +4,7 @@
     tunelab serve [--host H] [--port P] [--workers N]
     tunelab users create NAME [--admin] [--password-stdin]
     tunelab export --project NAME|#ID --profile KEY --out PATH [--states S,S|all] [--include-errors]
-                   [--force] [--as USER]
+                   [--split R [--seed S]] [--force] [--as USER]
 
 Each parses its arguments, calls one service and prints the result. Exit status: 0 done, 1 (export)
 examples were left out, 2 bad input (the message names the option and the problem).
@@ -22,7 +22,8 @@ from app.core import providers
 
 OPTIONS = {"project": "--project", "profile": "--profile", "statuses": "--states", "out": "--out", "as": "--as",
            "username": "NAME", "password": "password", "admin": "--admin", "file": "FILE", "state": "--state",
-           "mapping": "--column", "column": "--column", "preset": "--preset", "format": "--format"}
+           "mapping": "--column", "column": "--column", "preset": "--preset", "format": "--format", "split": "--split",
+           "seed": "--seed"}
 
 
 def _port(text: str) -> int:
@@ -67,6 +68,11 @@ def add_ops_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--states", default="approved", metavar="S,S|all",
                         help="comma-separated review states, or all (default approved)")
     export.add_argument("--include-errors", action="store_true", help="also write examples with error-level findings")
+    export.add_argument("--split", metavar="R", help="a train/validation split: the validation share, 0 < R < 1 (e.g. "
+                        "0.1); writes PATH and PATH with .validation before its extension, or one zip when PATH ends "
+                        "in .zip")
+    export.add_argument("--seed", metavar="S", help="the split's seed, a whole number (default 0): the same seed, the "
+                        "same split")
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     export.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (default: the first admin)")
 
@@ -211,8 +217,9 @@ def export_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: 
     from app.config import DEV_SECRET, Settings
     from app.core.model_table import load_model_table
     from app.services.export_file import FileExportAsk, export_to_file
-    from app.services.exports import STATUSES
+    from app.services.exports import STATUSES, split_of
     from app.storage.db import make_engine
+    from app.storage.snapshots import SnapshotStore
     from app.tokenizer_files import TokenizerFilesError, activate
 
     settings = Settings(dev_mode=True, secret_key=DEV_SECRET)
@@ -228,19 +235,28 @@ def export_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: 
               f"{', '.join(STATUSES)}, or all", file=err)
         return 2
     ask = FileExportAsk(args.project, args.profile, Path(args.out), states, args.include_errors, args.force,
-                        args.as_user)
+                        args.as_user, split_of(args.split, args.seed))
     progress = Progress(err) if err.isatty() else None
     engine = make_engine(settings.database_url)
     try:
-        done = export_to_file(engine, load_model_table(settings.models_file), ask, progress)
+        done = export_to_file(engine, load_model_table(settings.models_file), ask,
+                              SnapshotStore(settings.snapshot_root), progress)
     finally:
         engine.dispose()
     if progress is not None:
         progress(done.tally, done.total, final=True)
     t = done.tally
-    out.write(f"wrote {done.path}: {t.rows:,} lines from {t.examples:,} of {t.read:,} examples of project "
+    where = " and ".join(map(str, done.paths))
+    out.write(f"wrote {where}: {t.rows:,} lines from {t.examples:,} of {t.read:,} examples of project "
               f"{done.project.name!r} (#{done.project.id}), profile {done.request.profile}, states "
-              f"{','.join(done.request.statuses)}; sha256 {t.sha256}; as {done.user.username!r}\n")
+              f"{','.join(done.request.statuses)}; ")
+    if done.request.split is None:
+        out.write(f"sha256 {t.sha256}; ")
+    else:
+        split = done.request.split
+        out.write(f"split {split.ratio} seed {split.seed}: "
+                  + ", ".join(f"{f.name} {f.examples:,} examples, sha256 {f.sha256}" for f in t.files.values()) + "; ")
+    out.write(f"snapshot {t.snapshot_id}; as {done.user.username!r}\n")
     if not t.refused + t.errors:
         return 0
     print(f"tunelab export: {t.refused + t.errors:,} examples left out: {t.refused:,} the profile's shape cannot "

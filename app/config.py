@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                                   "(`tunelab import` has no limit).")
     export_check_max: int = Field(10_000, ge=0, description="Examples the export page checks on every load; "
                                   "with more, its preflight runs when asked (\"Check this choice\").")
+    snapshot_dir: Path | None = Field(None, description="Where every export's files are kept (the snapshot store); "
+                                      "default: a `snapshots` directory beside the SQLite database, ./data/snapshots "
+                                      "for PostgreSQL.")
     opentelemetry: bool = Field(False, description="FastAPI's OpenTelemetry traces, metrics and logs (needs an "
                                 "OpenTelemetry SDK configured, e.g. opentelemetry-instrument); off, a request "
                                 "skips the provider checks.")
@@ -58,6 +61,21 @@ class Settings(BaseSettings):
         if len(self.secret_key) < 16:
             raise ValueError("TUNELAB_SECRET_KEY is too short: use at least 16 characters.")
         return self
+
+
+    @property
+    def snapshot_root(self) -> Path:
+        """The snapshot store: TUNELAB_SNAPSHOT_DIR, else beside the SQLite database file (its data
+        directory), else ./data/snapshots."""
+        if self.snapshot_dir is not None:
+            return self.snapshot_dir
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+                and not url.database.startswith("file:"):
+            return Path(url.database).parent / "snapshots"
+        return Path("data") / "snapshots"
 
 
 @lru_cache

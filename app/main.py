@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings, get_settings
 from app.core.model_table import load_model_table
 from app.storage.db import make_engine, write_engine
+from app.storage.snapshots import SnapshotStore
 from app.tokenizer_files import activate
 from app.web import errors, pages
 from app.web.background import resume_rechecks
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.write_engine = write_engine(app.state.engine)
     app.state.models = load_model_table(settings.models_file)
+    app.state.snapshots = SnapshotStore(settings.snapshot_root)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     pages.register(app)
     errors.register(app)

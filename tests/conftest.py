@@ -11,6 +11,8 @@
 - `live_server`: a real uvicorn subprocess (`--factory app.main:create_app`) on a free port, on the
   test's fresh database and a random secret key; yields its base URL once /healthz answers.
 - `engine` / `session`: the app's engine (app.storage.db.make_engine) and a SQLModel session on it.
+- `snapshot_dir` (autouse): TUNELAB_SNAPSHOT_DIR points at a fresh directory of the test, so the
+  kept exports of a test never land in the repository's data directory.
 """
 
 from __future__ import annotations
@@ -192,6 +194,14 @@ def alembic_config() -> Callable[[str], Config]:
     return make_alembic_config
 
 
+@pytest.fixture(autouse=True)
+def snapshot_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The snapshot store of this test (TUNELAB_SNAPSHOT_DIR, read by every Settings)."""
+    path = tmp_path_factory.mktemp("snapshots")
+    monkeypatch.setenv("TUNELAB_SNAPSHOT_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
@@ -211,7 +221,7 @@ STARTUP_TIMEOUT = 20.0  # seconds for /healthz to answer
 # Inherited TUNELAB_* settings that would change how the test server behaves are dropped (e.g. a
 # developer's TUNELAB_COOKIE_SECURE=1 would break sign-in over plain http); these two only say where
 # the offline data files live, so they are kept.
-KEEP_SETTINGS = {"TUNELAB_TOKENIZER_DIR", "TUNELAB_MODELS_FILE"}
+KEEP_SETTINGS = {"TUNELAB_TOKENIZER_DIR", "TUNELAB_MODELS_FILE", "TUNELAB_SNAPSHOT_DIR"}
 
 
 def _free_port() -> int:

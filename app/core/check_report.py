@@ -120,8 +120,10 @@ def _codes(mask: int) -> list[str]:
 
 # JSON report (the `tunelab check --format json` contract) ---------------------------------------
 
-def write_json(result: CheckResult, out: IO[str]) -> None:
-    """Stream the report: exactly what json.dumps of the whole object would print, never built whole."""
+def write_json(result: CheckResult, out: IO[str], validation: dict | None = None) -> None:
+    """Stream the report: exactly what json.dumps of the whole object would print, never built whole.
+    `validation` (`tunelab check --validation`): {"file", "lines", "leaks": [{"line", "train_line"}]},
+    written last."""
     head = {"format": result.format or "unknown", "also": list(result.also), "model": result.model,
             "examples": result.examples, "tokens": result.tokens}
     out.write(json.dumps(head)[:-1] + ', "lines": [')
@@ -129,4 +131,5 @@ def write_json(result: CheckResult, out: IO[str]) -> None:
     for line, codes in result.line_codes():
         out.write(('{"line": %d, "codes": %s}' if first else ', {"line": %d, "codes": %s}') % (line, json.dumps(codes)))
         first = False
-    out.write('], "dataset": ' + json.dumps(result.dataset_codes) + ', "estimate": ' + json.dumps(result.estimate) + "}\n")
+    out.write('], "dataset": ' + json.dumps(result.dataset_codes) + ', "estimate": ' + json.dumps(result.estimate)
+              + ("" if validation is None else ', "validation": ' + json.dumps(validation)) + "}\n")

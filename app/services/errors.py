@@ -4,7 +4,8 @@
      ├── Invalid      input refused; `errors` maps field -> message (nothing was stored)
      ├── NotFound     no such project or example
      ├── Forbidden    the signed-in user may not do this
-     └── Stale        the example changed since the user loaded it (both versions attached)
+     ├── Stale        the example changed since the user loaded it (both versions attached)
+     └── Gone         a kept export file is missing or no longer has its recorded SHA-256
 """
 
 from __future__ import annotations
@@ -40,3 +41,7 @@ class Stale(ServiceError):
         super().__init__("the example was changed by someone else")
         self.current = current
         self.mine = mine
+
+
+class Gone(ServiceError):
+    status_code = 410

@@ -1,5 +1,9 @@
-"""`tunelab export`: the HTTP download's path (`exports.start`, then `exports.stream_jsonl`: the same
-bytes, audited, the snapshot recorded) written to a file on the server.
+"""`tunelab export`: the HTTP download's path (`exports.start`, then `export_writer.write`: the same
+bytes, audited, kept in the snapshot store and recorded) written to a file on the server.
+
+With a split (`--split R --seed S`) the two files are written to PATH and to PATH with
+`.validation` before its extension (out.jsonl, out.validation.jsonl), or, when PATH ends in .zip,
+into one zip holding train.jsonl and validation.jsonl (the snapshot's zip, byte for byte).
 
 The project is named by its name or `#id`; the acting user (the audit event, the snapshot's author)
 is the first active admin unless the command names one, who must be allowed to export the project.
@@ -9,7 +13,9 @@ so a stopped export leaves the target as it was; an existing target is refused u
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +24,14 @@ from sqlmodel import Session
 
 from app.core.model_table import ModelTable
 from app.replacing import Replacing
-from app.services import exports
+from app.core.split import Split
+from app.services import export_writer, exports, snapshots
 from app.services.errors import Invalid, NotFound
 from app.services.permissions import allows, project_and_role
 from app.storage import accounts as account_store
 from app.storage import counters
 from app.storage import projects as project_store
+from app.storage.snapshots import SnapshotStore
 from app.storage.tables import Project, User
 
 
@@ -38,6 +46,7 @@ class FileExportAsk:
     include_errors: bool = False
     force: bool = False
     as_user: str | None = None  # a username; None: the first active admin
+    split: Split | None = None
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,8 @@ class FileExport:
     user: User
     request: exports.ExportRequest
     total: int
-    tally: exports.Tally
-    path: Path
+    tally: export_writer.Tally
+    paths: tuple[Path, ...]  # the files written: one (a file or the zip), or the training then the validation file
 
 
 def find_project(session: Session, ref: str) -> Project:
@@ -82,6 +91,17 @@ def acting_user(session: Session, username: str | None) -> User:
     return user
 
 
+def validation_path(out: Path) -> Path:
+    """out.jsonl -> out.validation.jsonl (a name without an extension: out -> out.validation)."""
+    return out.with_name(f"{out.stem}.validation{out.suffix}") if out.suffix else out.with_name(f"{out.name}.validation")
+
+
+def targets(ask: FileExportAsk) -> tuple[Path, ...]:
+    if ask.split is None or ask.out.suffix.lower() == ".zip":
+        return (ask.out,)
+    return (ask.out, validation_path(ask.out))
+
+
 def _check_target(out: Path, force: bool) -> None:
     if out.is_dir():
         raise Invalid({"out": f"{out} is a directory: name the file to write."})
@@ -103,23 +123,41 @@ def prepare(session: Session, ask: FileExportAsk) -> tuple[Project, User, export
     if not allows(role, "export"):
         raise Invalid({"as": f"{user.username!r} may not export project {project.name!r} (only its owners and "
                              "admins may): name another user with --as."})
-    request = exports.make_request(project, ask.profile, ask.include_errors, ask.statuses)
-    _check_target(ask.out, ask.force)
+    request = exports.make_request(project, ask.profile, ask.include_errors, ask.statuses, ask.split)
+    if ask.split is None and ask.out.suffix.lower() == ".zip":
+        raise Invalid({"out": f"{ask.out} is a zip, which holds a split's two files: give --split (e.g. --split 0.1 "
+                              "--seed 42), or name a .jsonl file."})
+    for target in targets(ask):
+        _check_target(target, ask.force)
     states = counters.state_counts(session, project.id)
     total = sum(states.get(status, 0) for status in request.statuses)
     exports.record_start(session, project, user, request)
     return project, user, request, total
 
 
-def export_to_file(engine: Engine, models: ModelTable, ask: FileExportAsk,
-                   progress: Callable[[exports.Tally, int], None] | None = None) -> FileExport:
-    """Write the export of `ask` to `ask.out`; `progress(tally, total)` is called after every chunk."""
+def export_to_file(engine: Engine, models: ModelTable, ask: FileExportAsk, store: SnapshotStore,
+                   progress: Callable[[export_writer.Tally, int], None] | None = None) -> FileExport:
+    """Write the export of `ask` to its target(s), kept in `store` as its snapshot; `progress(tally,
+    total)` is called after every chunk."""
     with Session(engine, expire_on_commit=False) as session:  # the rows stay readable for the stream
         project, user, request, total = prepare(session, ask)
-    tally = exports.Tally()
-    with Replacing(ask.out) as file:
-        for chunk in exports.stream_jsonl(engine, project, user, request, models, tally):
-            file.write(chunk)
+    tally = export_writer.Tally()
+    paths = targets(ask)
+    zipped = request.split is not None and ask.out.suffix.lower() == ".zip"
+    with ExitStack() as stack:
+        files = {} if zipped else dict(zip(export_writer.sides_of(request),
+                                           (stack.enter_context(Replacing(p)) for p in paths)))
+        for chunk in export_writer.write(engine, project, user, request, models, store, tally):
+            if chunk.data and not zipped:
+                files[chunk.side].write(chunk.data)
             if progress is not None:
                 progress(tally, total)
-    return FileExport(project, user, request, total, tally, ask.out)
+    if zipped:
+        with Session(engine) as session:
+            kept = snapshots.kept_zip(session, store, project, tally.snapshot_id)
+        try:
+            with Replacing(ask.out) as file, open(kept.path, "rb") as source:
+                shutil.copyfileobj(source, file, 1 << 16)
+        finally:
+            kept.path.unlink(missing_ok=True)
+    return FileExport(project, user, request, total, tally, paths)

@@ -1,4 +1,5 @@
-"""Export: the preflight of one profile, and the streamed JSONL file, batch by batch.
+"""Export: the request (profile, states, errors, an optional train/validation split), what each
+example becomes, and the preflight of a request; the files are written by `export_writer`.
 
 Lines come from `core.evaluate` (the panel's path). What happens to each example is decided once,
 by `verdict`, for both the preflight and the download:
@@ -9,39 +10,37 @@ by `verdict`, for both the preflight and the download:
   counted unless the caller asks for such examples (today's "left out unless asked");
 - "written": its lines are written; "merged" and "dropped" notes say what the shape changed.
 
-File rules (the profile's rules over the whole file) are reported by the preflight; the download
-is still offered (a provider refuses such a file at upload, the page says which rule and how to fix
-it). The file starts with the profile's `file_prefix` (Azure's UTF-8 BOM). When the stream ends an
-ExportSnapshot records the rows, the examples left out and the SHA-256 of exactly the bytes sent.
+A split (`app.core.split`) sends each example to "train" or "validation" by its input: the
+preflight counts each side, runs the profile's file rules on each file (a validation file's own
+limits where the profile declares them) and reports `split-leakage` (inputs in both files: none,
+by construction). File rules are reported, the download is still offered (a provider refuses such
+a file at upload, the page says which rule and how to fix it).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.evaluate import Evaluation, evaluate
 from app.core.model_table import ModelTable
 from app.core.providers import PROFILES, Finding, Note, RuleContext
+from app.core.split import TRAIN, VALIDATION, Planner, Split, SplitPlan, group_of, parse_ratio, parse_seed
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.examples import values_of
 from app.services.parsed_settings import settings_of
 from app.services.permissions import may_see_example
 from app.storage import examples as store
-from app.storage.db import begin_write, session_scope
-from app.storage.tables import ExportSnapshot, Project, User
+from app.storage.db import begin_write
+from app.storage.tables import Project, User
 
 STATUSES = ("draft", "submitted", "approved", "changes_requested", "rejected")
 DEFAULT_STATUSES = ("approved",)
 LISTED = 200  # affected examples the preflight lists one by one (all of them are counted)
-CHUNK_BYTES = 65536
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,7 @@ class ExportRequest:
     profile: str
     include_errors: bool = False
     statuses: tuple[str, ...] = DEFAULT_STATUSES
+    split: Split | None = None  # a train/validation split (ratio, seed); None: one file
 
 
 class Verdict(NamedTuple):
@@ -89,11 +89,34 @@ def check_request(project: Project, request: ExportRequest) -> None:
         raise Invalid({"statuses": f"Unknown state; states are {', '.join(STATUSES)}."})
 
 
+def split_of(ratio: str | float | None, seed: str | int | None) -> Split | None:
+    """The split as asked (`ratio` empty or None: no split; the seed defaults to 0), or Invalid
+    naming the bad part."""
+    ratio = "" if ratio is None else str(ratio).strip()
+    seed = "" if seed is None else str(seed).strip()
+    if not ratio:
+        if seed:
+            raise Invalid({"seed": "A seed is for a split: give the validation share too (e.g. split 0.1)."})
+        return None
+    errors = {}
+    try:
+        parsed_ratio = parse_ratio(ratio)
+    except ValueError as exc:
+        errors["split"] = f"The split ratio {exc}"
+    try:
+        parsed_seed = parse_seed(seed or "0")
+    except ValueError as exc:
+        errors["seed"] = f"The seed {exc}"
+    if errors:
+        raise Invalid(errors)
+    return Split(parsed_ratio, parsed_seed)
+
+
 def make_request(project: Project, profile: str = "", include_errors: bool = False,
-                 statuses: tuple[str, ...] | list[str] = ()) -> ExportRequest:
-    """A request as asked (defaults: the project's profile, approved examples), checked."""
+                 statuses: tuple[str, ...] | list[str] = (), split: Split | None = None) -> ExportRequest:
+    """A request as asked (defaults: the project's profile, approved examples, no split), checked."""
     request = ExportRequest(profile=profile or project.export_profile, include_errors=include_errors,
-                            statuses=tuple(statuses) or DEFAULT_STATUSES)
+                            statuses=tuple(statuses) or DEFAULT_STATUSES, split=split)
     check_request(project, request)
     return request
 
@@ -101,22 +124,28 @@ def make_request(project: Project, profile: str = "", include_errors: bool = Fal
 def record_start(session, project: Project, user: User, request: ExportRequest) -> None:
     """Note the export in the project's audit log (the snapshot row is written when the stream ends)."""
     begin_write(session)
-    audit.record(session, project, user, "export", {"profile": request.profile, "statuses": list(request.statuses),
-                                                    "include_errors": request.include_errors})
+    detail = {"profile": request.profile, "statuses": list(request.statuses), "include_errors": request.include_errors}
+    if request.split is not None:
+        detail["split"] = request.split.as_dict()
+    audit.record(session, project, user, "export", detail)
     session.commit()
 
 
 def start(session, project: Project, user: User, profile: str = "", include_errors: bool = False,
-          statuses: tuple[str, ...] | list[str] = ()) -> ExportRequest:
+          statuses: tuple[str, ...] | list[str] = (), split: Split | None = None) -> ExportRequest:
     """A download as asked, checked and audited."""
-    request = make_request(project, profile, include_errors, statuses)
+    request = make_request(project, profile, include_errors, statuses, split)
     record_start(session, project, user, request)
     return request
 
 
-def filename(project: Project, request: ExportRequest) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in project.name.lower()).strip("-") or "project"
-    return f"{slug}.{request.profile}.jsonl"
+def slug(project: Project) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in project.name.lower()).strip("-") or "project"
+
+
+def filename(project: Project, request: ExportRequest, extension: str = "jsonl") -> str:
+    """`<slug>.<profile>.jsonl` (a split's zip: `.zip`)."""
+    return f"{slug(project)}.{request.profile}.{extension}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +157,18 @@ class Affected:
     outcome: str
     notes: tuple[Note, ...]
     findings: tuple[Finding, ...]
+
+
+ALL = "all"  # the one file of an export without a split
+
+
+@dataclass
+class SideCheck:
+    """One file of the export: its examples, lines and the profile's file rules over it."""
+
+    examples: int = 0
+    rows: int = 0
+    file_findings: tuple[Finding, ...] = ()
 
 
 @dataclass
@@ -144,6 +185,8 @@ class Preflight:
     hidden: int = 0  # affected examples the viewer may not open (counted, not listed)
     file_findings: tuple[Finding, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)  # code -> examples (file rules: 1)
+    sides: dict[str, SideCheck] = field(default_factory=dict)  # "all", or "train" and "validation"
+    leakage: int | None = None  # a split: inputs found in both files (0 by construction)
 
     @property
     def left_out(self) -> int:
@@ -162,20 +205,54 @@ def preflight(session: Session, project: Project, user: User, role: str | None, 
     profile = PROFILES[request.profile]
     result = Preflight(request)
     counts: Counter[str] = Counter()
-    lines: list[dict[str, Any]] = []
+    names = (TRAIN, VALIDATION) if request.split is not None else (ALL,)
+    lines: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    inputs: dict[str, set[str]] = {name: set() for name in names}
+    result.sides = {name: SideCheck() for name in names}
     # Its own read session: the batches are let go of as they are read (the caller's objects stay loaded).
     with Session(session.get_bind()) as reading:
+        plan = plan_split(reading, project, request)
         for example in store.iter_for_export(reading, project.id, request.statuses):
-            _judge(result, counts, lines, example, settings, request, models, user, role)
-    result.rows = len(lines)
-    result.file_findings = profile.check_file(lines, RuleContext())
+            side = side_of(plan, project, example)
+            if _judge(result, counts, lines[side], example, settings, request, models, user, role):
+                result.sides[side].examples += 1
+                inputs[side].add(example.input_hash)
+    found: list[Finding] = []
+    for name in names:
+        side = result.sides[name]
+        side.rows = len(lines[name])
+        side.file_findings = profile.check_file(lines[name], RuleContext("validation" if name == VALIDATION else
+                                                                         "training"))
+        found += side.file_findings
+    result.rows = sum(side.rows for side in result.sides.values())
+    result.file_findings = tuple(found)
     counts.update(f.code for f in result.file_findings)
+    if plan is not None:
+        result.leakage = len(inputs[TRAIN] & inputs[VALIDATION])
+        if result.leakage:
+            counts["split-leakage"] += result.leakage
     result.counts = dict(sorted(counts.items()))
     return result
 
 
+def plan_split(session: Session, project: Project, request: ExportRequest) -> SplitPlan | None:
+    """The split's first pass (labels and input hashes only), or None without a split."""
+    if request.split is None:
+        return None
+    planner = Planner(request.split)
+    for label, input_hash in store.split_inputs(session, project.id, request.statuses):
+        planner.add(group_of(project.kind, label), input_hash)
+    return planner.plan()
+
+
+def side_of(plan: SplitPlan | None, project: Project, example) -> str:
+    """The file an example goes to: "all" without a split, else "train" or "validation"."""
+    return ALL if plan is None else plan.side(group_of(project.kind, example.label), example.input_hash)
+
+
 def _judge(result: Preflight, counts: Counter[str], lines: list[dict[str, Any]], example, settings,
-           request: ExportRequest, models: ModelTable, user: User, role: str | None) -> None:
+           request: ExportRequest, models: ModelTable, user: User, role: str | None) -> bool:
+    """Judge one example into the preflight; True when its lines are written."""
     evaluation = evaluate(settings, values_of(example), request.profile, models=models)
     judged = verdict(evaluation, request.include_errors)
     result.examples += 1
@@ -188,65 +265,11 @@ def _judge(result: Preflight, counts: Counter[str], lines: list[dict[str, Any]],
         result.included_with_errors += judged.outcome == "included"
         lines.extend(record.line for record in evaluation.rendered.records)
     counts.update({n.code for n in judged.notes} | {f.code for f in judged.findings})
-    if not (judged.notes or judged.findings or judged.left_out):
-        return
-    if not may_see_example(role, user, example):
-        result.hidden += 1
-    elif len(result.affected) >= LISTED:
-        result.unlisted += 1
-    else:
-        result.affected.append(Affected(example.id, example.status, judged.outcome, judged.notes, judged.findings))
-
-
-@dataclass
-class Tally:
-    """How far a stream got, kept up to date as it runs (for a progress line and the final summary)."""
-
-    read: int = 0  # examples read
-    rows: int = 0  # lines written
-    examples: int = 0  # examples written
-    refused: int = 0
-    errors: int = 0
-    sha256: str = ""  # set when the stream ends
-
-
-def stream_jsonl(engine: Engine, project: Project, user: User, request: ExportRequest, models: ModelTable,
-                 tally: Tally | None = None) -> Iterator[bytes]:
-    """Yield the file (the profile's prefix, then the lines) in chunks of about 64 KiB; record the
-    snapshot at the end. `tally`, when given, follows the stream (it does not change a byte)."""
-    tally = tally if tally is not None else Tally()
-    settings = settings_of(project)
-    digest = hashlib.sha256()
-    buffer: list[str] = [PROFILES[request.profile].file_prefix]
-    size = len(buffer[0])
-    # A read (no write lock held while the file streams); the snapshot row is its own short write.
-    with Session(engine) as session:
-        for example in store.iter_for_export(session, project.id, request.statuses):
-            evaluation = evaluate(settings, values_of(example), request.profile, models=models)
-            judged = verdict(evaluation, request.include_errors)
-            tally.read += 1
-            if judged.left_out:
-                tally.refused += judged.outcome == "refused"
-                tally.errors += judged.outcome == "error"
-                continue
-            tally.examples += 1
-            for line in evaluation.lines:
-                buffer.append(line + "\n")
-                size += len(line) + 1
-                tally.rows += 1
-            if size >= CHUNK_BYTES:
-                chunk = "".join(buffer).encode("utf-8")
-                digest.update(chunk)
-                yield chunk
-                buffer, size = [], 0
-        if buffer and (chunk := "".join(buffer).encode("utf-8")):
-            digest.update(chunk)
-            yield chunk
-    tally.sha256 = digest.hexdigest()
-    with session_scope(engine) as session:
-        session.add(ExportSnapshot(
-            project_id=project.id, profile=request.profile, rows=tally.rows, examples=tally.examples,
-            skipped=tally.refused + tally.errors, sha256=tally.sha256, created_by=user.id,
-            filters={"include_errors": request.include_errors, "statuses": list(request.statuses),
-                     "refused": tally.refused, "left_out_with_errors": tally.errors},
-        ))
+    if judged.notes or judged.findings or judged.left_out:
+        if not may_see_example(role, user, example):
+            result.hidden += 1
+        elif len(result.affected) >= LISTED:
+            result.unlisted += 1
+        else:
+            result.affected.append(Affected(example.id, example.status, judged.outcome, judged.notes, judged.findings))
+    return not judged.left_out

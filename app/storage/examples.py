@@ -111,6 +111,24 @@ def iter_for_export(
         session.expunge_all()
 
 
+def split_inputs(session: Session, project_id: int, statuses: tuple[str, ...] | None,
+                 batch: int = 5000) -> Iterator[tuple[str | None, str]]:
+    """(label, input_hash) of a project's examples in id order, in batches of columns only (a
+    split's first pass: no example is loaded)."""
+    last_id = 0
+    while True:
+        query = select(Example.id, Example.label, Example.input_hash).where(
+            Example.project_id == project_id, Example.id > last_id)
+        if statuses:
+            query = query.where(Example.status.in_(statuses))
+        rows = session.exec(query.order_by(Example.id).limit(batch)).all()
+        if not rows:
+            return
+        for _, label, input_hash in rows:
+            yield label, input_hash
+        last_id = rows[-1][0]
+
+
 def examples_after(session: Session, project_id: int, after_id: int, limit: int) -> list[Example]:
     """The next `limit` examples of a project after `after_id`, in id order."""
     query = select(Example).where(Example.project_id == project_id, Example.id > after_id)

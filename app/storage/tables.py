@@ -285,9 +285,14 @@ class ExportSnapshot(SQLModel, table=True):
     rows: int = 0
     examples: int = 0
     skipped: int = 0
-    sha256: str = Field(default="", max_length=64)
+    sha256: str = Field(default="", max_length=64)  # of the (first) file
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # Kept snapshots (0007); NULL on the rows of earlier exports, whose files were not kept.
+    split: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # {"ratio", "seed"}
+    files: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # name, role, rows, examples, bytes, sha256
+    rule_report: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # code -> count
+    store_key: str | None = Field(default=None, max_length=64)  # its directory in the snapshot store
 
 
 def _ids_never_reused() -> None:

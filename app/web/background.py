@@ -1,4 +1,5 @@
-"""Work that runs after the response: re-checks after a settings change, and resuming them at start-up."""
+"""Work that runs after the response: re-checks after a settings change, resuming them at start-up,
+and background exports (a thread each)."""
 
 from __future__ import annotations
 
@@ -23,5 +24,12 @@ def resume_rechecks(app: FastAPI) -> threading.Thread:
     """Finish, in a background thread, the re-checks a stopped server left half-done."""
     thread = threading.Thread(target=recheck.resume_all, args=(_sessions(app), app.state.models),
                               name="tunelab-recheck", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_in_thread(work, name: str) -> threading.Thread:
+    """Run `work()` in a daemon thread of this server process (a background export)."""
+    thread = threading.Thread(target=work, name=name, daemon=True)
     thread.start()
     return thread

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.services.errors import Forbidden, Invalid, NotFound, ServiceError, Stale
+from app.services.errors import Forbidden, Gone, Invalid, NotFound, ServiceError, Stale
 from app.web.deps import SignInRequired
 from app.web.templating import is_htmx, render
 from app.web.text_check import TextRejected
@@ -33,7 +33,7 @@ class ErrorOut(BaseModel):
 
 _DESCRIPTIONS = {400: "Malformed request", 401: "Sign-in required", 403: "Not allowed (role or CSRF token)",
                  404: "No such project or example", 405: "Method not allowed",
-                 409: "Changed by someone else", 413: "Request body too large", 422: "Invalid input",
+                 409: "Changed by someone else", 410: "No longer available", 413: "Request body too large", 422: "Invalid input",
                  429: "Too many requests"}
 API_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text} for status, text in _DESCRIPTIONS.items()}
@@ -70,7 +70,8 @@ async def service_error(request: Request, exc: ServiceError) -> Response:
         errors = exc.errors if isinstance(exc, Invalid) else None
         version = exc.current.version if isinstance(exc, Stale) else None
         return _json(exc.status_code, str(exc), errors, current_version=version)
-    titles = {NotFound: "Not found", Forbidden: "Not allowed", Stale: "Changed by someone else"}
+    titles = {NotFound: "Not found", Forbidden: "Not allowed", Stale: "Changed by someone else",
+              Gone: "Kept file not available"}
     return _page(request, exc.status_code, titles.get(type(exc), "Cannot do that"), str(exc))
 
 

@@ -5,6 +5,7 @@ and bad input (unknown project, user, state, a profile that cannot write the pro
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -72,7 +73,7 @@ def test_the_file_is_the_http_download_byte_for_byte(team, engine, database_url,
     assert cli_snapshot.sha256 == http_snapshot.sha256 == hashlib.sha256(body).hexdigest()
     assert (cli_snapshot.rows, cli_snapshot.examples, cli_snapshot.created_by) == (3, 3, team.users["owner"].id)
     assert said == (f"wrote {out}: 3 lines from 3 of 3 examples of project 'Assistant' (#{project.id}), profile "
-                    f"{profile}, states draft; sha256 {cli_snapshot.sha256}; as 'owner'\n")
+                    f"{profile}, states draft; sha256 {cli_snapshot.sha256}; snapshot {cli_snapshot.id}; as 'owner'\n")
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left beside it
     with Session(engine) as session:
         audited = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
@@ -170,3 +171,71 @@ def test_a_database_that_is_not_migrated_is_bad_input(empty_database_url, monkey
     assert said.startswith("tunelab export: the database ") and "cannot be used (" in said
     assert said.endswith("is TUNELAB_DATABASE_URL right, and the database migrated (`tunelab migrate`)?\n")
     assert "Traceback" not in said and not out.exists()
+
+
+def sentiment_examples(team, n_positive: int = 18, n_negative: int = 6) -> None:
+    from app.core.project_settings import ExampleValues
+    from app.services import examples
+    from tests.services.conftest import MODELS
+
+    for i in range(n_positive + n_negative):
+        label = "positive" if i < n_positive else "negative"
+        examples.save(team.session, team.project, team.users["owner"], ExampleValues({"text": f"tweet {i}"}, label),
+                      MODELS)
+
+
+def test_a_split_writes_two_files_beside_each_other_or_one_zip(team, engine, database_url, export, tmp_path):
+    import io
+    import zipfile
+
+    sentiment_examples(team)
+    args = ("--project", "Tweets", "--profile", "openai-legacy", "--states", "draft", "--split", "0.25", "--seed", "42")
+    tmp_path = tmp_path / "exports"  # beside the test's database: a directory of the files only
+    tmp_path.mkdir()
+    out = tmp_path / "out.jsonl"
+    status, said, err = export(*args, "--out", str(out))
+    assert (status, err) == (0, "")
+    validation = tmp_path / "out.validation.jsonl"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.validation.jsonl"]
+    train_lines, validation_lines = out.read_text().splitlines(), validation.read_text().splitlines()
+    assert (len(train_lines), len(validation_lines)) == (17, 7)  # round(0.25 × 18) = 5 and round(0.25 × 6) = 2
+    (snapshot,) = snapshots(engine)
+    assert snapshot.split == {"ratio": 0.25, "seed": 42}
+    assert [f["sha256"] for f in snapshot.files] == [hashlib.sha256(out.read_bytes()).hexdigest(),
+                                                     hashlib.sha256(validation.read_bytes()).hexdigest()]
+    assert f"wrote {out} and {validation}: 24 lines from 24 of 24 examples" in said
+    assert "split 0.25 seed 42: train.jsonl 17 examples" in said and "validation.jsonl 7 examples" in said
+    prompts = lambda lines: {json.loads(line)["prompt"] for line in lines}  # noqa: E731
+    assert not prompts(train_lines) & prompts(validation_lines)
+    assert sum(json.loads(line)["completion"] == " negative" for line in validation_lines) == 2  # round(0.25 × 6)
+
+    zipped = tmp_path / "both.zip"
+    assert export(*args, "--out", str(zipped))[0] == 0
+    with zipfile.ZipFile(io.BytesIO(zipped.read_bytes())) as archive:
+        assert archive.namelist() == ["train.jsonl", "validation.jsonl"]
+        assert archive.read("train.jsonl") == out.read_bytes()  # the same split on every run
+        assert archive.read("validation.jsonl") == validation.read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--split", "0"), "--split: The split ratio '0' is not between 0 and 1 (exclusive)"),
+    (("--split", "1"), "--split: The split ratio '1' is not between 0 and 1 (exclusive)"),
+    (("--split", "-1"), "--split: The split ratio '-1' is not between 0 and 1 (exclusive)"),
+    (("--split", "abc"), "--split: The split ratio 'abc' is not a number"),
+    (("--split", "0.1", "--seed", "x"), "--seed: The seed 'x' is not a whole number"),
+    (("--split", "0.1", "--seed", "1.5"), "--seed: The seed '1.5' is not a whole number"),
+    (("--split", "0.1", "--seed", "9" * 30), "--seed: The seed " + "9" * 30 + " is too large"),
+    (("--seed", "42"), "--seed: A seed is for a split: give the validation share too"),
+    ((), "--out: "),
+])
+def test_a_bad_split_is_exit_2_and_writes_nothing(team, engine, export, tmp_path, extra, message):
+    sentiment_examples(team, 2, 1)
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    out = tmp_path / ("out.zip" if not extra else "out.jsonl")
+    status, said, err = export("--project", "Tweets", "--profile", "openai-legacy", "--states", "draft", *extra,
+                               "--out", str(out))
+    assert (status, said) == (2, "")
+    assert err.startswith(f"tunelab export: {message}"), err
+    assert snapshots(engine) == [] and list(tmp_path.iterdir()) == []

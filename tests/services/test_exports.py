@@ -4,11 +4,14 @@ listed) and the streamed file (prefix, examples left out and counted, the snapsh
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from app.core.project_settings import ExampleValues
-from app.services import examples, exports, members, projects
+from app.services import examples, export_writer, exports, members, projects
+from app.storage.snapshots import SnapshotStore
 from app.storage.tables import ExportSnapshot
 from tests.services.conftest import MODELS, ROLES
 
@@ -39,9 +42,14 @@ def preflight(team, project, profile: str, name: str = "owner"):
     return exports.preflight(team.session, project, team.users[name], team.role(name), request, MODELS)
 
 
+def store() -> SnapshotStore:
+    """The test's snapshot store (tests/conftest.py points TUNELAB_SNAPSHOT_DIR at a fresh directory)."""
+    return SnapshotStore(Path(os.environ["TUNELAB_SNAPSHOT_DIR"]))
+
+
 def download(engine, team, project, profile: str) -> tuple[bytes, ExportSnapshot]:
     request = exports.start(team.session, project, team.users["owner"], profile, statuses=["draft"])
-    body = b"".join(exports.stream_jsonl(engine, project, team.users["owner"], request, MODELS))
+    body = b"".join(export_writer.stream_jsonl(engine, project, team.users["owner"], request, MODELS, store()))
     with Session(engine) as fresh:  # the snapshot is written by the stream's own session
         snapshot = fresh.exec(select(ExportSnapshot).order_by(ExportSnapshot.id.desc())).first()
     return body, snapshot

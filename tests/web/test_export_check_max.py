@@ -28,7 +28,8 @@ def test_a_choice_over_the_limit_is_checked_when_asked(web):
     assert 'name="check" value="true"' in page  # the button asks for it
     twin = web.get(f"/api/v1/projects/{project}/export{query}").json()
     assert twin["check"] is None and twin["choice"] == {"profile": "openai-legacy", "title": twin["choice"]["title"],
-                                                        "statuses": ["draft"], "include_errors": False, "examples": 3}
+                                                        "statuses": ["draft"], "include_errors": False, "examples": 3,
+                                                        "split": None}
     asked = web.get(f"/projects/{project}/export{query}&check=true").text
     assert 'data-testid="profile-preflight"' in asked and "3 examples draft" in " ".join(asked.split())
     assert web.get(f"/api/v1/projects/{project}/export{query}&check=true").json()["check"]["written"] == 3

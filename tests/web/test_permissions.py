@@ -3,6 +3,7 @@ signed-out visitor. Only the allowed ones succeed; the others get 403 (or 401) a
 
 import hashlib
 import json
+import time
 
 import pytest
 from fastapi.routing import APIRoute
@@ -72,6 +73,12 @@ MATRIX = [
      "/api/v1/projects/{p}/examples/{draft}/submit", {}, MEMBERS_WHO_WRITE, True),
     ("/api/v1/projects/{project_id}/examples/{example_id}/review", "POST",
      "/api/v1/projects/{p}/examples/{submitted}/review", {"action": "approve", "version": 1}, REVIEWERS, True),
+    ("/projects/{project_id}/export/jobs", "POST", "/projects/{p}/export/jobs", {"status": "draft"}, OWNER, False),
+    ("/projects/{project_id}/export/jobs/{job}/cancel", "POST", "/projects/{p}/export/jobs/{job}/cancel", {}, OWNER,
+     False),
+    ("/api/v1/projects/{project_id}/export/jobs", "POST", "/api/v1/projects/{p}/export/jobs", {}, OWNER, True),
+    ("/api/v1/projects/{project_id}/export/jobs/{job}/cancel", "POST", "/api/v1/projects/{p}/export/jobs/{job}/cancel",
+     {}, OWNER, True),
     ("/logout", "POST", "/logout", {}, ALL, False),  # signed out: nothing to end, back to sign-in
 ]
 MEMBERS = {"owner", "reviewer", "annotator", "viewer"}
@@ -106,6 +113,21 @@ READS = [
     ("/projects/{project_id}/health", "/projects/{p}/health", VIEW_ALL, 200),
     ("/projects/{project_id}/export", "/projects/{p}/export", OWNER, 200),
     ("/projects/{project_id}/export.jsonl", "/projects/{p}/export.jsonl", OWNER, 200),
+    ("/projects/{project_id}/export.zip", "/projects/{p}/export.zip?status=draft&split=0.5", OWNER, 200),
+    ("/projects/{project_id}/export/jobs/{job}", "/projects/{p}/export/jobs/{job}", OWNER, 200),
+    ("/projects/{project_id}/snapshots", "/projects/{p}/snapshots", OWNER, 200),
+    ("/projects/{project_id}/snapshots/{snapshot_id}", "/projects/{p}/snapshots/{snapshot}", OWNER, 200),
+    ("/projects/{project_id}/snapshots/{snapshot_id}/files/{role}", "/projects/{p}/snapshots/{snapshot}/files/train",
+     OWNER, 200),
+    ("/projects/{project_id}/snapshots/{snapshot_id}/zip", "/projects/{p}/snapshots/{snapshot}/zip", OWNER, 200),
+    ("/api/v1/projects/{project_id}/export.zip", "/api/v1/projects/{p}/export.zip?status=draft&split=0.5", OWNER, 200),
+    ("/api/v1/projects/{project_id}/export/jobs/{job}", "/api/v1/projects/{p}/export/jobs/{job}", OWNER, 200),
+    ("/api/v1/projects/{project_id}/snapshots", "/api/v1/projects/{p}/snapshots", OWNER, 200),
+    ("/api/v1/projects/{project_id}/snapshots/{snapshot_id}", "/api/v1/projects/{p}/snapshots/{snapshot}", OWNER, 200),
+    ("/api/v1/projects/{project_id}/snapshots/{snapshot_id}/files/{role}",
+     "/api/v1/projects/{p}/snapshots/{snapshot}/files/train", OWNER, 200),
+    ("/api/v1/projects/{project_id}/snapshots/{snapshot_id}/zip", "/api/v1/projects/{p}/snapshots/{snapshot}/zip",
+     OWNER, 200),
     ("/api/v1/rules", "/api/v1/rules", SIGNED_IN, 200),
     ("/api/v1/tokens", "/api/v1/tokens", SIGNED_IN, 200),
     ("/api/v1/projects", "/api/v1/projects", SIGNED_IN, 200),
@@ -166,10 +188,18 @@ def prepare(team: Team) -> dict:
     double = int(r.headers["hx-location"].split("/examples/")[1].split("?")[0])
     team.owner.post(f"/projects/{p}/bulk", {"action": "double_label", "ways": "3", "ids": [str(double)]})
     team.owner.post("/account/tokens", {"name": "owner's script", "expires": ""})
+    assert team.owner.get(f"/projects/{p}/export.zip?status=draft&split=0.5").status_code == 200  # a kept snapshot
+    started = team.owner.post(f"/projects/{p}/export/jobs", {"status": "draft"}, htmx=True)
+    job = started.text.split('data-job="')[1].split('"')[0]
+    for _ in range(200):  # let its thread finish (it records a snapshot) before the digests are compared
+        if 'data-state="running"' not in team.owner.get(f"/projects/{p}/export/jobs/{job}").text:
+            break
+        time.sleep(0.05)
     with team.owner.client.app.state.engine.connect() as conn:
         token = conn.execute(text("SELECT max(id) FROM api_token")).scalar_one()
+        snapshot = conn.execute(text("SELECT min(id) FROM export_snapshot")).scalar_one()
     return {"p": p, "draft": draft, "submitted": submitted, "double": double, "others": others, "token": token,
-            "member": team.ids["bob"]}
+            "member": team.ids["bob"], "snapshot": snapshot, "job": job}
 
 
 def client_for(team: Team, role: str) -> Web:

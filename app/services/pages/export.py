@@ -55,14 +55,29 @@ class AffectedOut(BaseModel):
     findings: list[ProfileFindingOut]
 
 
+class SplitOut(BaseModel):
+    ratio: float  # the validation share
+    seed: int
+
+
 class ChoiceOut(BaseModel):
-    """The chosen profile and states, and how many examples they hold (from the project's counters)."""
+    """The chosen profile, states and split, and how many examples they hold (from the project's counters)."""
 
     profile: str
     title: str
     statuses: list[str]
     include_errors: bool
     examples: int
+    split: SplitOut | None = None
+
+
+class SideOut(BaseModel):
+    """One file of the export: "all" (no split), "train" or "validation"."""
+
+    side: str
+    examples: int
+    rows: int
+    file_findings: list[ProfileFindingOut]  # the profile's file rules over this file
 
 
 class PreflightOut(BaseModel):
@@ -83,6 +98,9 @@ class PreflightOut(BaseModel):
     file_findings: list[ProfileFindingOut]  # the profile's rules over the whole file
     file_refused: bool  # a file rule at error level: the provider would refuse the upload
     counts: dict[str, int]  # code -> examples it concerns (a file rule counts once)
+    split: SplitOut | None = None
+    sides: list[SideOut] = []  # the files and what each holds
+    leakage: int | None = None  # a split: inputs in both files (split-leakage), 0 by construction
 
 
 class ExportPage(BaseModel):
@@ -131,6 +149,11 @@ def preflight_out(checked: export_service.Preflight) -> PreflightOut:
         unlisted=checked.unlisted, hidden=checked.hidden,
         file_findings=[ProfileFindingOut(**f._asdict()) for f in checked.file_findings],
         file_refused=checked.file_errors, counts=checked.counts,
+        split=SplitOut(**request.split.as_dict()) if request.split is not None else None,
+        sides=[SideOut(side=name, examples=side.examples, rows=side.rows,
+                       file_findings=[ProfileFindingOut(**f._asdict()) for f in side.file_findings])
+               for name, side in checked.sides.items()],
+        leakage=checked.leakage,
     )
 
 
@@ -143,7 +166,8 @@ def export_page(session: Session, project: Project, user: User, role: str | None
     groups = provider_groups(project.kind)
     examples = sum(board.states.get(state, 0) for state in request.statuses)
     choice = ChoiceOut(profile=request.profile, title=export_service.PROFILES[request.profile].title,
-                       statuses=list(request.statuses), include_errors=request.include_errors, examples=examples)
+                       statuses=list(request.statuses), include_errors=request.include_errors, examples=examples,
+                       split=SplitOut(**request.split.as_dict()) if request.split is not None else None)
     checked = check or examples <= auto_check_max
     return ExportPage(
         total=board.total, states=board.states, levels=example_service.level_counts(session, project),

@@ -21,7 +21,9 @@ the names (app/web/urls.py), the JSON twin of page `x` is named `api_x`.
     /projects/{id}/team                 team.py        who did what           (/api/v1/…/team)
     /projects/{id}/audit                audit.py       the audit log          (/api/v1/…/audit)
     /projects/{id}/health/…  /healthz   health.py      dataset health         (/api/v1/…/health)
-    /projects/{id}/export…              export.py      preflight, download    (/api/v1/…/export, …/export.jsonl)
+    /projects/{id}/export…              export.py      preflight, download    (/api/v1/…/export, …/export.jsonl, .zip)
+    /projects/{id}/export/jobs/…        export_jobs.py a background export    (/api/v1/…/export/jobs/…)
+    /projects/{id}/snapshots/…          snapshots.py   kept exports           (/api/v1/…/snapshots/…)
     /projects/{id}/import…              imports.py     upload, preview, import, progress (/api/v1/…/import…)
     /api/v1/rules                       rules.py       the rules (JSON only)
 """
@@ -30,13 +32,13 @@ from fastapi import FastAPI
 
 from app.web.urls import operation_id
 
-from app.web.pages import (account, admin, agreement, audit, auth, bulk, examples, export, health, home, imports,
-                           items, lint, members, projects, queue, rules, team)
+from app.web.pages import (account, admin, agreement, audit, auth, bulk, examples, export, export_jobs, health, home,
+                           imports, items, lint, members, projects, queue, rules, snapshots, team)
 
 # Matched in this order (no two of them serve one path): the live panel first, as it is asked on
 # every pause in typing, then /healthz, which load balancers ask all the time.
 PAGES = (lint, health, auth, home, account, admin, projects, examples, queue, bulk, items, agreement, members, team,
-         audit, export, imports, rules)
+         audit, export, export_jobs, snapshots, imports, rules)
 
 
 def register(app: FastAPI) -> None:
