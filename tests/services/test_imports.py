@@ -13,12 +13,13 @@ from sqlmodel import Session, func, select
 
 from app.core.presets import PRESETS_BY_KEY
 from app.core.project_settings import ExampleValues
-from app.services import examples, exports, imports, projects
+from app.services import accounts, examples, export_writer, exports, imports, projects
 from app.services.errors import Forbidden, Invalid
 from app.storage import counters
 from app.storage import health as storage_health
 from app.storage.tables import AuditEvent, Example
-from tests.services.conftest import MODELS
+from tests.services.conftest import MODELS, PASSWORD, Team
+from tests.services.test_exports import store
 from tests.services.test_ledger_property import assert_counters_match_a_recount
 
 CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
@@ -55,13 +56,21 @@ SAMPLES: dict[str, list[ExampleValues]] = {
 }
 
 
+@pytest.fixture
+def team(engine) -> Team:
+    """Only the owner (an import is an owner's; the other accounts would cost a password hash each)."""
+    with Session(engine) as session:
+        owner = accounts.create_first_admin(session, "owner", PASSWORD).user
+        yield Team(session, None, {"owner": owner})  # type: ignore[arg-type]
+
+
 def make_project(team, preset: str, name: str):
     return projects.create_project(team.session, team.users["owner"], name, preset)
 
 
 def export_bytes(engine, team, project, profile: str) -> bytes:
     request = exports.start(team.session, project, team.users["owner"], profile, statuses=list(exports.STATUSES))
-    body = b"".join(exports.stream_jsonl(engine, project, team.users["owner"], request, MODELS))
+    body = b"".join(export_writer.stream_jsonl(engine, project, team.users["owner"], request, MODELS, store()))
     team.session.commit()  # end the team session's read: the stream wrote the snapshot meanwhile
     return body
 
@@ -82,6 +91,9 @@ ROUND_TRIPS = [(preset, profile) for preset in SAMPLES
 
 @pytest.mark.parametrize(("preset", "profile"), ROUND_TRIPS, ids=[f"{a}-{b}" for a, b in ROUND_TRIPS])
 def test_export_import_export_gives_the_same_bytes(engine, team, tmp_path, preset, profile):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the round trip's bytes come from the same code on both databases; PostgreSQL's import path "
+                    "(COPY) is tested by the other tests here")
     source = make_project(team, preset, "Source")
     for values in SAMPLES[preset]:
         examples.save(team.session, source, team.users["owner"], values, MODELS)
@@ -220,13 +232,14 @@ def test_csv_columns_map_into_the_fields(engine, team, tmp_path):
 
 
 def test_only_an_owner_may_import_and_bad_asks_are_refused(engine, team, tmp_path):
+    project = make_project(team, "sentiment", "Tweets 8")
     path = write_lines(tmp_path / "t.jsonl", [sentiment_line(1)])
     with pytest.raises(Forbidden):
-        imports.preview(team.session, team.project, "annotator", imports.ImportAsk(path=path), MODELS)
+        imports.preview(team.session, project, "annotator", imports.ImportAsk(path=path), MODELS)
     with pytest.raises(Invalid) as raised:
-        imports.preview(team.session, team.project, "owner", imports.ImportAsk(path=path, state="done"), MODELS)
+        imports.preview(team.session, project, "owner", imports.ImportAsk(path=path, state="done"), MODELS)
     assert "state" in raised.value.errors
     empty = write_lines(tmp_path / "e.jsonl", ['{"x": 1}'])
     with pytest.raises(Invalid) as raised:
-        imports.preview(team.session, team.project, "owner", imports.ImportAsk(path=empty), MODELS)
+        imports.preview(team.session, project, "owner", imports.ImportAsk(path=empty), MODELS)
     assert "No line of the file is in a shape" in raised.value.errors["file"]

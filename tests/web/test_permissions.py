@@ -79,6 +79,17 @@ MATRIX = [
     ("/api/v1/projects/{project_id}/export/jobs", "POST", "/api/v1/projects/{p}/export/jobs", {}, OWNER, True),
     ("/api/v1/projects/{project_id}/export/jobs/{job}/cancel", "POST", "/api/v1/projects/{p}/export/jobs/{job}/cancel",
      {}, OWNER, True),
+    ("/projects/{project_id}/import", "POST", "/projects/{p}/import?filename=t.jsonl", {}, OWNER, False),
+    ("/api/v1/projects/{project_id}/imports", "POST", "/api/v1/projects/{p}/imports?filename=t.jsonl", {}, OWNER,
+     True),
+    ("/projects/{project_id}/import/{job_id}/start", "POST", "/projects/{p}/import/{import_job}/start",
+     {"profile": "openai-legacy"}, OWNER, False),
+    ("/api/v1/projects/{project_id}/import/{job_id}/start", "POST", "/api/v1/projects/{p}/import/{import_job}/start",
+     {}, OWNER, True),
+    ("/projects/{project_id}/import/{job_id}/cancel", "POST", "/projects/{p}/import/{import_job}/cancel", {}, OWNER,
+     False),
+    ("/api/v1/projects/{project_id}/import/{job_id}/cancel", "POST",
+     "/api/v1/projects/{p}/import/{import_job}/cancel", {}, OWNER, True),
     ("/logout", "POST", "/logout", {}, ALL, False),  # signed out: nothing to end, back to sign-in
 ]
 MEMBERS = {"owner", "reviewer", "annotator", "viewer"}
@@ -112,6 +123,11 @@ READS = [
     ("/projects/{project_id}/audit", "/projects/{p}/audit", OWNER, 200),
     ("/projects/{project_id}/health", "/projects/{p}/health", VIEW_ALL, 200),
     ("/projects/{project_id}/export", "/projects/{p}/export", OWNER, 200),
+    ("/projects/{project_id}/import", "/projects/{p}/import", OWNER, 200),
+    ("/projects/{project_id}/import/{job_id}", "/projects/{p}/import/{import_job}", OWNER, 200),
+    ("/projects/{project_id}/import/{job_id}/progress", "/projects/{p}/import/{import_job}/progress", OWNER, 200),
+    ("/api/v1/projects/{project_id}/import", "/api/v1/projects/{p}/import", OWNER, 200),
+    ("/api/v1/projects/{project_id}/import/{job_id}", "/api/v1/projects/{p}/import/{import_job}", OWNER, 200),
     ("/projects/{project_id}/export.jsonl", "/projects/{p}/export.jsonl", OWNER, 200),
     ("/projects/{project_id}/export.zip", "/projects/{p}/export.zip?status=draft&split=0.5", OWNER, 200),
     ("/projects/{project_id}/export/jobs/{job}", "/projects/{p}/export/jobs/{job}", OWNER, 200),
@@ -195,11 +211,16 @@ def prepare(team: Team) -> dict:
         if 'data-state="running"' not in team.owner.get(f"/projects/{p}/export/jobs/{job}").text:
             break
         time.sleep(0.05)
+    uploaded = team.owner.client.post(f"/projects/{p}/import?filename=t.jsonl",
+                                      content=b'{"prompt": "Fine ->", "completion": " positive"}\n',
+                                      headers={"x-csrftoken": team.owner.csrf, "Content-Type": "application/octet-stream"})
+    import_job = uploaded.headers["location"].rsplit("/", 1)[1]
     with team.owner.client.app.state.engine.connect() as conn:
         token = conn.execute(text("SELECT max(id) FROM api_token")).scalar_one()
         snapshot = conn.execute(text("SELECT min(id) FROM export_snapshot")).scalar_one()
     return {"p": p, "draft": draft, "submitted": submitted, "double": double, "others": others, "token": token,
-            "member": team.ids["bob"], "snapshot": snapshot, "job": job}
+            "member": team.ids["bob"], "snapshot": snapshot, "job": job,
+            "import_job": import_job}
 
 
 def client_for(team: Team, role: str) -> Web:
