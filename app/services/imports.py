@@ -29,7 +29,7 @@ from app.core.importing import Evaluated, Importer, Mapped, evaluated, guess_map
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.providers.neutral import Example as NeutralExample
-from app.services import audit
+from app.services import audit, export_file, projects
 from app.services.errors import Invalid
 from app.services.import_workers import Evaluator
 from app.services.exports import STATUSES
@@ -242,8 +242,6 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
     """Import the file in one transaction (see the module docstring); the outcome says what happened.
     With `create`, the project is made in the same transaction (`project_id` is then None). The
     lines are evaluated in `jobs` worker processes for a big file (`import_workers`; default: the CPUs)."""
-    from app.services import projects
-
     progress = progress or Progress()
     outcome = Outcome()
     with Session(engine, expire_on_commit=False) as session, ask.path.open("rb") as stream:
@@ -370,8 +368,6 @@ def target_project(session: Session, user: User, ref: str, ask: ImportAsk, creat
                    preset: str | None = None) -> tuple[Project | None, NewProject | None]:
     """What a command imports into: the project `ref` names (a name or #id), or with `create` a new
     one of that name (its preset asked for, else the one that fits the file), made by `run`."""
-    from app.services import export_file
-
     if not create:
         return export_file.find_project(session, ref), None
     if project_store.projects_named(session, ref):
