@@ -12,20 +12,14 @@ reading goes on. A CSV cell may span lines (quoted); its row is numbered by the 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from typing import IO, Any, NamedTuple
 
 from app.core import providers
-from app.core.check_lines import BOM
+from app.core.check_lines import BOM, NOT_READ, parse_line
 from app.core.check_shapes import Shape, find_shape
 from app.core.importing import text_faults
 from app.core.providers.base import ShapeError
-
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover
-    _fast_loads = None
 
 FORMATS = ("jsonl", "csv", "tsv")
 DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -101,25 +95,12 @@ def count_lines(stream: IO[bytes]) -> int:
 
 
 def _json_value(raw: bytes) -> tuple[Any, tuple[tuple[str, str], ...]]:
-    if _fast_loads is not None:
-        try:
-            value = _fast_loads(raw)
-        except (ValueError, RecursionError):
-            pass
-        else:
-            return value, (text_faults(value) if b"\\u" in raw else ())
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, (("line", f"The line is not valid UTF-8 (byte {exc.start + 1}): save the file as UTF-8."),)
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        return None, (("line", "The line nests too deeply to be read."),)
-    except ValueError as exc:
-        where = f" ({exc.msg} at column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        return None, (("line", f"The line is not valid JSON{where}."),)
-    return value, text_faults(value)
+    """The line's JSON value as `tunelab check` reads it (`check_lines.parse_line`), with its faults."""
+    found: list = []
+    value = parse_line(raw, found)
+    if value is NOT_READ:
+        return None, tuple(("line", f.message) for f in found)
+    return value, (text_faults(value) if b"\\u" in raw else ())
 
 
 def jsonl_lines(stream: IO[bytes], profile: str, kind: str) -> Iterator[Line]:
