@@ -74,18 +74,14 @@ def _mapping(columns: list[str]) -> dict[str, str]:
 def import_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]) -> int:
     from sqlmodel import Session
 
-    from app.config import DEV_SECRET, Settings
+    from app.cli_ops import counting_settings
     from app.core.model_table import load_model_table
     from app.services import export_file, imports
     from app.services.errors import Invalid
     from app.storage.db import make_engine
-    from app.tokenizer_files import TokenizerFilesError, activate
 
-    settings = Settings(dev_mode=True, secret_key=DEV_SECRET)
-    try:
-        activate(settings.tokenizer_dir)
-    except TokenizerFilesError as exc:
-        print(f"tunelab import: {exc}", file=err)
+    settings = counting_settings(err, "import")
+    if settings is None:
         return 2
     if not args.file.is_file():
         raise Invalid({"file": f"{args.file} is not a file."})

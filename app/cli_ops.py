@@ -213,20 +213,30 @@ class Progress:
         self.err.flush()
 
 
-def export_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]) -> int:
+def counting_settings(err: IO[str], command: str):
+    """The settings of a command that counts tokens, its tokenizer files activated; None (said on
+    `err`) when the files are missing or wrong."""
     from app.config import DEV_SECRET, Settings
-    from app.core.model_table import load_model_table
-    from app.services.export_file import FileExportAsk, export_to_file
-    from app.services.exports import STATUSES, split_of
-    from app.storage.db import make_engine
-    from app.storage.snapshots import SnapshotStore
     from app.tokenizer_files import TokenizerFilesError, activate
 
     settings = Settings(dev_mode=True, secret_key=DEV_SECRET)
     try:
         activate(settings.tokenizer_dir)
     except TokenizerFilesError as exc:
-        print(f"tunelab export: {exc}", file=err)
+        print(f"tunelab {command}: {exc}", file=err)
+        return None
+    return settings
+
+
+def export_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]) -> int:
+    from app.core.model_table import load_model_table
+    from app.services.export_file import FileExportAsk, export_to_file
+    from app.services.exports import STATUSES, split_of
+    from app.storage.db import make_engine
+    from app.storage.snapshots import SnapshotStore
+
+    settings = counting_settings(err, "export")
+    if settings is None:
         return 2
     states = STATUSES if args.states.strip() == "all" else tuple(s.strip() for s in args.states.split(",") if s.strip())
     unknown = [s for s in states if s not in STATUSES]
