@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from app.core.evaluate import evaluate
+from app.core.export_verdict import Judged, judged
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
 from app.core.providers.neutral import Example, TextPair, Turn
@@ -366,6 +367,7 @@ class Evaluated(NamedTuple):
     completions: tuple[str, ...]
     record_tokens: tuple[int, ...]
     billed: tuple[int, ...]
+    export: Judged  # what the export under the project's profile makes of it (kept for the next export)
 
 
 def evaluated(settings: ProjectSettings, profile: str, models: ModelTable, values: ExampleValues) -> Evaluated:
@@ -378,4 +380,4 @@ def evaluated(settings: ProjectSettings, profile: str, models: ModelTable, value
     return Evaluated(rendered.tokens, evaluation.level, tuple(evaluation.codes), evaluation.input_hash,
                      evaluation.content_hash, evaluation.near_hash, errors, tuple(r.prompt for r in rows),
                      tuple(r.completion for r in rows), tuple(r.tokens for r in rendered.records),
-                     tuple(r.billed_tokens for r in rendered.records))
+                     tuple(r.billed_tokens for r in rendered.records), judged(evaluation))

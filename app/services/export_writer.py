@@ -26,14 +26,11 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
 from app.core.providers import PROFILES, Finding, RuleContext
 from app.core.split import TRAIN, VALIDATION
-from app.services import exports
-from app.services.examples import values_of
+from app.services import exports, kept_lines
 from app.services.parsed_settings import settings_of
-from app.storage import examples as example_store
 from app.storage import snapshots as snapshot_store
 from app.storage.db import session_scope
 from app.storage.snapshots import SnapshotStore
@@ -108,14 +105,13 @@ def write(engine: Engine, project: Project, user: User, request: exports.ExportR
             # A read (no write lock held while the file streams); the snapshot row is its own short write.
             with Session(engine) as session:
                 plan = exports.plan_split(session, project, request)
-                for example in example_store.iter_for_export(session, project.id, request.statuses):
-                    evaluation = evaluate(settings, values_of(example), request.profile, models=models)
-                    judged = exports.verdict(evaluation, request.include_errors)
+                for example, judged in kept_lines.judged_examples(engine, session, project, settings,
+                                                                  request.statuses, request.profile, models):
                     tally.read += 1
-                    counts.update({n.code for n in judged.notes} | {f.code for f in judged.findings})
+                    counts.update(judged.codes)
                     if tally.read % HEARTBEAT == 0:
                         yield Chunk(exports.ALL, b"")
-                    if judged.left_out:
+                    if not judged.written(request.include_errors):
                         tally.refused += judged.outcome == "refused"
                         tally.errors += judged.outcome == "error"
                         continue
@@ -123,11 +119,11 @@ def write(engine: Engine, project: Project, user: User, request: exports.ExportR
                     buffer, file = buffers[side], tally.files[side]
                     tally.examples += 1
                     file.examples += 1
-                    for line in evaluation.lines:
-                        buffer.parts.append(line + "\n")
-                        buffer.size += len(line) + 1
-                        file.rows += 1
-                        tally.rows += 1
+                    rows = judged.lines.count("\n")
+                    buffer.parts.append(judged.lines)
+                    buffer.size += len(judged.lines)
+                    file.rows += rows
+                    tally.rows += rows
                     if buffer.size >= CHUNK_BYTES:
                         data = buffer.take()
                         handles[side].write(data)

@@ -1,14 +1,9 @@
 """Export: the request (profile, states, errors, an optional train/validation split), what each
 example becomes, and the preflight of a request; the files are written by `export_writer`.
 
-Lines come from `core.evaluate` (the panel's path). What happens to each example is decided once,
-by `verdict`, for both the preflight and the download:
-
-- "refused": the profile's shape cannot carry the example (a `refused` note, or no line at all):
-  it is always left out, and counted;
-- "error": an error-level finding (the app's rules, or the profile's line rules): left out and
-  counted unless the caller asks for such examples (today's "left out unless asked");
-- "written": its lines are written; "merged" and "dropped" notes say what the shape changed.
+Lines come from `core.evaluate` (the panel's path); what happens to each example ("written",
+"refused", "error" or "included") is decided once, by `core.export_verdict.verdict`, for both the
+preflight and the download.
 
 A split (`app.core.split`) sends each example to "train" or "validation" by its input: the
 preflight counts each side, runs the profile's file rules on each file (a validation file's own
@@ -21,11 +16,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlmodel import Session
 
-from app.core.evaluate import Evaluation, evaluate
+from app.core.evaluate import evaluate
+from app.core.export_verdict import Verdict, verdict  # noqa: F401  (exports.verdict: the one decision)
 from app.core.model_table import ModelTable
 from app.core.providers import PROFILES, Finding, Note, RuleContext
 from app.core.split import TRAIN, VALIDATION, Planner, Split, SplitPlan, group_of, parse_ratio, parse_seed
@@ -49,31 +45,6 @@ class ExportRequest:
     include_errors: bool = False
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     split: Split | None = None  # a train/validation split (ratio, seed); None: one file
-
-
-class Verdict(NamedTuple):
-    """What the export does with one example, and why."""
-
-    outcome: str  # "written" | "refused" | "error" (left out) | "included" (has an error, written as asked)
-    notes: tuple[Note, ...]  # what the profile's shape merged, dropped or refused
-    findings: tuple[Finding, ...]  # the profile's line rules, then the app's error-level findings
-
-    @property
-    def left_out(self) -> bool:
-        return self.outcome in ("refused", "error")
-
-
-def verdict(evaluation: Evaluation, include_errors: bool) -> Verdict:
-    rendered = evaluation.rendered
-    notes = tuple(rendered.notes)
-    shown = {(n.code, n.message) for n in notes}
-    findings = tuple(f for f in rendered.profile_findings if (f.code, f.message) not in shown)
-    findings += tuple(Finding(f.code, f.level, f.message, "") for f in evaluation.errors)
-    if any(n.effect == "refused" for n in notes) or not rendered.records:
-        return Verdict("refused", notes, findings)
-    if any(f.level == "error" for f in findings):
-        return Verdict("included" if include_errors else "error", notes, findings)
-    return Verdict("written", notes, findings)
 
 
 def usable_profiles(kind: str) -> list[str]:

@@ -13,6 +13,7 @@ dies mid-way: nothing is committed before the end.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from app.core.importing import Evaluated, Importer, Mapped, evaluated, guess_map
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.core.providers.neutral import Example as NeutralExample
-from app.services import audit, export_file, projects
+from app.services import audit, export_file, kept_lines, projects
 from app.services.errors import Invalid
 from app.services.import_workers import Evaluator
 from app.services.exports import STATUSES
@@ -337,7 +338,9 @@ def _row(settings: ProjectSettings, project: Project, user: User, state: str, va
 
 
 def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluated]], outcome: Outcome) -> None:
-    ids = store.insert_examples(session, [row for row, _ in batch])
+    kept = store.KeptBatch(project.export_profile, kept_lines.stamp(project),
+                           [(r.export.outcome, json.dumps(list(r.export.codes)), r.export.lines) for _, r in batch])
+    ids = store.insert_examples(session, [row for row, _ in batch], kept)
     snapshots = []
     for example_id, (row, result) in zip(ids, batch):
         contribution = Contribution(example_id, result.prompts, result.completions, result.record_tokens,

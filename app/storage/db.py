@@ -55,6 +55,14 @@ def write_engine(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
+def try_write_engine(engine: Engine) -> Engine:
+    """Like `write_engine`, but a transaction that would have to wait for the write lock fails at
+    once (OperationalError) instead: for writes that may be skipped (kept export lines)."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_wait=False)
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # The driver must not issue its own BEGIN: _sqlite_begin does (SQLAlchemy's documented recipe).
     dbapi_connection.isolation_level = None
@@ -86,14 +94,19 @@ class WriteTurn:
         self.path = f"{database}-writelock" if database and database != ":memory:" and fcntl else None
         self._fd: int | None = None
 
-    def acquire(self, timeout: float) -> bool:
-        if not self.threads.acquire(timeout=timeout):
+    def acquire(self, timeout: float, wait: bool = True) -> bool:
+        """Take the turn (within `timeout`); with `wait=False` only if it is free now."""
+        if not (self.threads.acquire(timeout=timeout) if wait else self.threads.acquire(blocking=False)):
             return False
         if self.path is not None:
             try:
                 if self._fd is None:
                     self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)  # another process's turn ends at its commit (or its death)
+                # another process's turn ends at its commit (or its death)
+                fcntl.flock(self._fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.threads.release()
+                return False
             except BaseException:
                 self.threads.release()
                 raise
@@ -113,7 +126,7 @@ def _sqlite_begin(turn: WriteTurn, connection) -> None:
         connection.exec_driver_sql("BEGIN")
         return
     # Writers queue for their turn first (see WriteTurn); it ends when the connection goes back to the pool.
-    if not turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+    if not turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000, wait=connection.get_execution_options().get("sqlite_wait", True)):
         raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked: no write turn within the busy timeout"))
     connection.connection.info["write_turn"] = turn
     try:

@@ -4,14 +4,15 @@
 ids in the rows' order. On PostgreSQL it reserves the ids from the table's sequence and sends the
 rows with COPY (the fastest way in); on SQLite, under the write lock, it takes the ids after the
 highest ever used (the table is AUTOINCREMENT) and sends one `executemany` of the INSERT. JSON columns are written as the JSON type writes them, so a row reads back the
-same whichever path wrote it.
+same whichever path wrote it. With `kept`, each row's export lines go into `export_line` in the
+same way, beside the very JSON text of its fields and output (see `storage.export_lines`).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -21,15 +22,24 @@ COLUMNS = ("project_id", "fields", "output", "label", "status", "version", "toke
            "needs_output", "labels_wanted", "labels_open", "submitted_at", "reviewed_by", "reviewed_at",
            "checked_version")
 JSON_COLUMNS = frozenset({"fields", "output", "codes"})
+KEPT_COLUMNS = ("example_id", "profile", "project_id", "stamp", "fields", "output", "outcome", "codes", "lines")
 
 
-def insert_examples(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+class KeptBatch(NamedTuple):
+    """The export lines to keep for a batch of new rows, in the rows' order."""
+
+    profile: str
+    stamp: str
+    judged: list[tuple[str, str, str]]  # (outcome, codes as a JSON list, lines) per row
+
+
+def insert_examples(session: Session, rows: list[dict[str, Any]], kept: KeptBatch | None = None) -> list[int]:
     """Insert `rows` (dicts of COLUMNS) and return their new ids, in order. The caller holds the
     write lock (SQLite) or a transaction (PostgreSQL): the ids are taken before the rows go in."""
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        return _copy(session, rows)
+        return _copy(session, rows, kept)
     connection = session.connection()
     last = connection.execute(text(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'example'), 0), "
@@ -47,22 +57,39 @@ def insert_examples(session: Session, rows: list[dict[str, Any]]) -> list[int]:
                 value = times.get(value) or times.setdefault(value, value.strftime("%Y-%m-%d %H:%M:%S.%f"))
             cells.append(value)
         values.append(cells)
-    connection.connection.driver_connection.cursor().executemany(INSERT_SQLITE, values)
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.executemany(INSERT_SQLITE, values)
+    if kept is not None:
+        cursor.executemany(KEEP_SQLITE, _kept_rows(kept, values, rows))
     return ids
+
+
+def _kept_rows(kept: KeptBatch, values: list[list[Any]], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """export_line rows beside the example rows as sent (`values`: id first, then COLUMNS)."""
+    fields, output = 1 + COLUMNS.index("fields"), 1 + COLUMNS.index("output")
+    return [(cells[0], kept.profile, row["project_id"], kept.stamp, cells[fields], cells[output], *judged)
+            for cells, row, judged in zip(values, rows, kept.judged)]
 
 
 # SQLAlchemy's SQLite types store JSON as text and datetimes with microseconds: the same here.
 INSERT_SQLITE = f"INSERT INTO example (id, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+KEEP_SQLITE = f"INSERT INTO export_line ({', '.join(KEPT_COLUMNS)}) VALUES ({', '.join('?' * len(KEPT_COLUMNS))})"
 
 
-def _copy(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def _copy(session: Session, rows: list[dict[str, Any]], kept: KeptBatch | None) -> list[int]:
     connection = session.connection()
     ids = [row[0] for row in connection.execute(
         text("SELECT nextval(pg_get_serial_sequence('example', 'id')) FROM generate_series(1, :n)"), {"n": len(rows)})]
     cursor = connection.connection.driver_connection.cursor()
+    values = [[example_id, *(_json(row[c]) if c in JSON_COLUMNS else row[c] for c in COLUMNS)]
+              for example_id, row in zip(ids, rows)]
     with cursor.copy(f"COPY example (id, {', '.join(COLUMNS)}) FROM STDIN") as copy:
-        for example_id, row in zip(ids, rows):
-            copy.write_row((example_id, *(_json(row[c]) if c in JSON_COLUMNS else row[c] for c in COLUMNS)))
+        for cells in values:
+            copy.write_row(cells)
+    if kept is not None:
+        with cursor.copy(f"COPY export_line ({', '.join(KEPT_COLUMNS)}) FROM STDIN") as copy:
+            for cells in _kept_rows(kept, values, rows):
+                copy.write_row(cells)
     return ids
 
 
