@@ -32,7 +32,7 @@ def unescape_controls(text: str) -> str:
     return "".join(out)
 
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 
 
 def near_key(text: str) -> str:
@@ -40,7 +40,7 @@ def near_key(text: str) -> str:
 
     "Great phone!!" and "great   phone" give the same key; the app hashes it (sha256).
     """
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def problem(value: str) -> str | None:

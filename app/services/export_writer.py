@@ -36,8 +36,7 @@ from app.storage.db import session_scope
 from app.storage.snapshots import SnapshotStore
 from app.storage.tables import ExportSnapshot, Project, User
 
-CHUNK_BYTES = 65536
-HEARTBEAT = 500  # examples read between two empty chunks
+CHUNK_BYTES = 1 << 20
 
 
 class Chunk(NamedTuple):
@@ -77,14 +76,26 @@ def sides_of(request: exports.ExportRequest) -> tuple[str, ...]:
 
 
 class _Buffer:
-    def __init__(self, prefix: str) -> None:
-        self.parts, self.size, self.digest = [prefix], len(prefix), hashlib.sha256()
+    """What one file has been given since its last chunk (and the examples in it), and its digest."""
 
-    def take(self) -> bytes:
-        data = "".join(self.parts).encode("utf-8")
-        self.parts, self.size = [], 0
-        self.digest.update(data)
-        return data
+    def __init__(self, side: str, prefix: str) -> None:
+        self.side, self.parts, self.size, self.examples, self.digest = side, [prefix], len(prefix), 0, hashlib.sha256()
+
+
+def _flush(buffer: _Buffer, handles: dict, tally: Tally) -> Iterator[Chunk]:
+    """Write what `buffer` holds to its kept file, count it, and hand it on as a chunk."""
+    data = "".join(buffer.parts).encode("utf-8")
+    rows, file = data.count(b"\n"), tally.files[buffer.side]
+    file.examples += buffer.examples
+    file.rows += rows
+    file.bytes += len(data)
+    tally.examples += buffer.examples
+    tally.rows += rows
+    buffer.parts, buffer.size, buffer.examples = [], 0, 0
+    buffer.digest.update(data)
+    if data:
+        handles[buffer.side].write(data)
+        yield Chunk(buffer.side, data)
 
 
 def write(engine: Engine, project: Project, user: User, request: exports.ExportRequest, models: ModelTable,
@@ -96,8 +107,10 @@ def write(engine: Engine, project: Project, user: User, request: exports.ExportR
     key = store.new_key()
     sides = sides_of(request)
     tally.files = {side: FileTally(kept_name(project, request, side)) for side in sides}
-    buffers = {side: _Buffer(profile.file_prefix) for side in sides}
+    buffers = {side: _Buffer(side, profile.file_prefix) for side in sides}
     counts: Counter[str] = Counter()
+    code_lists: Counter[str] = Counter()  # the examples of each set of codes (a JSON list), counted once at the end
+    written = ("written", "error") if request.include_errors else ("written",)
     try:
         with ExitStack() as stack:
             handles = {side: stack.enter_context(store.writer(project.id, key, tally.files[side].name))
@@ -105,37 +118,28 @@ def write(engine: Engine, project: Project, user: User, request: exports.ExportR
             # A read (no write lock held while the file streams); the snapshot row is its own short write.
             with Session(engine) as session:
                 plan = exports.plan_split(session, project, request)
-                for example, judged in kept_lines.judged_examples(engine, session, project, settings,
-                                                                  request.statuses, request.profile, models):
-                    tally.read += 1
-                    counts.update(judged.codes)
-                    if tally.read % HEARTBEAT == 0:
-                        yield Chunk(exports.ALL, b"")
-                    if not judged.written(request.include_errors):
-                        tally.refused += judged.outcome == "refused"
-                        tally.errors += judged.outcome == "error"
-                        continue
-                    side = exports.side_of(plan, project, example)
-                    buffer, file = buffers[side], tally.files[side]
-                    tally.examples += 1
-                    file.examples += 1
-                    rows = judged.lines.count("\n")
-                    buffer.parts.append(judged.lines)
-                    buffer.size += len(judged.lines)
-                    file.rows += rows
-                    tally.rows += rows
-                    if buffer.size >= CHUNK_BYTES:
-                        data = buffer.take()
-                        handles[side].write(data)
-                        file.bytes += len(data)
-                        yield Chunk(side, data)
+                for rows in kept_lines.judged_batches(engine, session, project, settings, request.statuses,
+                                                      request.profile, models):
+                    tally.read += len(rows)
+                    for _, label, input_hash, lines, outcome, codes, _, _, _ in rows:
+                        if codes != "[]":
+                            code_lists[codes] += 1
+                        if outcome not in written:
+                            tally.refused += outcome == "refused"
+                            tally.errors += outcome == "error"
+                            continue
+                        buffer = buffers[exports.ALL if plan is None else exports.side_of(plan, project, label, input_hash)]
+                        buffer.parts.append(lines)
+                        buffer.size += len(lines)
+                        buffer.examples += 1
+                        if buffer.size >= CHUNK_BYTES:
+                            yield from _flush(buffer, handles, tally)
+                    yield Chunk(exports.ALL, b"")  # a heartbeat: the caller follows progress, or stops here
             for side in sides:
-                data = buffers[side].take()
-                tally.files[side].bytes += len(data)
+                yield from _flush(buffers[side], handles, tally)
                 tally.files[side].sha256 = buffers[side].digest.hexdigest()
-                if data:
-                    handles[side].write(data)
-                    yield Chunk(side, data)
+        for codes, examples in code_lists.items():
+            counts.update(dict.fromkeys(json.loads(codes), examples))
         tally.sha256 = tally.files[sides[0]].sha256
         _record(engine, project, user, request, store, key, tally, counts)
     except BaseException:

@@ -184,7 +184,7 @@ def preflight(session: Session, project: Project, user: User, role: str | None, 
     with Session(session.get_bind()) as reading:
         plan = plan_split(reading, project, request)
         for example in store.iter_for_export(reading, project.id, request.statuses):
-            side = side_of(plan, project, example)
+            side = side_of(plan, project, example.label, example.input_hash)
             if _judge(result, counts, lines[side], example, settings, request, models, user, role):
                 result.sides[side].examples += 1
                 inputs[side].add(example.input_hash)
@@ -216,9 +216,9 @@ def plan_split(session: Session, project: Project, request: ExportRequest) -> Sp
     return planner.plan()
 
 
-def side_of(plan: SplitPlan | None, project: Project, example) -> str:
+def side_of(plan: SplitPlan | None, project: Project, label: str | None, input_hash: str) -> str:
     """The file an example goes to: "all" without a split, else "train" or "validation"."""
-    return ALL if plan is None else plan.side(group_of(project.kind, example.label), example.input_hash)
+    return ALL if plan is None else plan.side(group_of(project.kind, label), input_hash)
 
 
 def _judge(result: Preflight, counts: Counter[str], lines: list[dict[str, Any]], example, settings,

@@ -3,11 +3,11 @@ renders (and keeps) the others, so exporting a million examples a second time is
 million renders.
 
 What is kept is `core.export_verdict.judged` of `core.evaluate` (the one render path): the same
-lines, verdict and codes a fresh render gives. It is current while the example's stored fields
-and output are the text it was made from and its stamp matches: a digest of the project's settings and
-a digest of what judges an example (the code in `app/core`, the model table, the tokenizer files'
-pinned digests). Editing an example by any path, changing the settings or upgrading tunelab leaves
-kept lines unused, never wrong. Imports keep their examples' lines under the project's profile;
+lines, verdict and codes a fresh render gives. Editing an example's fields or output, by any path,
+deletes what was kept of it (a database trigger); kept lines are used only under their stamp: a
+digest of the project's settings and a digest of what judges an example (the code in `app/core`,
+the model table, the tokenizer files' pinned digests). So changing the settings or upgrading
+tunelab leaves kept lines unused, never wrong. Imports keep their examples' lines under the project's profile;
 each export keeps what it had to render, in short writes of its own that are skipped (not waited
 for) while another write holds SQLite's lock.
 """
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.export_verdict import Judged, judged
+from app.core.export_verdict import judged
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues, ProjectSettings
 from app.storage import export_lines as store
@@ -33,6 +33,7 @@ from app.storage.tables import Project
 
 APP = Path(__file__).resolve().parent.parent
 BATCH = 1000
+LINES, FIELDS, OUTPUT, VERSION = (Row._fields.index(name) for name in ("lines", "fields", "output", "version"))
 
 
 @lru_cache(maxsize=1)
@@ -51,31 +52,23 @@ def stamp(project: Project) -> str:
     return f"{sha256(settings).hexdigest()[:16]}:{code_digest()}"
 
 
-def kept(example_id: int, fields: str, output: str | None, result: Judged) -> Kept:
-    return Kept(example_id, fields, output, result.outcome, json.dumps(list(result.codes)), result.lines)
-
-
-def keep(session: Session, project: Project, profile: str, rows: Sequence[Kept]) -> None:
-    """Keep `rows` under `profile` in the caller's transaction (an import's new examples)."""
-    store.keep(session, project.id, profile, stamp(project), rows)
-
-
-def judged_examples(engine: Engine, session: Session, project: Project, settings: ProjectSettings,
-                    statuses: Sequence[str] | None, profile: str, models: ModelTable) -> Iterator[tuple[Row, Judged]]:
-    """Every example of `statuses` in id order with its export under `profile`: kept, or rendered now."""
+def judged_batches(engine: Engine, session: Session, project: Project, settings: ProjectSettings,
+                   statuses: Sequence[str] | None, profile: str, models: ModelTable) -> Iterator[list[tuple]]:
+    """Every example of `statuses` in id order, a batch at a time, each as a `storage.export_lines.Row`
+    tuple whose lines, outcome and codes are set: kept, or rendered now (and kept)."""
     current, last, keeping = stamp(project), 0, True
-    codes: dict[str, tuple[str, ...]] = {}
     while rows := store.for_export(session, project.id, statuses, profile, current, last, BATCH):
         rendered: list[Kept] = []
-        for row in rows:
-            if row.lines is not None:
-                found = codes.get(row.codes) or codes.setdefault(row.codes, tuple(json.loads(row.codes)))
-                yield row, Judged(row.outcome, found, row.lines)
-                continue
-            values = ExampleValues(json.loads(row.fields), None if row.output is None else json.loads(row.output))
-            result = judged(evaluate(settings, values, profile, models=models))
-            rendered.append(kept(row.id, row.fields, row.output, result))
-            yield row, result
-        last = rows[-1].id
+        for index, row in enumerate(rows):
+            if row[LINES] is None:
+                fields, output = row[FIELDS], row[OUTPUT]
+                values = ExampleValues(json.loads(fields), None if output is None else json.loads(output))
+                result = judged(evaluate(settings, values, profile, models=models))
+                codes = json.dumps(list(result.codes))
+                rendered.append(Kept(row[0], row[VERSION], result.outcome, codes, result.lines))
+                rows[index] = Row(*row[:LINES], result.lines, result.outcome, codes, None, None, None)
+        yield rows
+        last = rows[-1][0]
         if rendered and keeping:
-            keeping = store.keep_now(engine, project.id, profile, current, rendered)
+            keeping = store.keep_now(engine, profile, current, rendered)
+

@@ -299,18 +299,16 @@ class ExportSnapshot(SQLModel, table=True):
 class ExportLine(SQLModel, table=True):
     """An example's export under one profile, kept so the next export streams it instead of
     rendering it again: the JSONL lines exactly as `core.evaluate` wrote them, the export's verdict
-    and codes, and what they were made from: the example's fields and output as stored (JSON text),
-    and `stamp` (digests of the project's settings and of the code and tokenizer files that judged it).
-    It is used only while all three still match; otherwise the export renders the example again."""
+    and codes, and `stamp` (digests of the project's settings and of the code and tokenizer files
+    that judged it). A trigger deletes an example's rows when its fields or output change (by any
+    path, 0008); a row of another stamp is not used."""
 
     __tablename__ = "export_line"
     example_id: int = Field(foreign_key="example.id", primary_key=True, ondelete="CASCADE")
     profile: str = Field(primary_key=True, max_length=40)
     project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
     stamp: str = Field(max_length=80)  # digests of the settings and of the code that judged the example
-    fields: str = Field(sa_column=Column(Text, nullable=False))
-    output: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    outcome: str = Field(max_length=10)  # "written" | "error" | "refused" (exports.verdict without include_errors)
+    outcome: str = Field(max_length=10)  # "written" | "error" | "refused" (export_verdict.judged)
     codes: str = Field(sa_column=Column(Text, nullable=False))  # JSON list: the codes the rule report counts
     lines: str = Field(sa_column=Column(Text, nullable=False))  # each line followed by "\n"
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, func, select
 from app.core.project_settings import ExampleValues
 from app.services import examples, exports, kept_lines, projects
 from app.services.parsed_settings import settings_of
+from app.storage import export_lines
 from app.storage.tables import Example, ExportLine
 from tests.services.conftest import MODELS
 from tests.services.test_imports import SAMPLES, export_bytes, import_file, make_project, team, write_lines  # noqa: F401
@@ -98,13 +99,13 @@ def test_an_edit_by_any_path_or_a_settings_change_renders_again(engine, team, tm
     with Session(engine) as session:
         session.execute(text("UPDATE example SET output = :o WHERE id = :id"), {"o": '"negative"', "id": second_id})
         session.commit()
+    assert {row.example_id for row in kept_rows(engine, project.id)} & {first_id, second_id} == set()  # the trigger
     body = export_bytes(engine, team, project, "openai-legacy").decode()
     assert {"prompt": "Edited tweet ->", "completion": " negative"} in [json.loads(line) for line in body.splitlines()]
     assert body.count("kept, not rendered") == 1  # the third, untouched, still streams what is kept
     # What was rendered again is kept now, from the new fields and output.
     rows = {row.example_id: row for row in kept_rows(engine, project.id)}
-    assert "Edited tweet" in rows[first_id].fields and "kept, not rendered" not in rows[first_id].lines
-    assert rows[second_id].output == '"negative"' and "negative" in rows[second_id].lines
+    assert "Edited tweet" in rows[first_id].lines and " negative" in rows[second_id].lines
     # 3. new settings (another separator): nothing kept is current
     team.session.refresh(project)
     before = kept_lines.stamp(project)
@@ -127,6 +128,23 @@ def test_each_profile_is_kept_on_its_own(engine, team, tmp_path):
     first = export_bytes(engine, team, project, other)
     assert len(kept_rows(engine, project.id, other)) == 5  # kept by the export that rendered them
     assert export_bytes(engine, team, project, other) == first
+
+
+def test_lines_rendered_from_an_older_version_are_not_kept(engine, team, tmp_path):
+    """An export renders an example, someone edits it, then the export keeps what it rendered: nothing
+    is kept (the edit's trigger ran before the row could go in; the version check stops it)."""
+    project = make_project(team, "sentiment", "Tweets")
+    imported(engine, team, project, sentiment_file(tmp_path, 2), state="draft")
+    forget_kept(engine)
+    edited, untouched = team.session.exec(select(Example).where(Example.project_id == project.id)
+                                          .order_by(Example.id)).all()
+    stale = export_lines.Kept(edited.id, edited.version, "written", "[]", MARK)  # rendered, then:
+    examples.save(team.session, project, team.users["owner"], ExampleValues({"text": "Changed"}, "positive"),
+                  MODELS, example_id=edited.id, expected_version=edited.version)
+    current = export_lines.Kept(untouched.id, untouched.version, "written", "[]", MARK)
+    team.session.commit()
+    assert export_lines.keep_now(engine, project.export_profile, kept_lines.stamp(project), [stale, current])
+    assert [row.example_id for row in kept_rows(engine, project.id)] == [untouched.id]
 
 
 def test_deleting_an_example_deletes_what_was_kept_of_it(engine, team, tmp_path):
@@ -176,5 +194,5 @@ def test_an_export_while_another_process_writes_finishes_and_keeps_nothing(engin
 def export_bytes_without_snapshot(engine, team, project) -> bytes:
     """The stream of kept/rendered lines alone (the snapshot row at the end is a write that waits)."""
     with Session(engine) as session:
-        return b"".join(judged.lines.encode() for _, judged in kept_lines.judged_examples(
-            engine, session, project, settings_of(project), exports.STATUSES, "openai-legacy", MODELS))
+        return b"".join(row[3].encode() for rows in kept_lines.judged_batches(
+            engine, session, project, settings_of(project), exports.STATUSES, "openai-legacy", MODELS) for row in rows)

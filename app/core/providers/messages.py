@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from app.core.providers.base import Note, ShapeError, Written, note_rejected, note_tool_settings, written
@@ -33,6 +34,16 @@ class MessageStyle:
     arguments_as_object: bool = False  # TRL: "arguments" is a JSON object
     result_name: bool = False  # a tool result carries "name"
     participant_names: bool = False  # OpenAI: "name" on any message
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """The keys a message of this style may have."""
+        allowed = {"role", "content"} | {k for k in (self.reasoning_key, self.weight_key) if k}
+        if self.tool_calls:
+            allowed |= {"tool_calls"} | ({"tool_call_id"} if self.call_ids else set())
+        if self.result_name or self.participant_names:
+            allowed.add("name")
+        return frozenset(allowed)
 
 
 NULLABLE = frozenset({"function_call", "tool_calls", "name", "weight"})  # `null` is the key absent (RULES.md)
@@ -161,13 +172,7 @@ def decode(message: Any, style: MessageStyle) -> Turn:
         raise ShapeError("a message is a JSON object")
     if None in message.values():
         message = {k: v for k, v in message.items() if v is not None or k not in NULLABLE}
-    allowed = {"role", "content"}
-    allowed |= {k for k in (style.reasoning_key, style.weight_key) if k}
-    if style.tool_calls:
-        allowed |= {"tool_calls"} | ({"tool_call_id"} if style.call_ids else set())
-    if style.result_name or style.participant_names:
-        allowed.add("name")
-    extra = set(message) - allowed
+    extra = message.keys() - style.keys
     if extra:
         raise ShapeError(f"{style.shape} messages have no {', '.join(sorted(extra))}")
     role = message.get("role")

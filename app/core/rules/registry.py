@@ -99,10 +99,21 @@ def example_rule(code: str) -> Callable[[ExampleCheck], ExampleCheck]:
     return register
 
 
+_CHECKS_BY_KIND: dict[tuple[str, int], list[ExampleCheck]] = {}
+
+
+def _checks_for(kind: str) -> list[ExampleCheck]:
+    """The checks of a task kind, in registration order (listed once per kind and registry size)."""
+    key = (kind, len(EXAMPLE_CHECKS))
+    checks = _CHECKS_BY_KIND.get(key)
+    if checks is None:
+        checks = _CHECKS_BY_KIND[key] = [check for spec, check in EXAMPLE_CHECKS if kind in spec.task_kinds]
+    return checks
+
+
 def run_example_rules(ctx: ExampleContext) -> Iterator[Finding]:
-    for spec, check in EXAMPLE_CHECKS:
-        if ctx.kind in spec.task_kinds:
-            yield from check(ctx)
+    for check in _checks_for(ctx.settings.kind):
+        yield from check(ctx)
 
 
 def worst_level(findings: Iterable[Finding]) -> str:
