@@ -15,6 +15,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test` (auto: one per CPU; 0 runs the suite in this process).
+PYTEST_WORKERS ?= auto
 # The interpreter that creates .venv: python3.11 when it is on PATH, else python3 (must be >= 3.11).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3)
 
@@ -34,7 +36,7 @@ help: ## list the targets
 	@echo "tunelab make targets:"
 	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | \
 		sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 20
-	@echo "variables: HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) PYTEST_ARGS='$(PYTEST_ARGS)' PYTHON=$(PYTHON)"
+	@echo "variables: HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) PYTEST_ARGS='$(PYTEST_ARGS)' PYTEST_WORKERS=$(PYTEST_WORKERS) PYTHON=$(PYTHON)"
 
 setup: $(PIP_STAMP) $(HTMX_FILE) tokenizer-files ## venv + pinned packages, npm assets, offline tokenizer files (idempotent)
 
@@ -97,8 +99,8 @@ chromium: ## install Debian's chromium (for the browser tests) when /usr/bin/chr
 		exit 1; \
 	fi
 
-test: setup chromium ## setup + chromium, then pytest (extra arguments: PYTEST_ARGS='-k foo -x')
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: setup chromium ## setup + chromium, then pytest on PYTEST_WORKERS processes (extra arguments: PYTEST_ARGS='-k foo -x')
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup ## run every bench/*.py but _helpers (each prints one JSON line of figures)
 	@shopt -s nullglob; scripts=(bench/[!_]*.py); \
