@@ -7,7 +7,9 @@ uploaded it, the file's name, size and non-blank lines, the state and, once star
 asked, the progress and the outcome) and, when someone cancels it, `cancel`. The state moves
 uploaded → running → done | failed | cancelled; a job whose process died mid-way (its transaction
 was never committed, so nothing was imported) reads as `stopped`. The upload is deleted when the
-import ends. Only the job's project sees it (another project's id reads as missing).
+import ends. Each new upload first sweeps the directory: a file uploaded but never imported goes
+after a day (`UNSTARTED_SECONDS`), so does a stopped job's file (the job's state stays, so its page
+still says what happened). Only the job's project sees a job (another project's id reads as missing).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from app.storage.tables import Project, User
 log = logging.getLogger("tunelab.import")
 STALE_SECONDS = 120  # a running job not heard from for this long, whose process is gone, has stopped
 PROGRESS_EVERY = 0.5  # seconds between writes of the progress
+UNSTARTED_SECONDS = 24 * 3600  # an upload nobody imported is deleted after this long
 _ID_CHARS = frozenset("0123456789abcdef")
 
 
@@ -84,6 +87,7 @@ async def receive(root: Path, project: Project, user: User, role: str | None, fi
                   body: AsyncIterator[bytes], limit: int) -> str:
     """Stream an upload to a new job's directory (never whole in memory); the job's id."""
     require(role, "import", project)
+    sweep(root)
     name = os.path.basename(filename.replace("\\", "/")).strip()[:200] or "upload"
     job_id = secrets.token_hex(16)
     folder = root / job_id
@@ -107,6 +111,30 @@ async def receive(root: Path, project: Project, user: User, role: str | None, fi
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return job_id
+
+
+def sweep(root: Path, now: float | None = None) -> list[str]:
+    """Delete the uploads nobody will import: never started for UNSTARTED_SECONDS, or of a job whose
+    process died (its state is kept); the ids of the jobs swept."""
+    now = time.time() if now is None else now
+    swept = []
+    for folder in root.iterdir() if root.is_dir() else ():
+        upload = folder / "upload"
+        if len(folder.name) != 32 or not set(folder.name) <= _ID_CHARS or not upload.exists():
+            continue
+        try:
+            state = json.loads((folder / "job.json").read_bytes())
+        except (OSError, ValueError):  # still being received, or its receiver died before writing it
+            state = {"status": "uploaded", "updated_at": upload.stat().st_mtime}
+        old = now - state.get("updated_at", 0) > UNSTARTED_SECONDS
+        if state["status"] == "uploaded" and old:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif state["status"] == "running" and _gone(state):
+            upload.unlink(missing_ok=True)
+        else:
+            continue
+        swept.append(folder.name)
+    return swept
 
 
 def upload_path(root: Path, job_id: str) -> Path:

@@ -4,6 +4,7 @@ the progress/outcome page lists errors by line and field, and only owners see an
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from app.config import Settings
+from app.services import import_jobs
 
 GOOD = b'{"prompt": "I love it ->", "completion": " positive"}\n{"prompt": "Awful ->", "completion": " negative"}\n'
 
@@ -109,3 +111,22 @@ def test_discarding_an_uploaded_file(app, web, settings):
     assert "Cancelled: nothing was imported" in web.get(url).text
     assert not any(settings.import_dir.glob("*/upload"))
     assert web.post(url + "/start", {}).status_code == 422
+
+
+def test_an_upload_left_unimported_for_a_day_is_deleted_by_the_next_upload(app, web, settings):
+    project = web.create_project("sentiment", "Tweets")
+    forgotten = job_url(upload(web, project, GOOD)).rsplit("/", 1)[1]
+    recent = job_url(upload(web, project, GOOD)).rsplit("/", 1)[1]
+    state_file = settings.import_dir / forgotten / "job.json"
+    state = json.loads(state_file.read_text())
+    state["updated_at"] -= import_jobs.UNSTARTED_SECONDS + 60
+    state_file.write_text(json.dumps(state))
+    # A job whose server died mid-import keeps its state (its page says so) but not its file.
+    died = job_url(upload(web, project, GOOD)).rsplit("/", 1)[1]
+    died_file = settings.import_dir / died / "job.json"
+    died_file.write_text(json.dumps(json.loads(died_file.read_text()) | {"status": "running", "pid": 2 ** 22 + 1}))
+    job_url(upload(web, project, GOOD))  # the next upload sweeps
+    assert not (settings.import_dir / forgotten).exists()
+    assert (settings.import_dir / recent / "upload").exists()
+    assert not (settings.import_dir / died / "upload").exists() and died_file.exists()
+    assert "The server stopped during this import" in web.get(f"/projects/{project}/import/{died}").text
