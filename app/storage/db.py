@@ -45,7 +45,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine.pool, "checkin", _end_write_turn)
         return engine
     # More connections than requests let in at once (TUNELAB_MAX_CONCURRENT_REQUESTS) plus exports.
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=10)
+    # No server-side prepared statements: psycopg prepares a query run five times, and PostgreSQL may
+    # then keep a generic plan made while a table was small (an import grows its tables inside one
+    # transaction; see storage.imports._plan_for_growth). Each query is planned for the table as it is.
+    connect_args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30, pool_timeout=10,
+                         connect_args=connect_args)
 
 
 def write_engine(engine: Engine) -> Engine:
