@@ -74,7 +74,7 @@ def _mapping(columns: list[str]) -> dict[str, str]:
 def import_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]) -> int:
     from sqlmodel import Session
 
-    from app.cli_ops import counting_settings
+    from app.cli_settings import counting_settings
     from app.core.model_table import load_model_table
     from app.services import export_file, imports
     from app.services.errors import Invalid

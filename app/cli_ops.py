@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from app.cli_settings import counting_settings
 from app.core import providers
 
 OPTIONS = {"project": "--project", "profile": "--profile", "statuses": "--states", "out": "--out", "as": "--as",
@@ -211,21 +212,6 @@ class Progress:
         self.err.write(f"\r{tally.read:,} / {total:,} examples, {tally.rows:,} lines, {rate:,.0f}/s"
                        + ("\n" if final else ""))
         self.err.flush()
-
-
-def counting_settings(err: IO[str], command: str):
-    """The settings of a command that counts tokens, its tokenizer files activated; None (said on
-    `err`) when the files are missing or wrong."""
-    from app.config import DEV_SECRET, Settings
-    from app.tokenizer_files import TokenizerFilesError, activate
-
-    settings = Settings(dev_mode=True, secret_key=DEV_SECRET)
-    try:
-        activate(settings.tokenizer_dir)
-    except TokenizerFilesError as exc:
-        print(f"tunelab {command}: {exc}", file=err)
-        return None
-    return settings
 
 
 def export_command(args: argparse.Namespace, stdin: IO[str], out: IO[str], err: IO[str]) -> int:
