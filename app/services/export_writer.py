@@ -1,7 +1,8 @@
 """Writing an export: every export (the HTTP download, a page job, `tunelab export`) writes its
 file(s) into the snapshot store as they are made, then records the immutable snapshot.
 
-`write(...)` yields the files chunk by chunk (`Chunk(side, data)`; an empty chunk now and then so a
+Each example's lines come from `kept_lines` (kept and still current, or rendered now and kept).
+`write(...)` yields the files chunk by chunk (`Chunk(side, data)`; an empty chunk after each batch so a
 caller can follow progress or stop): without a split one file, `<slug>.<profile>.jsonl`; with one,
 `train.jsonl` and `validation.jsonl`. Each starts with the profile's `file_prefix` (Azure's BOM).
 The files are written beside their final names and renamed when the last example is written;
@@ -211,7 +212,7 @@ def file_rules_on_disk(profile, path: Path, rows: int, prefix_bytes: int, contex
 
 def stream_jsonl(engine: Engine, project: Project, user: User, request: exports.ExportRequest, models: ModelTable,
                  store: SnapshotStore, tally: Tally | None = None) -> Iterator[bytes]:
-    """The one file of an export without a split, in chunks of about 64 KiB (kept, and recorded at
+    """The one file of an export without a split, in chunks of about 1 MiB (kept, and recorded at
     the end). `tally`, when given, follows the stream (it does not change a byte)."""
     for chunk in write(engine, project, user, request, models, store, tally):
         if chunk.data:
