@@ -16,6 +16,7 @@ the app keeps so the next export need not render the example again.
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 from app.core.evaluate import Evaluation
@@ -55,8 +56,10 @@ class Judged(NamedTuple):
     codes: tuple[str, ...]
     lines: str
 
-    def written(self, include_errors: bool) -> bool:
-        return self.outcome == "written" or (include_errors and self.outcome == "error")
+    @property
+    def codes_json(self) -> str:
+        """The codes as kept (a JSON list)."""
+        return json.dumps(list(self.codes))
 
 
 def judged(evaluation: Evaluation) -> Judged:

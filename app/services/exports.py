@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.evaluate import evaluate
-from app.core.export_verdict import Verdict, verdict  # noqa: F401  (exports.verdict: the one decision)
+from app.core.export_verdict import verdict
 from app.core.model_table import ModelTable
 from app.core.providers import PROFILES, Finding, Note, RuleContext
 from app.core.split import TRAIN, VALIDATION, Planner, Split, SplitPlan, group_of, parse_ratio, parse_seed

@@ -113,11 +113,10 @@ async def receive(root: Path, project: Project, user: User, role: str | None, fi
     return job_id
 
 
-def sweep(root: Path, now: float | None = None) -> list[str]:
+def sweep(root: Path) -> None:
     """Delete the uploads nobody will import: never started for UNSTARTED_SECONDS, or of a job whose
-    process died (its state is kept); the ids of the jobs swept."""
-    now = time.time() if now is None else now
-    swept = []
+    process died (its state is kept)."""
+    now = time.time()
     for folder in root.iterdir() if root.is_dir() else ():
         upload = folder / "upload"
         if len(folder.name) != 32 or not set(folder.name) <= _ID_CHARS or not upload.exists():
@@ -131,10 +130,6 @@ def sweep(root: Path, now: float | None = None) -> list[str]:
             shutil.rmtree(folder, ignore_errors=True)
         elif state["status"] == "running" and _gone(state):
             upload.unlink(missing_ok=True)
-        else:
-            continue
-        swept.append(folder.name)
-    return swept
 
 
 def upload_path(root: Path, job_id: str) -> Path:

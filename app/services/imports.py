@@ -13,7 +13,6 @@ dies mid-way: nothing is committed before the end.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -339,7 +338,7 @@ def _row(settings: ProjectSettings, project: Project, user: User, state: str, va
 
 def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluated]], outcome: Outcome) -> None:
     kept = store.KeptBatch(project.export_profile, kept_lines.stamp(project),
-                           [(r.export.outcome, json.dumps(list(r.export.codes)), r.export.lines) for _, r in batch])
+                           [(r.export.outcome, r.export.codes_json, r.export.lines) for _, r in batch])
     ids = store.insert_examples(session, [row for row, _ in batch], kept)
     snapshots = []
     for example_id, (row, result) in zip(ids, batch):

@@ -64,11 +64,9 @@ def judged_batches(engine: Engine, session: Session, project: Project, settings:
                 fields, output = row[FIELDS], row[OUTPUT]
                 values = ExampleValues(json.loads(fields), None if output is None else json.loads(output))
                 result = judged(evaluate(settings, values, profile, models=models))
-                codes = json.dumps(list(result.codes))
-                rendered.append(Kept(row[0], row[VERSION], result.outcome, codes, result.lines))
-                rows[index] = Row(*row[:LINES], result.lines, result.outcome, codes, None, None, None)
+                rendered.append(Kept(row[0], row[VERSION], result.outcome, result.codes_json, result.lines))
+                rows[index] = Row(*row[:LINES], result.lines, result.outcome, result.codes_json, None, None, None)
         yield rows
         last = rows[-1][0]
         if rendered and keeping:
             keeping = store.keep_now(engine, profile, current, rendered)
-

@@ -96,11 +96,9 @@ def keep(session: Session, profile: str, stamp: str, rows: Sequence[Kept]) -> No
     if not rows:
         return
     sql = _KEEP.replace("?", "%s") if _postgres(session) else _KEEP  # (the SELECT's WHERE keeps SQLite's parser off ON)
-    cursor = _driver_cursor(session)
-    try:
-        cursor.executemany(sql, [(profile, stamp, r.outcome, r.codes, r.lines, r.example_id, r.version) for r in rows])
-    finally:
-        cursor.close()
+    # Through SQLAlchemy (an executemany), so a driver's error arrives as the OperationalError keep_now catches.
+    session.connection().exec_driver_sql(
+        sql, [(profile, stamp, r.outcome, r.codes, r.lines, r.example_id, r.version) for r in rows])
 
 
 def keep_now(engine: Engine, profile: str, stamp: str, rows: Sequence[Kept]) -> bool:

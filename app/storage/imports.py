@@ -24,6 +24,8 @@ COLUMNS = ("project_id", "fields", "output", "label", "status", "version", "toke
            "needs_output", "labels_wanted", "labels_open", "submitted_at", "reviewed_by", "reviewed_at",
            "checked_version")
 JSON_COLUMNS = frozenset({"fields", "output", "codes"})
+GROWN_TABLES = ("example", "export_line", "hash_count", "example_code")  # analyzed as an import grows them
+FIRST_ANALYZE = 1000  # rows added before the first ANALYZE, then at each doubling
 KEPT_COLUMNS = ("example_id", "profile", "project_id", "stamp", "outcome", "codes", "lines")
 
 
@@ -94,7 +96,6 @@ def _copy(session: Session, rows: list[dict[str, Any]], kept: KeptBatch | None) 
     return ids
 
 
-GROWN_TABLES = ("example", "export_line", "hash_count", "example_code")
 
 
 def _plan_for_growth(session: Session, added: int) -> None:
@@ -105,12 +106,9 @@ def _plan_for_growth(session: Session, added: int) -> None:
     import added have doubled (about 0.1 s each, 11 times for a million)."""
     total = session.info.get("import_rows", 0) + added
     session.info["import_rows"] = total
-    if total >= session.info.get("import_analyze_at", BATCH_FOR_ANALYZE):
+    if total >= session.info.get("import_analyze_at", FIRST_ANALYZE):
         session.execute(text(f"ANALYZE {', '.join(GROWN_TABLES)}"))
         session.info["import_analyze_at"] = total * 2
-
-
-BATCH_FOR_ANALYZE = 1000
 
 
 def _json(value: Any) -> str | None:
