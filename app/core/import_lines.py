@@ -103,10 +103,11 @@ def _json_value(raw: bytes) -> tuple[Any, tuple[tuple[str, str], ...]]:
     return value, (text_faults(value) if b"\\u" in raw else ())
 
 
-def jsonl_lines(stream: IO[bytes], profile: str, kind: str) -> Iterator[Line]:
-    """Each non-blank line read by `profile`'s reader into a neutral example of `kind`."""
+def jsonl_lines(stream: IO[bytes], profile: str, kind: str, first: int = 1) -> Iterator[Line]:
+    """Each non-blank line read by `profile`'s reader into a neutral example of `kind`; `first`: the
+    number of the stream's first line (a chunk of the file, `raw_chunks`)."""
     reader = providers.PROFILES[profile]
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(stream, first):
         if number == 1:
             raw = raw.removeprefix(BOM)
         if not raw.strip():
@@ -122,6 +123,30 @@ def jsonl_lines(stream: IO[bytes], profile: str, kind: str) -> Iterator[Line]:
             yield Line(number, reader.read(value, kind), (), len(raw))
         except ShapeError as exc:
             yield Line(number, None, (("line", f"The line is not in the file's shape ({reader.title}): {exc}."),))
+
+
+class RawLines(NamedTuple):
+    """Lines of a file as they are (`data`, each with its newline), the first of them line `first`."""
+
+    first: int
+    data: bytes
+
+
+def raw_chunks(stream: IO[bytes], lines: int, size: int) -> Iterator[RawLines]:
+    """The stream's lines, unread, in chunks of `lines` lines or about `size` bytes, whichever comes
+    first: what worker processes read (`jsonl_lines` on each) while the caller writes."""
+    parts: list[bytes] = []
+    first = total = 0
+    for number, raw in enumerate(stream, 1):
+        if not parts:
+            first = number
+        parts.append(raw)
+        total += len(raw)
+        if len(parts) >= lines or total >= size:
+            yield RawLines(first, b"".join(parts))
+            parts, total = [], 0
+    if parts:
+        yield RawLines(first, b"".join(parts))
 
 
 def _decoded(stream: IO[bytes], bad: set[int]) -> Iterator[str]:

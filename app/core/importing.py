@@ -25,9 +25,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from app.core.evaluate import evaluate
-from app.core.export_verdict import Judged, judged
-from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
 from app.core.providers.neutral import Example, TextPair, Turn
 from app.core.render import attributes_text, field_values
@@ -351,33 +348,3 @@ def group_support_lines(pairs: Iterable[tuple[int, TextPair]]) -> Iterator[tuple
         group, first = [pair], number
     if group:
         yield first, group
-
-
-class Evaluated(NamedTuple):
-    """What the import keeps of one line's evaluation (small, so worker processes can send it back)."""
-
-    tokens: int
-    level: str
-    codes: tuple[str, ...]
-    input_hash: str
-    content_hash: str
-    near_hash: str
-    errors: tuple[tuple[str, str], ...]  # (field, message): field errors, then error-level findings
-    prompts: tuple[str, ...]
-    completions: tuple[str, ...]
-    record_tokens: tuple[int, ...]
-    billed: tuple[int, ...]
-    export: Judged  # what the export under the project's profile makes of it (kept for the next export)
-
-
-def evaluated(settings: ProjectSettings, profile: str, models: ModelTable, values: ExampleValues) -> Evaluated:
-    """`core.evaluate` of one imported example (the save's path), kept small."""
-    evaluation = evaluate(settings, values, profile, models=models)
-    rendered = evaluation.rendered
-    errors = tuple((e.field, e.message) for e in evaluation.field_errors)
-    errors += tuple((f.field or "output", f.message) for f in evaluation.errors)
-    rows = rendered.canonical.rows
-    return Evaluated(rendered.tokens, evaluation.level, tuple(evaluation.codes), evaluation.input_hash,
-                     evaluation.content_hash, evaluation.near_hash, errors, tuple(r.prompt for r in rows),
-                     tuple(r.completion for r in rows), tuple(r.tokens for r in rendered.records),
-                     tuple(r.billed_tokens for r in rendered.records), judged(evaluation))

@@ -33,13 +33,19 @@ def unescape_controls(text: str) -> str:
 
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
+# ASCII: every byte but a digit or a lowercase letter becomes a space (what _WORD keeps of ASCII text).
+_ASCII_GAPS = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
 
 
 def near_key(text: str) -> str:
     """The text with case, whitespace and punctuation folded away: near-duplicates share it.
 
-    "Great phone!!" and "great   phone" give the same key; the app hashes it (sha256).
+    "Great phone!!" and "great   phone" give the same key; the app hashes it (sha256). Its words
+    are _WORD's matches in the casefolded text; ASCII text (most of it) takes a translate table to
+    the same words in half the time (an import computes one key per example).
     """
+    if text.isascii():
+        return " ".join(text.lower().encode("ascii").translate(_ASCII_GAPS).decode("ascii").split())
     return " ".join(_WORD.findall(text.casefold()))
 
 

@@ -25,13 +25,14 @@ from sqlmodel import Session
 from app.core import import_lines
 from app.core.dataset import Contribution
 from app.core.import_lines import FileKind, Line, NotReadable
-from app.core.importing import Evaluated, Importer, Mapped, evaluated, guess_mapping, raw_field, targets
+from app.core.import_rows import NewRow, json_text, prepare
+from app.core.importing import Importer, Mapped, guess_mapping, raw_field, targets
 from app.core.model_table import ModelTable
-from app.core.project_settings import ExampleValues, ProjectSettings
+from app.core.project_settings import ProjectSettings
 from app.core.providers.neutral import Example as NeutralExample
 from app.services import audit, export_file, kept_lines, projects
 from app.services.errors import Invalid
-from app.services.import_workers import Evaluator
+from app.services.import_workers import Chunk, Preparer, Preparing
 from app.services.exports import STATUSES
 from app.services.parsed_settings import settings_of
 from app.services.permissions import project_and_role, require
@@ -202,14 +203,6 @@ def _support_groups(lines: Iterator[Line]) -> Iterator[Line]:
         yield pending
 
 
-def faults_of(line: Line, mapped: Mapped | None) -> tuple[LineError, ...]:
-    """What stops a line before it is evaluated: the file's faults, or what the mapping refused."""
-    if mapped is None or mapped.values is None or mapped.problems:
-        faults = line.faults if mapped is None else mapped.problems
-        return tuple(LineError(line.number, f, m) for f, m in faults)
-    return ()
-
-
 def preview(session: Session, project: Project, role: str | None, ask: ImportAsk, models: ModelTable) -> Preview:
     """The file's shape and its first PREVIEW_ROWS lines as the project's examples would be."""
     require(role, "import", project)
@@ -218,11 +211,9 @@ def preview(session: Session, project: Project, role: str | None, ask: ImportAsk
         kind, mapping = inspect(project, ask, stream)
         rows = []
         for line, mapped in mapped_lines(settings, kind, mapping, stream):
-            errors, tokens = faults_of(line, mapped), None
-            if not errors:
-                result = evaluated(settings, project.export_profile, models, mapped.values)
-                errors, tokens = tuple(LineError(line.number, f, m) for f, m in result.errors), result.tokens
-            rows.append(PreviewRow(line.number, mapped.values if mapped else None, tokens, errors,
+            ready = prepare(settings, project.export_profile, models, line, mapped)
+            rows.append(PreviewRow(line.number, mapped.values if mapped else None, ready.tokens,
+                                   tuple(LineError(line.number, f, m) for f, m in ready.errors),
                                    bool(mapped and mapped.raw_prompt)))
             if len(rows) >= PREVIEW_ROWS:
                 break
@@ -241,7 +232,8 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
         progress: Progress | None = None, create: NewProject | None = None, jobs: int | None = None) -> Outcome:
     """Import the file in one transaction (see the module docstring); the outcome says what happened.
     With `create`, the project is made in the same transaction (`project_id` is then None). The
-    lines are evaluated in `jobs` worker processes for a big file (`import_workers`; default: the CPUs)."""
+    lines are read and evaluated in `jobs` worker processes for a big file (`import_workers`;
+    default: the CPUs)."""
     progress = progress or Progress()
     outcome = Outcome()
     with Session(engine, expire_on_commit=False) as session, ask.path.open("rb") as stream:
@@ -257,22 +249,27 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
             progress.total = import_lines.count_lines(stream)
         settings = settings_of(project)
         outcome.project = project
-        evaluator = Evaluator(settings, project.export_profile, models, progress.total, jobs)
-        lines = _chunks(mapped_lines(settings, kind, mapping, stream), outcome)
+        raw = kind.format == "jsonl" and settings.output_widget != "agent_turns"  # the workers read the lines
+        preparer = Preparer(Preparing(settings, project.export_profile, models,
+                                      kind.shape.profile if raw and kind.shape else None), progress.total, jobs)
+        chunks = (import_lines.raw_chunks(stream, BATCH, BATCH_BYTES) if raw
+                  else _mapped_chunks(mapped_lines(settings, kind, mapping, stream)))
         try:
-            for items, results in evaluator.results(lines):
-                batch: list[tuple[dict[str, Any], Evaluated]] = []
-                for (line, mapped), result in zip(items, results):
-                    if result.errors:
-                        for field_name, message in result.errors:
-                            outcome.add_error(LineError(line.number, field_name, message))
-                        continue
-                    outcome.raw_prompts += mapped.raw_prompt
-                    if not outcome.error_count or ask.valid_only:  # else nothing will be written: errors only
-                        batch.append((_row(settings, project, user, ask.state, mapped.values, result), result))
-                if batch and (not outcome.error_count or ask.valid_only):
-                    _write(session, project, batch, outcome)
-                _step(progress, outcome)
+            with store.bulk_cache(session):
+                for prepared in preparer.results(chunks):
+                    outcome.lines += len(prepared)
+                    batch: list[NewRow] = []
+                    for ready in prepared:
+                        if ready.errors:
+                            for field_name, message in ready.errors:
+                                outcome.add_error(LineError(ready.number, field_name, message))
+                            continue
+                        outcome.raw_prompts += ready.raw_prompt
+                        if not outcome.error_count or ask.valid_only:  # else nothing will be written: errors only
+                            batch.append(ready.row)
+                    if batch and (not outcome.error_count or ask.valid_only):
+                        _write(session, project, user, ask.state, batch, outcome)
+                    _step(progress, outcome)
         except Cancelled:
             session.rollback()
             return Outcome("cancelled", 0, outcome.lines, outcome.errors, outcome.error_count)
@@ -290,26 +287,19 @@ def run(engine: Engine, models: ModelTable, project_id: int | None, user: User, 
     return outcome
 
 
-def _chunks(lines: Iterator[tuple[Line, Mapped | None]],
-            outcome: Outcome) -> Iterator[tuple[list[tuple[Line, Mapped]], list[ExampleValues]]]:
-    """The lines to evaluate, BATCH at a time (fewer when they are long: BATCH_BYTES) with their
-    values; faulted lines are counted as errors on the way."""
-    items: list[tuple[Line, Mapped]] = []
+def _mapped_chunks(lines: Iterator[tuple[Line, Mapped | None]]) -> Iterator[Chunk]:
+    """Lines mapped here (CSV rows, joined conversations), BATCH at a time (fewer when they are
+    long: BATCH_BYTES)."""
+    items: list[tuple[Line, Mapped | None]] = []
     size = 0
     for line, mapped in lines:
-        outcome.lines += 1
-        faults = faults_of(line, mapped)
-        for error in faults:
-            outcome.add_error(error)
-        if faults:
-            continue
         items.append((line, mapped))
         size += line.size
         if len(items) >= BATCH or size >= BATCH_BYTES:
-            yield items, [m.values for _, m in items]
+            yield items
             items, size = [], 0
     if items:
-        yield items, [m.values for _, m in items]
+        yield items
 
 
 def _step(progress: Progress, outcome: Outcome) -> None:
@@ -320,34 +310,25 @@ def _step(progress: Progress, outcome: Outcome) -> None:
         raise Cancelled()
 
 
-def _row(settings: ProjectSettings, project: Project, user: User, state: str, values: ExampleValues,
-         result: Evaluated) -> dict[str, Any]:
+def _write(session: Session, project: Project, user: User, state: str, batch: list[NewRow],
+           outcome: Outcome) -> None:
+    """The batch's example rows (columns in `storage.imports.COLUMNS` order), their kept export
+    lines and the ledger's counts of them."""
     now = utcnow()
-    label = settings.label_for(values.output) if settings.kind == "classification" else None
-    return {
-        "project_id": project.id, "fields": values.fields, "output": values.output,
-        "label": label.name if label else None, "status": state, "version": 1,
-        "token_count": result.tokens, "worst_level": result.level, "codes": list(result.codes),
-        "input_hash": result.input_hash, "content_hash": result.content_hash,
-        "near_hash": result.near_hash, "created_by": user.id, "updated_by": user.id, "created_at": now,
-        "updated_at": now, "needs_output": False, "labels_wanted": 0, "labels_open": False,
-        "submitted_at": now if state != "draft" else None, "reviewed_by": user.id if state in DECIDED else None,
-        "reviewed_at": now if state in DECIDED else None, "checked_version": project.version,
-    }
-
-
-def _write(session: Session, project: Project, batch: list[tuple[dict[str, Any], Evaluated]], outcome: Outcome) -> None:
-    kept = store.KeptBatch(project.export_profile, kept_lines.stamp(project),
-                           [(r.export.outcome, r.export.codes_json, r.export.lines) for _, r in batch])
-    ids = store.insert_examples(session, [row for row, _ in batch], kept)
+    submitted, reviewer = now if state != "draft" else None, user.id if state in DECIDED else None
+    reviewed = now if state in DECIDED else None
+    cells = [(project.id, row.fields, row.output, row.label, state, 1, row.tokens, row.level, json_text(list(row.codes)),
+              row.input_hash, row.content_hash, row.near_hash, user.id, user.id, now, now, False, 0, False, submitted,
+              reviewer, reviewed, project.version) for row in batch]
+    kept = store.KeptBatch(project.export_profile, kept_lines.stamp(project), [row.kept for row in batch])
+    ids = store.insert_examples(session, cells, kept)
     snapshots = []
-    for example_id, (row, result) in zip(ids, batch):
-        contribution = Contribution(example_id, result.prompts, result.completions, result.record_tokens,
-                                    result.billed, row["label"], row["input_hash"], row["content_hash"])
-        dataset = ledger.InDataset(row["input_hash"], row["content_hash"], row["near_hash"], tuple(row["codes"]),
-                                   contribution)
-        snapshots.append((None, ledger.Snapshot(project.id, example_id, row["status"], row["worst_level"],
-                                                row["created_by"], row["reviewed_by"], frozenset(), dataset)))
+    for example_id, row in zip(ids, batch):
+        contribution = Contribution(example_id, row.prompts, row.completions, row.record_tokens, row.billed, row.label,
+                                    row.input_hash, row.content_hash)
+        dataset = ledger.InDataset(row.input_hash, row.content_hash, row.near_hash, row.codes, contribution)
+        snapshots.append((None, ledger.Snapshot(project.id, example_id, state, row.level, user.id, reviewer,
+                                                frozenset(), dataset)))
     ledger.apply_many(session, snapshots)
     outcome.imported += len(batch)
 

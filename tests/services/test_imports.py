@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from app.core.presets import PRESETS_BY_KEY
 from app.core.project_settings import ExampleValues
-from app.services import accounts, examples, export_writer, exports, imports, projects
+from app.services import accounts, examples, export_writer, exports, import_workers, imports, projects
 from app.services.errors import Forbidden, Invalid
 from app.storage import counters
 from app.storage import health as storage_health
@@ -186,7 +186,7 @@ def test_null_optional_keys_are_read_as_absent(engine, team, tmp_path):
 
 def test_nul_and_lone_surrogates_are_refused_with_their_field(engine, team, tmp_path):
     project = make_project(team, "chat", "Chats 2")
-    lines = ['{"messages": [{"role": "user", "content": "a\\u0000b"}, {"role": "assistant", "content": "x"}]}',
+    lines = ['{"messages": [{"role": "user", "content": "a\u0000b"}, {"role": "assistant", "content": "x"}]}',
              '{"messages": [{"role": "user", "content": "ok"}, {"role": "assistant", "content": "\\ud800"}]}']
     outcome = import_file(engine, team, project, write_lines(tmp_path / "c.jsonl", lines), valid_only=True)
     assert outcome.imported == 0
@@ -256,3 +256,39 @@ def test_postgresql_plans_the_ledger_lookups_for_the_rows_the_import_added(engin
         known = dict(session.execute(text(
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('example', 'hash_count')")).all())
     assert known["example"] >= 1000 and known["hash_count"] >= 1000, known
+
+
+def chat_line(n: int) -> str:
+    return json.dumps({"messages": [{"role": "user", "content": f"Question {n}: 我的订单 {n % 7}?"},
+                                    {"role": "assistant", "content": f"Answer {n}."}]}, ensure_ascii=False)
+
+
+def test_worker_processes_read_the_file_as_one_process_does(engine, team, tmp_path, monkeypatch):
+    """A big file's lines are read, mapped and evaluated in worker processes, a chunk of raw lines
+    each: the errors (line numbers across the chunks), the rows and their counters are those of
+    the same file imported in one process."""
+    lines = [chat_line(n) for n in range(1, 3601)]
+    lines[499] = ""  # blank lines keep the numbering
+    lines[1233] = '{"messages": [broken'
+    lines[2221] = json.dumps({"messages": [{"role": "user", "content": "a\u0000b"}, {"role": "assistant", "content": "x"}]})
+    lines[3000] = json.dumps({"messages": "not a list"})
+    path = write_lines(tmp_path / "chats.jsonl", lines, newline="\r\n", bom=True)
+    outcomes, rows = [], []
+    for jobs in (1, 2):
+        monkeypatch.setattr(import_workers, "PARALLEL_MIN_LINES", 0 if jobs > 1 else 10**9)
+        project = make_project(team, "chat", f"Chats {jobs}")
+        team.session.commit()
+        outcome = imports.run(engine, MODELS, project.id, team.users["owner"],
+                              imports.ImportAsk(path=path, valid_only=True), jobs=jobs)
+        team.session.commit()
+        outcomes.append((outcome.status, outcome.imported, outcome.lines, outcome.error_count,
+                         [(e.line, e.field, e.message) for e in outcome.errors]))
+        with Session(engine) as session:
+            rows.append(session.exec(select(Example.fields, Example.output, Example.token_count, Example.codes,
+                                            Example.content_hash, Example.near_hash)
+                                     .where(Example.project_id == project.id).order_by(Example.id)).all())
+            assert_counters_match_a_recount(session, project.id, Counter())
+    assert outcomes[0] == outcomes[1]
+    assert [(line, field) for line, field, _ in outcomes[1][4]] == [(1234, "line"), (2222, "messages.0.content"),
+                                                                    (3001, "line")]
+    assert outcomes[1][1] == 3596 and rows[0] == rows[1] and len(rows[1]) == 3596
