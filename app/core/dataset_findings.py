@@ -100,13 +100,14 @@ def _refs_text(refs: tuple[Any, ...], noun: str) -> str:
 
 def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_min: int = PROVIDER_MIN_EXAMPLES,
                      labels: Iterable[str] = (), ref_noun: str = "examples",
-                     groups: Groups | None = None) -> list[DatasetFinding]:
+                     groups: Groups | None = None, declared_kind: bool = False) -> list[DatasetFinding]:
     """Every per-dataset rule of RULES.md for `kind` (a project kind, or its RULES.md abbreviation), in
     catalogue order.
 
     `labels`: the declared label values, in the form passed to `add(label=...)`; a declared label
     with no example is a class of 0. `ref_noun` names refs in messages ("examples" or "lines").
-    `groups`: `stats.groups()` if the caller already has it. After `remove()` (`needs_rebuild`) the
+    `groups`: `stats.groups()` if the caller already has it. `declared_kind`: `kind` is a project's own
+    task type (the app), not one inferred from a file: `task-type` then names it first. After `remove()` (`needs_rebuild`) the
     prefix/suffix rules run on the stale values and their data says `"stale": True`.
     """
     found: list[DatasetFinding] = []
@@ -143,7 +144,7 @@ def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_
             f"{len(leaks):,} examples are in both the train and the validation split ({_refs_text(refs, ref_noun)}): "
             "keep each example in one split, or validation scores will look better than the model is.",
             groups=[list(g) for g in leaks])
-    _task_type(stats, kind, add)
+    _task_type(stats, kind, add, declared_kind)
     result = estimate(stats, model)
     if result is not None:
         charged = result["billed_tokens"] * result["epochs"]
@@ -254,7 +255,7 @@ def _text_findings(stats: DatasetStats, add: Any) -> None:
 TASK_NAMES = {"classification": "classification", "generation": "conditional generation", "open": "open-ended generation"}
 
 
-def _task_type(stats: DatasetStats, kind: str, add: Any) -> None:
+def _task_type(stats: DatasetStats, kind: str, add: Any, declared: bool = False) -> None:
     inferred = stats.inferred_task()
     if inferred is None:
         return
@@ -269,8 +270,13 @@ def _task_type(stats: DatasetStats, kind: str, add: Any) -> None:
     applied = "classification" if kind == "classification" else "generation"
     mismatch = (f"; the {TASK_NAMES[applied]} rules were applied"
                 if (inferred == "classification") != (applied == "classification") else "")
+    message = f"The data looks like {TASK_NAMES[inferred]} ({why}){mismatch}."
+    if declared:  # a project's own kind decides its rules, whatever its counts say so far
+        message = (f"This is a {TASK_NAMES[applied]} project: its task type decides the rules. " +
+                   (f"Its completions alone would look like {TASK_NAMES[inferred]} ({why})." if mismatch
+                    else f"The data agrees ({why})."))
     # The data keeps RULES.md's short names ("cls", "gen", "open"): it is published as it was.
-    add("task-type", f"The data looks like {TASK_NAMES[inferred]} ({why}){mismatch}.",
+    add("task-type", message,
         inferred=KIND_ABBREVIATIONS.get(inferred, inferred), distinct_completions=distinct, examples=rows,
         applied=KIND_ABBREVIATIONS[applied])
 

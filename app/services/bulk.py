@@ -1,25 +1,33 @@
-"""Bulk actions from the examples list: approve, reject, assign, deal out round-robin, ask for labels."""
+"""Bulk actions from the examples list: approve, reject, submit and approve (an owner's one step),
+assign, deal out round-robin, ask for labels. Each returns the notice that says what was done and,
+for the review actions, what was skipped and why."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.core.model_table import ModelTable
 from app.services import queue as queue_service
 from app.services import review as review_service
 from app.services.errors import Invalid
+from app.services.permissions import allows
 from app.storage.tables import Project, User
 
-ACTIONS = ("approve", "reject", "assign", "round_robin", "double_label")
+ACTIONS = ("approve", "reject", "submit_approve", "assign", "round_robin", "double_label")
+PAST = {"approve": "approved", "reject": "rejected", "submit_approve": "submitted and approved"}
 
 
 def run(session: Session, project: Project, user: User, role: str | None, action: str, ids: list[int], *,
-        assignee: int | None = None, ways: int | None = None, sample: int | None = None) -> str:
+        models: ModelTable, assignee: int | None = None, ways: int | None = None, sample: int | None = None) -> str:
     """Do `action` to the ticked examples; the notice that says what was done."""
     if not ids:
         raise Invalid({"ids": "Tick at least one example."})
-    if action in ("approve", "reject"):
-        result = review_service.bulk_decide(session, project, user, role, ids, action)
-        return f"{result['done']} {action}d, {result['skipped']} skipped"
+    if action in ("approve", "reject", "submit_approve"):
+        if action == "submit_approve":
+            result = review_service.bulk_submit_and_approve(session, project, user, role, ids, models)
+        else:
+            result = review_service.bulk_decide(session, project, user, role, ids, action)
+        return decided_notice(PAST[action], result, offer_submit=allows(role, "review_own") and action != "submit_approve")
     if action == "assign":
         return f"{queue_service.assign(session, project, user, role, ids, assignee)} assigned"
     if action == "round_robin":
@@ -29,3 +37,17 @@ def run(session: Session, project: Project, user: User, role: str | None, action
         count = queue_service.request_double_labels(session, project, user, role, ids, ways or 2, sample)
         return f"{count} sent for independent labels"
     raise Invalid({"action": f"Unknown bulk action {action!r}."})
+
+
+def decided_notice(past: str, result: review_service.BulkOutcome, offer_submit: bool) -> str:
+    """"2 approved, 3 skipped: 2 a draft, not submitted yet; 1 approved already" (and what to do about drafts)."""
+    notice = f"{result.done} {past}"
+    if not result.skipped:
+        return notice
+    reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+    notice += f", {result.skipped_count} skipped: {reasons}"
+    waiting = {review_service.NOT_SUBMITTED["draft"], review_service.NOT_SUBMITTED["changes_requested"]}
+    if waiting & result.skipped.keys():
+        notice += (". Only submitted examples can be reviewed: submit them first"
+                   + (", or tick them and use “Submit and approve ticked”" if offer_submit else ""))
+    return notice

@@ -116,7 +116,7 @@ def report(session: Session, project: Project, role: str | None, models: ModelTa
             for h in store.conflict_hashes(session, project.id, GROUPS_SHOWN, kind="near")]
     groups = Groups(duplicates=tuple(tuple(e.id for e in g.examples) for g in duplicates),
                     conflicts=tuple(tuple(e.id for e in g.examples) for g in conflicts))
-    findings = dataset_findings(stats, settings.kind, model, labels=declared, groups=groups)
+    findings = dataset_findings(stats, settings.kind, model, labels=declared, groups=groups, declared_kind=True)
     label_counts = [(name, stats.labels.get(name, 0)) for name in declared]
     label_counts += sorted((k, v) for k, v in stats.labels.items() if k not in declared)
     n_dups, n_conflicts, n_near = store.count_groups(session, project.id)

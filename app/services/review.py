@@ -7,7 +7,7 @@ member counters) in the same transaction, and leaves a comment in the example's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -126,24 +126,83 @@ def _apply_decision(session: Session, project: Project, user: User, example: Exa
     return before, before.moved(example)
 
 
+# Why a ticked example was skipped, by reason (the bulk notice lists each with its count).
+NOT_SUBMITTED = {"draft": "a draft, not submitted yet", "changes_requested": "sent back for changes, not resubmitted",
+                 "approved": "approved already", "rejected": "rejected already"}
+OWN = "your own (someone else must review it)"
+GONE = "not in this project (deleted?)"
+HAS_ERRORS = "has an error-level finding (fix it first)"
+UNLABELLED = "waits for its label"
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk decision did: how many examples, and why the others were skipped."""
+
+    done: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> examples
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(self.skipped.values())
+
+
+def _decide_many(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
+                 action: str, comment: str, models: ModelTable | None) -> BulkOutcome:
+    """Decide the ticked examples; with `models`, drafts and examples sent back are submitted first
+    (an owner's "submit and approve"), if they have no error and their label."""
+    outcome = BulkOutcome()
+    changes = []
+    ids = list(dict.fromkeys(example_ids))[:5000]
+    rows = example_store.lock_examples(session, project.id, ids)
+    for _ in range(len(ids) - len(rows)):
+        outcome.skip(GONE)
+    for example in rows:
+        original = None
+        if models is not None and example.status in ("draft", "changes_requested"):
+            if example.needs_output:
+                outcome.skip(UNLABELLED)
+                continue
+            if evaluate(settings_of(project), values_of(example), project.export_profile, models=models).errors:
+                outcome.skip(HAS_ERRORS)
+                continue
+            original = ledger.as_stored(session, project, example)
+            example.status, example.submitted_at = "submitted", utcnow()
+            session.add(Comment(example_id=example.id, user_id=user.id, action="submit", body=""))
+        if example.status != "submitted":
+            outcome.skip(NOT_SUBMITTED.get(example.status, example.status))
+            continue
+        if example.created_by == user.id and not allows(role, "review_own"):
+            outcome.skip(OWN)
+            continue
+        before, after = _apply_decision(session, project, user, example, action, comment)
+        changes.append((original or before, after))
+        outcome.done += 1
+    ledger.apply_many(session, changes)
+    audit.record(session, project, user, "bulk_submit_approve" if models is not None else f"bulk_{action}",
+                 {"examples": outcome.done, "skipped": outcome.skipped_count})
+    session.commit()
+    return outcome
+
+
 def bulk_decide(session: Session, project: Project, user: User, role: str | None, example_ids: list[int],
-                action: str, comment: str = "") -> dict[str, int]:
-    """Approve or reject many submitted examples; the ones that cannot be (not submitted, own) are skipped."""
+                action: str, comment: str = "") -> BulkOutcome:
+    """Approve or reject many submitted examples; the ones that cannot be (not submitted, own) are
+    skipped, each with its reason."""
     require(role, "review", project)
     if action not in ("approve", "reject"):
         raise Invalid({"action": "Bulk review can approve or reject."})
-    done = skipped = 0
-    changes = []
-    rows = example_store.lock_examples(session, project.id, example_ids[:5000])
-    for example in rows:
-        try:
-            _check_reviewable(role, user, example)
-        except (Invalid, Forbidden):
-            skipped += 1
-            continue
-        changes.append(_apply_decision(session, project, user, example, action, comment))
-        done += 1
-    ledger.apply_many(session, changes)
-    audit.record(session, project, user, f"bulk_{action}", {"examples": done, "skipped": skipped})
-    session.commit()
-    return {"done": done, "skipped": skipped + max(0, len(example_ids) - done - skipped)}
+    return _decide_many(session, project, user, role, example_ids, action, comment, None)
+
+
+def bulk_submit_and_approve(session: Session, project: Project, user: User, role: str | None,
+                            example_ids: list[int], models: ModelTable) -> BulkOutcome:
+    """An owner's one step for a one-person project: submit the ticked drafts (and examples sent
+    back) that have no error and their label, and approve them with the submitted ones."""
+    require(role, "review", project)
+    if not allows(role, "review_own"):
+        raise Forbidden("Only an owner may submit and approve in one step: submit the examples, then a reviewer approves them.")
+    return _decide_many(session, project, user, role, example_ids, "approve", "", models)

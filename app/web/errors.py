@@ -1,4 +1,9 @@
-"""Error handlers: one clear page (HTML), fragment (htmx) or JSON body (API) per kind of error.
+"""Error handlers: one clear page (HTML), toast (htmx) or JSON body (API) per kind of error.
+
+An htmx request that is refused (a review decision without its comment, a stale form, a forbidden
+action) gets a toast on the page it came from, never a page in place of the form: the fragment
+goes to `#toasts` (HX-Retarget, HX-Reswap, HX-Reselect), the URL stays as it is (HX-Push-Url:
+false) and `HX-Toast` tells app.js to show it whatever its status, so what was typed stays put.
 
 Every JSON error has one shape, `ErrorOut`, declared for every /api route (`API_ERRORS`).
 """
@@ -49,8 +54,16 @@ def _json(status: int, message: str, errors: dict[str, str] | None = None, heade
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _page(request: Request, status: int, title: str, message: str) -> Response:
-    return render(request, "error.html", {"title": title, "message": message}, status_code=status)
+TOAST_HEADERS = {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend", "HX-Reselect": ".toast", "HX-Push-Url": "false",
+                 "HX-Toast": "error"}
+
+
+def _page(request: Request, status: int, title: str, message: str, errors: dict[str, str] | None = None) -> Response:
+    if is_htmx(request):
+        return render(request, "_toast.html", {"kind": "error", "title": title, "message": message,
+                                               "errors": errors or {}}, status_code=status, headers=TOAST_HEADERS)
+    return render(request, "error.html", {"title": title, "message": message, "errors": errors or {}},
+                  status_code=status)
 
 
 async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
@@ -72,7 +85,8 @@ async def service_error(request: Request, exc: ServiceError) -> Response:
         return _json(exc.status_code, str(exc), errors, current_version=version)
     titles = {NotFound: "Not found", Forbidden: "Not allowed", Stale: "Changed by someone else",
               Gone: "Kept file not available"}
-    return _page(request, exc.status_code, titles.get(type(exc), "Cannot do that"), str(exc))
+    return _page(request, exc.status_code, titles.get(type(exc), "Cannot do that"), str(exc),
+                 exc.errors if isinstance(exc, Invalid) else None)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -81,7 +95,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if _is_api(request):
         return _json(exc.status_code, message, errors, headers=getattr(exc, "headers", None))
     title = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 422: "Invalid text"}
-    return _page(request, exc.status_code, title.get(exc.status_code, "Error"), message)
+    return _page(request, exc.status_code, title.get(exc.status_code, "Error"), message, errors)
 
 
 def _field(error: dict[str, Any]) -> str:

@@ -248,4 +248,32 @@
     });
     xhr.send(file);
   });
+
+  // Toasts: a refused htmx action's message (the server marks it HX-Toast and sends it to #toasts
+  // whatever its status), and confirmations; closed with ×, confirmations also after a while.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.getResponseHeader("HX-Toast")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss]");
+    if (close && close.closest(".toast")) close.closest(".toast").remove();
+    if (event.target.closest("[data-back]") && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  function fadeConfirmations() {
+    var shown = document.querySelectorAll(".toast-ok:not([data-timed])");
+    for (var i = 0; i < shown.length; i++) {
+      shown[i].setAttribute("data-timed", "");
+      (function (toast) { window.setTimeout(function () { toast.remove(); }, 8000); })(shown[i]);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", fadeConfirmations);
+  document.addEventListener("htmx:afterSettle", fadeConfirmations);
 })();

@@ -64,3 +64,29 @@ def test_check_a_profile_then_download_azure(live_server, page, tmp_path):
     assert download.suggested_filename == "assistant.azure-openai-chat.jsonl"
     body = open(download.path(), "rb").read()
     assert body.startswith(b"\xef\xbb\xbf{") and body.count(b"\n") == 3
+
+
+def test_a_first_export_that_would_be_empty_says_why_and_offers_no_download(live_server, page, tmp_path):
+    """The newcomer's first export: three drafts and the default "approved" filter. The page says the
+    file would be empty and why (not submitted yet), offers no download, and ticking "draft" gives
+    the count of lines at once and a download of them."""
+    base = live_server
+    project = chat_project(base)
+    sign_in(page, base, "olga", PASSWORD)
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(f"{base}/projects/{project}/export")
+    empty = page.get_by_test_id("export-empty")
+    expect(empty).to_contain_text("No example is approved, so the file would be empty.")
+    expect(empty).to_contain_text("3 examples are not submitted yet")
+    expect(empty).to_contain_text("Submit and approve ticked")
+    expect(page.get_by_test_id("download")).to_be_disabled()
+    expect(page.get_by_test_id("start-job")).to_be_disabled()
+    page.screenshot(path=str(tmp_path / "export-empty.png"), full_page=True)
+
+    page.get_by_label("draft").check()  # the counts follow the choice without a reload
+    expect(page.get_by_test_id("export-empty")).to_have_count(0)
+    expect(page.get_by_test_id("export-lines")).to_contain_text("3 lines from 3 examples")
+    expect(page.get_by_test_id("download")).to_be_enabled()
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download").click()
+    assert open(download_info.value.path(), "rb").read().count(b"\n") == 3

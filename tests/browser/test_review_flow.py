@@ -76,3 +76,43 @@ def test_annotate_review_fix_and_export_approved_only(live_server, browser, tmp_
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert lines == [{"prompt": TWEETS[0] + " ->", "completion": " positive"},
                      {"prompt": TWEETS[1] + " ->", "completion": " negative"}]
+
+
+def test_a_refused_review_shows_in_place_and_keeps_what_was_typed(live_server, browser, tmp_path):
+    """Request changes without a comment, then a decision on an example another reviewer decided
+    meanwhile: each refusal is a toast on the same page (no error page), the URL stays and the
+    comment typed is still in its box."""
+    from tests.teams import live_browser
+
+    base = live_server
+    project = live_team(base, [("anna", "annotator"), ("rita", "reviewer"), ("remy", "reviewer")], PASSWORD,
+                        admin="olga").project
+    anna, token = live_browser(base, "anna", PASSWORD)
+    saved = anna.post(f"/projects/{project}/examples", data={"csrftoken": token, "f.text": "Loved the show",
+                                                             "output": "positive", "after": "submit"})
+    assert saved.status_code == 303, saved.text
+
+    rita = browser.new_context().new_page()
+    sign_in(rita, base, "rita", PASSWORD)
+    rita.goto(f"{base}/projects/{project}/next?mode=review")
+    expect(rita.get_by_test_id("status")).to_have_text("submitted")
+    at = rita.url
+    rita.get_by_role("button", name="Request changes").click()
+    toast = rita.get_by_test_id("toast")
+    expect(toast).to_contain_text("Say what to change: the comment goes back to the author.")
+    assert rita.url == at and rita.get_by_test_id("review-form").is_visible()
+    toast.locator("[data-dismiss]").click()
+    expect(toast).to_have_count(0)
+
+    remy = browser.new_context().new_page()
+    sign_in(remy, base, "remy", PASSWORD)
+    remy.goto(at)
+    remy.get_by_role("button", name="Approve").click()
+    expect(remy.get_by_test_id("toast")).to_contain_text("approved")  # the confirmation on the next page
+
+    rita.locator("#review-body").fill("Which show? Name it.")
+    rita.get_by_role("button", name="Request changes").click()
+    expect(rita.get_by_test_id("toast")).to_contain_text("approved")
+    expect(rita.locator("#review-body")).to_have_value("Which show? Name it.")
+    assert rita.url == at
+    rita.screenshot(path=str(tmp_path / "review-refused-toast.png"))

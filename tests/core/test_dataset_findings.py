@@ -261,6 +261,17 @@ def test_task_type_infers_classification_below_a_third_distinct_completions():
     assert "task-type" not in codes(dataset_findings(chat_stats(20), "chat", MINI))
 
 
+def test_a_projects_own_kind_leads_the_task_type_line_whatever_its_counts():
+    """A sentiment project with few examples has as many distinct labels as examples: its data alone
+    looks like generation, but the project is classification and says so first."""
+    few = rows_stats([("Tweet one ->", " positive"), ("Tweet two ->", " negative")])
+    finding = only(dataset_findings(few, "classification", MINI, declared_kind=True), "task-type")
+    assert finding.message.startswith("This is a classification project: its task type decides the rules. "
+                                      "Its completions alone would look like conditional generation")
+    agreeing = only(dataset_findings(rows_stats(cls_rows(4)), "classification", MINI, declared_kind=True), "task-type")
+    assert agreeing.message.startswith("This is a classification project") and "The data agrees" in agreeing.message
+
+
 def test_estimate_caps_each_example_at_the_model_limit_and_prices_it():
     stats = DatasetStats()
     stats.add(1, tokens=(70_000,), billed=(70_000,))

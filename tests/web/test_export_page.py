@@ -94,3 +94,26 @@ def test_a_profile_that_cannot_write_the_kind_is_refused_on_the_page_too(web):
     project = web.create_project("sentiment")
     response = web.get(f"/projects/{project}/export?profile=trl-preference")
     assert response.status_code == 422 and "cannot write" in response.text
+
+
+def test_an_empty_choice_says_why_and_the_twin_carries_it(web):
+    project = web.create_project("sentiment", "Empty first")
+    page = web.get(f"/projects/{project}/export").text
+    assert 'data-testid="export-empty"' in page and "No example is approved, so the file would be empty." in page
+    assert "The project has no examples yet" in page
+    assert re.search(r'data-testid="download"\s+disabled', page)
+    twin = web.get(f"/api/v1/projects/{project}/export").json()
+    assert twin["empty"]["reason"] == "No example is approved, so the file would be empty."
+
+
+def test_a_choice_whose_examples_are_all_left_out_says_so_and_what_to_do(web):
+    project = web.create_project("chat", "All left out")
+    chat_example(web, project, api_token(web), [{"role": "user", "content": "First part"},
+                                                {"role": "user", "content": "second part"},
+                                                {"role": "assistant", "content": "Answer"}])
+    page = html.unescape(web.get(f"/projects/{project}/export?profile=llamafactory-alpaca&status=draft").text)
+    assert "All 1 example draft is left out, so the file would be empty." in page
+    assert "Choose another format: this one cannot carry this example" in page
+    assert re.search(r'data-testid="download"\s+disabled', page)
+    fine = web.get(f"/projects/{project}/export?profile=openai-chat&status=draft").text
+    assert 'data-testid="export-empty"' not in fine and 'data-lines="1"' in fine

@@ -22,6 +22,8 @@ OWNER = {"owner"}
 #  json body?) — the draft and submitted examples are written by the annotator; {double} by the owner.
 MATRIX = [
     ("/projects", "POST", "/projects", {"name": "New", "preset": "sentiment"}, SIGNED_IN, False),
+    ("/guide-projects", "POST", "/guide-projects", {}, SIGNED_IN, False),
+    ("/api/v1/guide-projects", "POST", "/api/v1/guide-projects", {}, SIGNED_IN, True),
     ("/projects/{project_id}/lint", "POST", "/projects/{p}/lint", {"f.text": "hi"}, MEMBERS_WHO_WRITE, False),
     ("/projects/{project_id}/rendered", "POST", "/projects/{p}/rendered", {"f.text": "hi"}, MEMBERS_WHO_WRITE, False),
     ("/projects/{project_id}/examples", "POST", "/projects/{p}/examples", {"f.text": "new", "output": "positive"},

@@ -92,10 +92,40 @@ def test_bulk_approve_skips_what_cannot_be_approved(team: Team):
     for example in ids[:2]:
         team.annotator.post(f"/projects/{p}/examples/{example}/submit")
     done = team.reviewer.post(f"/projects/{p}/bulk", {"action": "approve", "ids": [str(i) for i in ids]})
-    assert done.status_code == 303 and "2 approved, 1 skipped" in done.headers["location"].replace("%20", " ")
+    assert done.status_code == 303
+    page = team.reviewer.get(done.headers["location"]).text
+    assert "2 approved, 1 skipped: 1 a draft, not submitted yet. Only submitted examples can be reviewed: submit them first." in page
+    assert "Submit and approve ticked" not in page  # a reviewer may not approve unsubmitted work
     assert [status_of(team, i) for i in ids] == ["approved", "approved", "draft"]
     audit = team.owner.get(f"/projects/{p}/audit").text
     assert "bulk approve" in audit
+
+
+def test_bulk_approve_names_each_reason_and_offers_the_owner_submit_and_approve(team: Team):
+    p = team.project
+    drafts = [write(team.owner, p, f"owner draft {i}") for i in range(2)]
+    approved = write(team.annotator, p, "approved already")
+    team.annotator.post(f"/projects/{p}/examples/{approved}/submit")
+    team.reviewer.post(f"/projects/{p}/examples/{approved}/review", {"action": "approve", "version": 1})
+    done = team.owner.post(f"/projects/{p}/bulk", {"action": "approve", "ids": [str(i) for i in drafts + [approved, 999999]]})
+    notice = team.owner.get(done.headers["location"]).text
+    assert ("0 approved, 4 skipped: 2 a draft, not submitted yet; 1 approved already; 1 not in this project (deleted?). "
+            "Only submitted examples can be reviewed: submit them first, or tick them and use “Submit and approve ticked”") in notice
+    assert 'value="submit_approve"' in notice
+
+
+def test_an_owner_submits_and_approves_drafts_in_one_step_but_not_those_without_a_label(team: Team):
+    p = team.project
+    good = [write(team.owner, p, f"fine tweet {i}") for i in range(2)]
+    assert team.owner.post(f"/projects/{p}/items", {"items": "an item nobody labelled yet"}).status_code == 303
+    with team.owner.client.app.state.engine.connect() as conn:
+        unlabelled = conn.execute(text("SELECT id FROM example WHERE needs_output")).scalar_one()
+    done = team.owner.post(f"/projects/{p}/bulk", {"action": "submit_approve",
+                                                   "ids": [str(i) for i in good + [unlabelled]]})
+    assert "2 submitted and approved, 1 skipped: 1 waits for its label" in team.owner.get(done.headers["location"]).text
+    assert [status_of(team, i) for i in good + [unlabelled]] == ["approved", "approved", "draft"]
+    refused = team.reviewer.post(f"/projects/{p}/bulk", {"action": "submit_approve", "ids": [str(good[0])]})
+    assert refused.status_code == 403 and [status_of(team, i) for i in good] == ["approved", "approved"]
 
 
 def test_round_robin_deals_examples_to_annotators(team: Team):

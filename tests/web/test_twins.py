@@ -33,7 +33,7 @@ PAGES = {
                               "duplicates", "conflicts", "near_duplicate_groups", "near_duplicates", "stale",
                               "rechecking", "example_codes"}, VIEW_ALL),
     "/projects/{p}/export": ({"total", "states", "levels", "preflight", "profiles", "default_profile",
-                              "default_states", "providers", "choice", "check", "auto_check_max"}, OWNER),
+                              "default_states", "providers", "choice", "check", "auto_check_max", "empty"}, OWNER),
     "/projects/{p}/items": ({"fields"}, OWNER),
     "/projects/{p}/agreement": ({"items", "fleiss_kappa", "fleiss_items", "pairs", "disagreements"}, VIEW_ALL),
 }

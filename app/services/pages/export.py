@@ -15,6 +15,7 @@ from app.services import exports as export_service
 from app.services import health as health_service
 from app.services.pages.common import NoteOut, ProfileFindingOut
 from app.services.pages.health import DatasetFindingOut
+from app.services.permissions import allows
 from app.storage.tables import Project, User
 
 # What the page says over a provider's profiles (reference/providers-2026-12.md).
@@ -103,6 +104,13 @@ class PreflightOut(BaseModel):
     leakage: int | None = None  # a split: inputs in both files (split-leakage), 0 by construction
 
 
+class EmptyOut(BaseModel):
+    """Why the chosen download would hold no line, and what would give it some."""
+
+    reason: str
+    hints: list[str]
+
+
 class ExportPage(BaseModel):
     total: int
     states: dict[str, int]  # examples per state
@@ -117,6 +125,7 @@ class ExportPage(BaseModel):
     # asked (`check=true`: it reads and renders each example, about a download's cost); else null.
     check: PreflightOut | None
     auto_check_max: int
+    empty: EmptyOut | None = None  # the choice gives an empty file: the page says why and offers no download
 
 
 def profile_out(profile) -> ProfileOut:
@@ -169,11 +178,50 @@ def export_page(session: Session, project: Project, user: User, role: str | None
                        statuses=list(request.statuses), include_errors=request.include_errors, examples=examples,
                        split=SplitOut(**request.split.as_dict()) if request.split is not None else None)
     checked = check or examples <= auto_check_max
+    preflight = preflight_out(export_service.preflight(session, project, user, role, request, models)) if checked else None
     return ExportPage(
         total=board.total, states=board.states, levels=example_service.level_counts(session, project),
         preflight=[DatasetFindingOut(**f.as_dict()) for f in health.findings if f.level in ("error", "warning")],
         profiles=[p for group in groups for p in group.profiles], providers=groups,
         default_profile=project.export_profile, default_states=list(export_service.DEFAULT_STATUSES),
-        choice=choice, auto_check_max=auto_check_max,
-        check=preflight_out(export_service.preflight(session, project, user, role, request, models)) if checked else None,
+        choice=choice, auto_check_max=auto_check_max, check=preflight,
+        empty=why_empty(board.states, choice, preflight, allows(role, "review_own")),
     )
+
+
+def _states(states: list[str], joiner: str = "or") -> str:
+    words = [s.replace("_", " ") for s in states]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {joiner} {words[-1]}"
+
+
+def why_empty(states: dict[str, int], choice: ChoiceOut, check: PreflightOut | None, owner: bool) -> EmptyOut | None:
+    """None when the choice gives lines (or may: not checked yet); else why it gives none, and what to do."""
+    if choice.examples == 0:
+        hints = []
+        if not sum(states.values()):
+            hints.append("The project has no examples yet: write one (New example) or import a file (Import).")
+        drafts = states.get("draft", 0) + states.get("changes_requested", 0)
+        if drafts and "draft" not in choice.statuses:
+            hints.append(f"{drafts:,} example{'s are' if drafts != 1 else ' is'} not submitted yet: submit "
+                         f"{'them' if drafts != 1 else 'it'} (Submit on the example's page)"
+                         + (", or tick them in Examples and use “Submit and approve ticked”." if owner else "."))
+        waiting = states.get("submitted", 0)
+        if waiting and "submitted" not in choice.statuses:
+            hints.append(f"{waiting:,} submitted example{'s wait' if waiting != 1 else ' waits'} for review: approve "
+                         f"{'them' if waiting != 1 else 'it'} (Review), or tick “submitted” above to export as "
+                         f"{'they are' if waiting != 1 else 'it is'}.")
+        others = [s for s, n in states.items() if n and s not in choice.statuses]
+        if others:
+            hints.append("Or tick other states above: " + ", ".join(f"{s.replace('_', ' ')} ({states[s]:,})" for s in others) + ".")
+        return EmptyOut(reason=f"No example is {_states(choice.statuses)}, so the file would be empty.", hints=hints)
+    if check is not None and check.rows == 0:
+        hints = []
+        if check.errors:
+            hints.append("Fix the examples listed below, or tick “Include examples with an error-level finding anyway”.")
+        if check.refused:
+            hints.append("Choose another format: this one cannot carry "
+                         f"{'these examples' if check.refused != 1 else 'this example'} (see below why).")
+        return EmptyOut(reason=f"All {check.examples:,} example{'s' if check.examples != 1 else ''} "
+                               f"{_states(check.statuses)} {'are' if check.examples != 1 else 'is'} left out, so the file "
+                               "would be empty.", hints=hints)
+    return None

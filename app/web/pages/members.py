@@ -35,12 +35,13 @@ def members(request: Request, session: SessionDep, access: Viewable) -> Response
 @router.post("/projects/{project_id}/members", name="member_set")
 def set_member(request: Request, session: SessionDep, access: Managing, form: FormDep) -> Response:
     try:
-        member_service.set_member(session, access.project, access.user, access.role, str(form.get("username", "")),
-                                  str(form.get("role", "")))
+        username, role = str(form.get("username", "")), str(form.get("role", ""))
+        member_service.set_member(session, access.project, access.user, access.role, username, role)
     except Invalid as exc:
         session.rollback()
         return _members(request, session, access, exc.errors, 422)
-    return RedirectResponse(url_for(request, "members", project_id=access.project.id), status_code=303)
+    return RedirectResponse(url_for(request, "members", project_id=access.project.id,
+                                    done=f"{username.strip()} is now {role} of this project"), status_code=303)
 
 
 @router.post("/projects/{project_id}/members/{user_id}/remove", name="member_remove")
@@ -50,4 +51,5 @@ def remove_member(request: Request, session: SessionDep, access: Managing, user_
     except Invalid as exc:
         session.rollback()
         return _members(request, session, access, exc.errors, 422)
-    return RedirectResponse(url_for(request, "members", project_id=access.project.id), status_code=303)
+    return RedirectResponse(url_for(request, "members", project_id=access.project.id, done="Member removed"),
+                            status_code=303)

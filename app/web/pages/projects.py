@@ -1,5 +1,5 @@
-"""/projects (create), /projects/new, /projects/{id} (on to its examples) and /projects/{id}/settings;
-the project's JSON is /api/v1/projects/{id}. Everything under /projects/{id}/<x>/ lives in pages/<x>.py."""
+"""/projects (create), /projects/new, /guide-projects ("start from the guide's examples"), /projects/{id}
+(on to its examples) and /projects/{id}/settings; the project's JSON is /api/v1/projects/{id}. Everything under /projects/{id}/<x>/ lives in pages/<x>.py."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
 from app.core.project_settings import PROMPT_STYLES
 from app.core.tools import definitions_text
+from app.services import guide as guide_service
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.services.pages.common import ProjectWithRole
@@ -43,6 +44,19 @@ def create_project(request: Request, session: SessionDep, user: UserDep,
         return render(request, "projects/new.html",
                       {"presets": PRESETS, "errors": exc.errors, "values": {"name": name, "preset": preset}}, status_code=422)
     return RedirectResponse(url_for(request, "example_new", project_id=project.id), status_code=303)
+
+
+@router.post("/guide-projects", name="guide_projects")
+def start_from_guide(request: Request, session: SessionDep, user: UserDep, models: ModelsDep) -> Response:
+    made = guide_service.start_from_guide(session, user, models)
+    return RedirectResponse(url_for(request, "home", done=f"{len(made)} projects made from the guide's examples, each "
+                                                         "with its examples approved: open one, or export it"),
+                            status_code=303)
+
+
+@router.post("/api/v1/guide-projects", name="api_guide_projects", status_code=201)
+def start_from_guide_api(session: SessionDep, user: UserDep, models: ModelsDep) -> list[ProjectWithRole]:
+    return [ProjectWithRole.of(project, role="owner") for project in guide_service.start_from_guide(session, user, models)]
 
 
 @router.get("/projects/{project_id}", name="project")

@@ -40,7 +40,9 @@ def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_
 def decide_form(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: Id) -> Response:
     review_service.decide(session, access.project, access.user, access.role, example_id, str(form.get("action", "")),
                           str(form.get("body", "")), int_or_none(form.get("version")))
-    return go(request, url_for(request, "queue", project_id=access.project.id, mode="review", saved=example_id))
+    past = {"approve": "approved", "request_changes": "sent back for changes", "reject": "rejected"}
+    return go(request, url_for(request, "queue", project_id=access.project.id, mode="review", saved=example_id,
+                               done=f"Example #{example_id} {past.get(str(form.get('action')), 'decided')}"))
 
 
 @router.post("/api/v1/projects/{project_id}/examples/{example_id}/review", name="api_example_review")
@@ -54,7 +56,7 @@ def review(session: SessionDep, access: Reviewable, example_id: Id, body: Review
 def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: Id) -> Response:
     review_service.add_comment(session, access.project, access.user, access.role, example_id, str(form.get("body", "")))
     return go(request, url_for(request, "example", project_id=access.project.id, example_id=example_id,
-                               _anchor="thread"))
+                               done="Comment added", _anchor="thread"))
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/adjudicate", name="example_adjudicate")
