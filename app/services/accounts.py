@@ -29,6 +29,7 @@ _DUMMY_HASH = hasher.hash("timing-equaliser")
 MIN_PASSWORD = 10
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 TOKEN_LIFETIMES = {"": None, "30": 30, "90": 90, "365": 365}  # the create form's choices, in days
+TOKEN_SCOPES = {"write": "read and write", "read": "read only (GET and HEAD)"}
 # last_seen_at / last_used_at are written at most this often, so the live panel's requests
 # (one per pause in typing) stay reads.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -248,15 +249,17 @@ class Caller:
     presence: Presence | None = None
     project: Project | None = None
     role: str | None = None
+    read_only: str | None = None  # a read-scoped API token: its name (it may only GET and HEAD)
 
 
 NOBODY = Caller(None)
 
 
-def _caller(row, user: User, presence: Presence | None, project_id: int | None) -> Caller:
+def _caller(row, user: User, presence: Presence | None, project_id: int | None,
+            read_only: str | None = None) -> Caller:
     if project_id is None:
-        return Caller(user, presence)
-    return Caller(user, presence, row.Project, row.role)
+        return Caller(user, presence, read_only=read_only)
+    return Caller(user, presence, row.Project, row.role, read_only)
 
 
 def user_for_session(session: Session, token: str | None, now: datetime | None = None,
@@ -293,20 +296,22 @@ def end_sessions(session: Session, user_id: int, keep_token: str | None = None) 
 
 
 def create_api_token(session: Session, user: User, name: str, expires_in_days: str = "",
-                     now: datetime | None = None) -> str:
+                     now: datetime | None = None, scope: str = "write") -> str:
     """A new API token for `user`; only its hash is stored, the plain value is shown once."""
     errors = {}
     if not name.strip():
         errors["name"] = "Name the token (e.g. 'ci export')."
     if expires_in_days not in TOKEN_LIFETIMES:
         errors["expires"] = "Pick an expiry: never, 30, 90 or 365 days."
+    if scope not in TOKEN_SCOPES:
+        errors["scope"] = "Pick a scope: read (GET and HEAD only) or write."
     if errors:
         raise Invalid(errors)
     now = now or utcnow()
     days = TOKEN_LIFETIMES[expires_in_days]
     token = "tl_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name.strip()[:128], token_hash=_hash(token), created_at=now,
-                         expires_at=now + timedelta(days=days) if days else None))
+                         expires_at=now + timedelta(days=days) if days else None, scope=scope))
     session.commit()
     return token
 
@@ -325,7 +330,8 @@ def user_for_token(session: Session, token: str, now: datetime | None = None, pr
     if not user.is_active:
         return NOBODY
     stale = row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY
-    return _caller(found, user, Presence(token_id=row.id, at=now) if stale else None, project_id)
+    return _caller(found, user, Presence(token_id=row.id, at=now) if stale else None, project_id,
+                   row.name if row.scope == "read" else None)
 
 
 @dataclass(frozen=True)
@@ -338,18 +344,14 @@ class TokenInfo:
     last_used_at: datetime | None
     expires_at: datetime | None
     expired: bool
-
-    def as_json(self) -> dict:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
-        return {"id": self.id, "name": self.name, "created_at": iso(self.created_at),
-                "last_used_at": iso(self.last_used_at), "expires_at": iso(self.expires_at), "expired": self.expired}
+    scope: str = "write"
 
 
 def list_api_tokens(session: Session, user: User, now: datetime | None = None) -> list[TokenInfo]:
     now = now or utcnow()
     return [TokenInfo(t.id, t.name, t.created_at, t.last_used_at, t.expires_at,
-                      t.expires_at is not None and t.expires_at <= now) for t in store.list_tokens(session, user.id)]
+                      t.expires_at is not None and t.expires_at <= now, t.scope)
+            for t in store.list_tokens(session, user.id)]
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:

@@ -44,6 +44,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     expires_at: datetime | None = None  # None: never expires
+    scope: str = Field(default="write", max_length=10,  # "read": GET and HEAD only
+                       sa_column_kwargs={"server_default": "write"})
 
 
 class UserSession(SQLModel, table=True):

@@ -20,6 +20,8 @@ from app.services import permissions
 from app.web.signin import session_token
 from app.web.forms import MAX_FORM_FIELDS, MAX_INT, Id
 
+READING = ("GET", "HEAD")  # what a read-scoped API token may send
+
 
 TOO_MANY_FIELDS = (f"The form has more than {MAX_FORM_FIELDS:,} fields: nothing was changed. "
                    "Send fewer at once.")
@@ -149,6 +151,9 @@ def user_of_request(request: Request, session: Session, background: BackgroundTa
         background.add_task(_record_presence, request.app.state.engine, caller.presence)
     if caller.user is None:
         raise SignInRequired()
+    if caller.read_only is not None and request.method not in READING:
+        raise Forbidden(f"this API token ({caller.read_only!r}) is read-only: it may only GET and HEAD. Use a "
+                        "token with the write scope (create one at /account/tokens) to change anything.")
     request.state.user = caller.user
     if project_id is not None:
         request.state.project_of_caller = (project_id, caller.project, caller.role)

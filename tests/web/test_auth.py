@@ -144,6 +144,26 @@ def test_api_token_signs_in_scripts(client):
     assert client.get("/api/v1/projects", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
 
+def test_a_read_scoped_token_reads_but_changes_nothing(client):
+    web = setup_admin(client)
+    project = web.create_project("sentiment", "Tweets")
+    tokens = {}
+    for scope in ("read", "write"):
+        page = web.post("/account/tokens", {"name": f"{scope} bot", "scope": scope})
+        tokens[scope] = {"Authorization": "Bearer " + page.text.split('class="token">')[1].split("<")[0]}
+    listed = web.get("/api/v1/tokens").json()
+    assert {t["name"]: t["scope"] for t in listed} == {"read bot": "read", "write bot": "write"}
+    assert 'data-scope="read"' in web.get("/account/tokens").text
+    assert web.post("/account/tokens", {"name": "odd", "scope": "admin"}).status_code == 422
+    client.cookies.clear()
+    example = {"fields": {"text": "from a script"}, "output": "positive"}
+    assert client.get(f"/api/v1/projects/{project}/examples", headers=tokens["read"]).status_code == 200
+    refused = client.post(f"/api/v1/projects/{project}/examples", headers=tokens["read"], json=example)
+    assert refused.status_code == 403 and "('read bot') is read-only" in refused.json()["error"]
+    assert client.get(f"/api/v1/projects/{project}/examples", headers=tokens["read"]).json()["examples"] == []
+    assert client.post(f"/api/v1/projects/{project}/examples", headers=tokens["write"], json=example).status_code == 201
+
+
 # --- the sign-in rate limit (issue 8, item 5: 300 wrong passwords got no slow-down) -------------
 
 

@@ -17,8 +17,9 @@ class TokenOut(BaseModel):
     last_used_at: Timestamp | None
     expires_at: Timestamp | None
     expired: bool
+    scope: str  # "write" | "read" (GET and HEAD only)
 
 
 def tokens_page(session: Session, user: User) -> list[TokenOut]:
     return [TokenOut(id=t.id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at,
-                     expires_at=t.expires_at, expired=t.expired) for t in accounts.list_api_tokens(session, user)]
+                     expires_at=t.expires_at, expired=t.expired, scope=t.scope) for t in accounts.list_api_tokens(session, user)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.services import accounts
 from app.services import members as member_service
@@ -15,7 +15,7 @@ from app.services.pages.account import TokenOut, tokens_page as tokens_data
 from app.web.deps import FormDep, SessionDep, UserDep
 from app.web.responder import respond
 from app.web.signin import session_token
-from app.web.templating import render
+from app.web.templating import go, render
 from app.web.urls import url_for
 
 router = APIRouter()
@@ -25,7 +25,8 @@ TokenId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 def _tokens(request: Request, session, user, new_token=None, errors=None, status_code=200):
     return respond(request, tokens_data(session, user), "auth/tokens.html", new_token=new_token,
-                   errors=errors or {}, lifetimes=accounts.TOKEN_LIFETIMES, status_code=status_code)
+                   errors=errors or {}, lifetimes=accounts.TOKEN_LIFETIMES, scopes=accounts.TOKEN_SCOPES,
+                   status_code=status_code)
 
 
 @router.get("/api/v1/tokens", name="api_tokens", response_model=list[TokenOut])
@@ -35,9 +36,10 @@ def tokens(request: Request, session: SessionDep, user: UserDep) -> Response | l
 
 
 @router.post("/account/tokens", name="token_create")
-def create_token(request: Request, session: SessionDep, user: UserDep, name: Text = "", expires: Text = "") -> Response:
+def create_token(request: Request, session: SessionDep, user: UserDep, name: Text = "", expires: Text = "",
+                 scope: Text = "write") -> Response:
     try:
-        token = accounts.create_api_token(session, user, name, expires)
+        token = accounts.create_api_token(session, user, name, expires, scope=scope)
     except Invalid as exc:
         return _tokens(request, session, user, errors=exc.errors, status_code=422)
     return _tokens(request, session, user, new_token=token)
@@ -46,7 +48,7 @@ def create_token(request: Request, session: SessionDep, user: UserDep, name: Tex
 @router.post("/account/tokens/{token_id}/revoke", name="token_revoke")
 def revoke_token(request: Request, session: SessionDep, user: UserDep, token_id: TokenId) -> Response:
     accounts.revoke_api_token(session, user, token_id)
-    return RedirectResponse(url_for(request, "tokens"), status_code=303)
+    return go(request, url_for(request, "tokens", done="Token revoked: it no longer signs anything in"))
 
 
 @router.delete("/api/v1/tokens/{token_id}", name="api_token_revoke", status_code=204)
