@@ -21,6 +21,7 @@ from app.core.import_lines import Line
 from app.core.importing import Mapped
 from app.core.model_table import ModelTable
 from app.core.project_settings import ProjectSettings
+from app.core.search import search_text
 
 
 class NewRow(NamedTuple):
@@ -40,6 +41,7 @@ class NewRow(NamedTuple):
     completions: tuple[str, ...]
     record_tokens: tuple[int, ...]
     billed: tuple[int, ...]
+    search_text: str  # core.search
 
 
 class Prepared(NamedTuple):
@@ -79,7 +81,7 @@ def prepare(settings: ProjectSettings, profile: str, models: ModelTable, line: L
                  evaluation.level, codes, evaluation.input_hash, evaluation.content_hash, evaluation.near_hash,
                  (export.outcome, export.codes_json, export.lines), tuple(r.prompt for r in rows),
                  tuple(r.completion for r in rows), tuple(r.tokens for r in rendered.records),
-                 tuple(r.billed_tokens for r in rendered.records))
+                 tuple(r.billed_tokens for r in rendered.records), search_text(values.fields, values.output))
     return Prepared(line.number, (), mapped.raw_prompt, rendered.tokens, row)
 
 

@@ -15,6 +15,7 @@ from app.core.model_table import ModelTable
 from app.core.rules.registry import Neighbors
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
+from app.core.search import search_text
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_edit_example, may_see_example, require
@@ -82,6 +83,7 @@ def apply_evaluation(example: Example, evaluation: Evaluation, settings: Project
     if values is not None:
         example.fields = values.fields
         example.output = values.output
+        example.search_text = search_text(values.fields, values.output)
     label = settings.label_for(example.output) if settings.kind == "classification" else None
     example.label = label.name if label else None
     example.checked_version = project.version
@@ -220,11 +222,14 @@ def export_lines(project: Project, example: Example, models: ModelTable) -> list
 
 def list_examples(session: Session, project: Project, *, level: str | None = None, label: str | None = None,
                   status: str | None = None, before_id: int | None = None, limit: int = 50,
-                  user: User | None = None, role: str | None = "owner", code: str | None = None) -> list[Example]:
-    """A page of examples, newest first; annotators see only their own and assigned ones."""
+                  user: User | None = None, role: str | None = "owner", code: str | None = None,
+                  search: str | None = None) -> list[Example]:
+    """A page of examples, newest first, those whose texts hold `search` (full text) if given;
+    annotators see only their own and assigned ones."""
     only_user = None if allows(role, "view_all") else (user.id if user else -1)
     return store.list_examples(session, project.id, level=level or None, label=label or None, status=status or None,
-                               before_id=before_id, limit=limit, only_user=only_user, code=code or None)
+                               before_id=before_id, limit=limit, only_user=only_user, code=code or None,
+                               search=search or None)
 
 
 def level_counts(session: Session, project: Project) -> dict[str, int]:

@@ -319,7 +319,7 @@ def _write(session: Session, project: Project, user: User, state: str, batch: li
     reviewed = now if state in DECIDED else None
     cells = [(project.id, row.fields, row.output, row.label, state, 1, row.tokens, row.level, json_text(list(row.codes)),
               row.input_hash, row.content_hash, row.near_hash, user.id, user.id, now, now, False, 0, False, submitted,
-              reviewer, reviewed, project.version) for row in batch]
+              reviewer, reviewed, project.version, row.search_text) for row in batch]
     kept = store.KeptBatch(project.export_profile, kept_lines.stamp(project), [row.kept for row in batch])
     ids = store.insert_examples(session, cells, kept)
     snapshots = []

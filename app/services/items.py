@@ -15,6 +15,7 @@ from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
+from app.core.search import search_text
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import require
@@ -69,7 +70,8 @@ def add_items(session: Session, project: Project, user: User, role: str | None, 
         if ev.field_errors:
             raise Invalid({"items": f"{json.dumps(fields)[:80]}: {ev.field_errors[0].message}"})
         now = utcnow()
-        added.append(Example(project_id=project.id, fields=fields, output=None, needs_output=True, status="draft",
+        added.append(Example(project_id=project.id, fields=fields, output=None, search_text=search_text(fields, None),
+                             needs_output=True, status="draft",
                              token_count=ev.rendered.tokens, worst_level=ev.level, codes=ev.codes,
                              input_hash=ev.input_hash, content_hash=ev.content_hash, created_at=now, updated_at=now,
                              checked_version=project.version))

@@ -6,10 +6,13 @@ from collections.abc import Iterator
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, func, or_, text, update
 from sqlmodel import Session, select
 
+from app.core.search import fts5_query, tsquery
 from app.storage.tables import Example, ExampleCode
+
+MAX_ROWID = 2**63 - 1
 
 
 def get_example(session: Session, project_id: int, example_id: int) -> Example | None:
@@ -67,7 +70,10 @@ def list_examples(
     limit: int = 50,
     only_user: int | None = None,
     code: str | None = None,
+    search: str | None = None,
 ) -> list[Example]:
+    """A page of a project's examples, newest first, filtered; with `search`, only those whose texts
+    hold its words as a phrase (`core.search`; nothing when it has no word)."""
     query = select(Example).where(Example.project_id == project_id)
     if code:
         query = query.join(ExampleCode, ExampleCode.example_id == Example.id).where(
@@ -80,9 +86,45 @@ def list_examples(
         query = query.where(Example.label == label)
     if status:
         query = query.where(Example.status == status)
+    if search is not None:
+        return _searched(session, query, search, before_id, limit)
     if before_id is not None:
         query = query.where(Example.id < before_id)
     return list(session.exec(query.order_by(Example.id.desc()).limit(limit)))
+
+
+SEARCH_CHUNK = 500  # index hits read at a time (SQLite), newest first
+FTS_HITS = text("SELECT rowid FROM example_search WHERE example_search MATCH :match AND rowid < :upper "
+                "ORDER BY rowid DESC LIMIT :n")
+
+
+def _searched(session: Session, query, search: str, before_id: int | None, limit: int) -> list[Example]:
+    """`query`'s examples that match `search`, newest first. PostgreSQL: one query on the GIN index.
+    SQLite: the FTS5 index gives its hits newest first (its rowids are the examples' ids), SEARCH_CHUNK
+    at a time, each chunk filtered by `query`, until the page is full or the hits end."""
+    if session.get_bind().dialect.name == "postgresql":
+        words = tsquery(search)
+        if words is None:
+            return []
+        vector = func.to_tsvector("simple", func.coalesce(Example.search_text, ""))
+        query = query.where(vector.op("@@")(func.to_tsquery("simple", words)))
+        if before_id is not None:
+            query = query.where(Example.id < before_id)
+        return list(session.exec(query.order_by(Example.id.desc()).limit(limit)))
+    match = fts5_query(search)
+    if match is None:
+        return []
+    found: list[Example] = []
+    upper = before_id if before_id is not None else MAX_ROWID
+    while len(found) < limit:
+        hits = list(session.execute(FTS_HITS, {"match": match, "upper": upper, "n": SEARCH_CHUNK}).scalars())
+        if not hits:
+            break
+        found += session.exec(query.where(Example.id.in_(hits)).order_by(Example.id.desc()).limit(limit - len(found)))
+        if len(hits) < SEARCH_CHUNK:
+            break
+        upper = hits[-1]
+    return found
 
 
 

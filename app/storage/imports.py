@@ -21,7 +21,7 @@ from sqlmodel import Session
 COLUMNS = ("project_id", "fields", "output", "label", "status", "version", "token_count", "worst_level", "codes",
            "input_hash", "content_hash", "near_hash", "created_by", "updated_by", "created_at", "updated_at",
            "needs_output", "labels_wanted", "labels_open", "submitted_at", "reviewed_by", "reviewed_at",
-           "checked_version")
+           "checked_version", "search_text")
 GROWN_TABLES = ("example", "export_line", "hash_count", "example_code")  # analyzed as an import grows them
 FIRST_ANALYZE = 1000  # rows added before the first ANALYZE, then at each doubling
 PROJECT = COLUMNS.index("project_id")

@@ -141,6 +141,7 @@ class Example(SQLModel, table=True):
     reviewed_at: datetime | None = None
     work_seconds: int | None = None  # time from opening the form to the first save
     checked_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # Project.version of its cached counts and codes
+    search_text: str | None = Field(default=None, sa_type=Text)  # every text, in search terms (core.search)
 
 
 class Annotation(SQLModel, table=True):

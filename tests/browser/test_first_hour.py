@@ -32,6 +32,11 @@ def test_fresh_install_to_the_guides_sentiment_lines(live_server: str, page: Pag
     page.screenshot(path=str(tmp_path / "first-hour-projects.png"), full_page=True)
     page.get_by_role("link", name="Sentiment (guide examples)").click()
     expect(page.locator("tr[data-example]")).to_have_count(2)
+    page.keyboard.press("?")  # the keyboard help on list pages too
+    expect(page.locator("#help")).to_be_visible()
+    expect(page.locator("#help")).to_contain_text("label next: the next example in your queue")
+    page.keyboard.press("Escape")
+    expect(page.locator("#help")).to_be_hidden()
 
     page.get_by_role("link", name="Export").first.click()
     expect(page.get_by_test_id("export-empty")).to_have_count(0)

@@ -171,3 +171,17 @@ def test_export_page_warns_before_upload(web):
     web.post(f"/projects/{project}/examples", {"f.text": "only one", "output": "positive"}, htmx=True)
     page = web.get(f"/projects/{project}/export").text
     assert 'data-testid="preflight"' in page and 'data-code="too-few-examples"' in page
+
+
+def test_the_list_searches_inputs_and_outputs_and_its_twin_too(web):
+    project = web.create_project("sentiment", "Search")
+    for tweet in ("My refund never came", "我的订单还没有到", "Lovely weather"):
+        assert web.post(f"/projects/{project}/examples", {"f.text": tweet, "output": "positive",
+                                                          "after": "stay"}).status_code == 303
+    page = web.get(f"/projects/{project}/examples?q=refun").text
+    assert "My refund never came" in page and "Lovely weather" not in page and 'value="refun"' in page
+    twin = web.get(f"/api/v1/projects/{project}/examples?q=订单").json()
+    assert [e["fields"]["text"] for e in twin["examples"]] == ["我的订单还没有到"]
+    nothing = html.unescape(web.get(f"/projects/{project}/examples?q=thunderstorm").text)
+    assert "No examples hold “thunderstorm”." in nothing
+    assert web.get(f"/projects/{project}/examples?q=" + "x" * 501).status_code == 422

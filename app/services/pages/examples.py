@@ -25,10 +25,10 @@ class ExamplesPage(BaseModel):
 
 def examples_page(session: Session, project: Project, user: User, role: str | None, *, level: str = "",
                   label: str = "", status: str = "", code: str = "", before: int | None = None,
-                  limit: int = 100) -> ExamplesPage:
+                  limit: int = 100, q: str = "") -> ExamplesPage:
     rows = example_service.list_examples(session, project, level=level or None, label=label or None,
                                          status=status or None, before_id=before, limit=limit + 1, user=user,
-                                         role=role, code=code or None)
+                                         role=role, code=code or None, search=q or None)
     assignees = []
     if allows(role, "assign"):
         assignees = [MemberOut(user_id=u.id, username=u.username, display_name=u.display_name, is_active=u.is_active,
