@@ -186,7 +186,7 @@ def test_null_optional_keys_are_read_as_absent(engine, team, tmp_path):
 
 def test_nul_and_lone_surrogates_are_refused_with_their_field(engine, team, tmp_path):
     project = make_project(team, "chat", "Chats 2")
-    lines = ['{"messages": [{"role": "user", "content": "a\u0000b"}, {"role": "assistant", "content": "x"}]}',
+    lines = ['{"messages": [{"role": "user", "content": "a\\u0000b"}, {"role": "assistant", "content": "x"}]}',
              '{"messages": [{"role": "user", "content": "ok"}, {"role": "assistant", "content": "\\ud800"}]}']
     outcome = import_file(engine, team, project, write_lines(tmp_path / "c.jsonl", lines), valid_only=True)
     assert outcome.imported == 0
