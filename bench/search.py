@@ -4,7 +4,7 @@ the page and its JSON twin call) beside a bare FTS5 query in the same run, on SQ
 1. A fresh SQLite database at head; a sentiment project; N examples written straight into `example`
    (the same columns a save writes, `search_text` from `app.core.search`; the FTS5 triggers index
    them), seeded: a few support words per tweet, 8% Chinese, 6% Thai, a made-up rare word in 1 of
-   10,000.
+   50,000.
 2. Queries, each --runs (200) times in a shuffled order: a common word, a prefix, a two-word phrase,
    a rare word, a Chinese word of two characters, a Thai word, a common word with a state filter,
    and the second page of a common word. Measured: `examples.list_examples(search=…, limit=51)`
@@ -54,7 +54,7 @@ def tweet(rng: random.Random, n: int) -> str:
         words += " " + rng.choice(CHINESE)
     elif roll < 0.14:
         words += " " + rng.choice(THAI)
-    if n % 10_000 == 7:
+    if n % 50_000 == 7:
         words += " zyxquork"
     return words
 
