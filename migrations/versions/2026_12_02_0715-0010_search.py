@@ -41,8 +41,9 @@ SQLITE_INDEX = [
 POSTGRES_INDEX = "CREATE INDEX ix_example_search ON example USING gin (to_tsvector('simple', coalesce(search_text, '')))"
 
 
-def _value(raw):
-    return json.loads(raw) if isinstance(raw, str) else raw
+def _value(raw, dialect: str):
+    """A JSON column's value as read here: JSON text on SQLite, already parsed by psycopg on PostgreSQL."""
+    return json.loads(raw) if dialect == "sqlite" and isinstance(raw, str) else raw
 
 
 def upgrade() -> None:
@@ -52,7 +53,8 @@ def upgrade() -> None:
     while rows := bind.execute(sa.text("SELECT id, fields, output FROM example WHERE id > :last ORDER BY id LIMIT :n"),
                                {"last": last, "n": BATCH}).all():
         bind.execute(sa.text("UPDATE example SET search_text = :text WHERE id = :id"),
-                     [{"id": row[0], "text": search_text(_value(row[1]), _value(row[2]))} for row in rows])
+                     [{"id": row[0], "text": search_text(_value(row[1], bind.dialect.name),
+                                                                        _value(row[2], bind.dialect.name))} for row in rows])
         last = rows[-1][0]
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_INDEX:

@@ -53,9 +53,11 @@ def sqlite_file(database_url: str) -> Path:
 
 
 def table_rows(path: Path) -> dict[str, list[tuple]]:
-    """Every table (SQLite's own sqlite_sequence included) with all its rows, in rowid order."""
+    """Every table (SQLite's own sqlite_sequence included) with all its rows, in rowid order; the
+    full-text index's own tables (derived from example.search_text, some without a rowid) are left out."""
     with sqlite3.connect(path) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name NOT LIKE 'example_search%' ORDER BY name")]
         return {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall() for name in names}
 
 

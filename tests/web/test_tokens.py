@@ -49,7 +49,7 @@ def test_revoke_button_ends_the_token_at_once(web: Web):
     page = web.get("/account/tokens").text
     assert 'action="/account/tokens/' in page and "Revoke" in page
     done = web.post(f"/account/tokens/{token_id(web, 'backup job')}/revoke")
-    assert done.status_code == 303 and done.headers["location"] == "/account/tokens"
+    assert done.status_code == 303 and done.headers["location"].startswith("/account/tokens?done=Token%20revoked")
     assert "backup job" not in web.get("/account/tokens").text
     web.client.cookies.clear()
     assert web.client.get("/api/v1/projects", headers=bearer(token)).status_code == 401
@@ -76,7 +76,8 @@ def test_json_list_shows_name_dates_and_expiry_but_never_the_secret(web: Web):
     listed = web.client.get("/api/v1/tokens", headers=bearer(token))
     body = listed.json()
     assert [t["name"] for t in body] == ["export job", "forever"]
-    assert set(body[0]) == {"id", "name", "created_at", "last_used_at", "expires_at", "expired"}
+    assert set(body[0]) == {"id", "name", "created_at", "last_used_at", "expires_at", "expired", "scope"}
+    assert body[0]["scope"] == "write"
     assert body[0]["last_used_at"] is not None and body[1]["last_used_at"] is None
     assert body[1]["expires_at"] is None and body[0]["expired"] is False
     assert body[0]["expires_at"][:10] == (utcnow() + timedelta(days=30)).date().isoformat()
