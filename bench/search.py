@@ -107,21 +107,16 @@ def holds(terms: list[str], words: list[str]) -> bool:
 
 def check(rows, query: str, state: str | None, before: int | None) -> None:
     from app.core.search import query_words
+    from app.core.search import words as search_words
 
     words = query_words(query)
     ids = [e.id for e in rows]
     assert ids == sorted(ids, reverse=True), "not newest first"
     for example in rows:
-        assert holds(_terms(example.search_text or ""), words), \
+        assert holds(search_words(example.search_text or ""), words), \
             f"#{example.id} does not hold {query!r}"
         assert state is None or example.status == state
         assert before is None or example.id < before
-
-
-def _terms(text: str) -> list[str]:
-    from app.core.search import _WORD, spaced
-
-    return _WORD.findall(spaced(text).casefold())
 
 
 def main() -> None:

@@ -51,9 +51,14 @@ def search_text(fields: Any, output: Any) -> str:
     return spaced("\n".join(text for text in (*_texts(fields), *_texts(output)) if text))
 
 
+def words(text: str) -> list[str]:
+    """The words of a text as the indexes see them (casefolded, the unspaced scripts a word per character)."""
+    return _WORD.findall(spaced(text).casefold())
+
+
 def query_words(query: str) -> list[str]:
-    """The words of a query as the indexes see them (casefolded, the unspaced scripts a word per character)."""
-    return _WORD.findall(spaced(query[:MAX_QUERY]).casefold())
+    """`words` of a query's first MAX_QUERY characters."""
+    return words(query[:MAX_QUERY])
 
 
 def fts5_query(query: str) -> str | None:

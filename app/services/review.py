@@ -105,11 +105,21 @@ def decide(session: Session, project: Project, user: User, role: str | None, exa
     return Decision(example, example.status)
 
 
-def _check_reviewable(role: str | None, user: User, example: Example) -> None:
+def _unreviewable(role: str | None, user: User, example: Example) -> str | None:
+    """Why `user` may not decide `example` now (a bulk notice's reason), or None."""
     if example.status != "submitted":
-        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}, not submitted."})
+        return NOT_SUBMITTED.get(example.status, example.status)
     if example.created_by == user.id and not allows(role, "review_own"):
+        return OWN
+    return None
+
+
+def _check_reviewable(role: str | None, user: User, example: Example) -> None:
+    reason = _unreviewable(role, user, example)
+    if reason == OWN:
         raise Forbidden("Reviewers do not review their own examples: someone else must.")
+    if reason is not None:
+        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}, not submitted."})
 
 
 def _apply_decision(session: Session, project: Project, user: User, example: Example, action: str,
@@ -172,11 +182,9 @@ def _decide_many(session: Session, project: Project, user: User, role: str | Non
             original = ledger.as_stored(session, project, example)
             example.status, example.submitted_at = "submitted", utcnow()
             session.add(Comment(example_id=example.id, user_id=user.id, action="submit", body=""))
-        if example.status != "submitted":
-            outcome.skip(NOT_SUBMITTED.get(example.status, example.status))
-            continue
-        if example.created_by == user.id and not allows(role, "review_own"):
-            outcome.skip(OWN)
+        reason = _unreviewable(role, user, example)
+        if reason is not None:
+            outcome.skip(reason)
             continue
         before, after = _apply_decision(session, project, user, example, action, comment)
         changes.append((original or before, after))

@@ -87,7 +87,13 @@ def list_examples(
     if status:
         query = query.where(Example.status == status)
     if search is not None:
-        return _searched(session, query, search, before_id, limit)
+        if session.get_bind().dialect.name != "postgresql":
+            return _searched(session, query, search, before_id, limit)
+        words = tsquery(search)  # PostgreSQL: the GIN index, in the same query
+        if words is None:
+            return []
+        vector = func.to_tsvector("simple", func.coalesce(Example.search_text, ""))
+        query = query.where(vector.op("@@")(func.to_tsquery("simple", words)))
     if before_id is not None:
         query = query.where(Example.id < before_id)
     return list(session.exec(query.order_by(Example.id.desc()).limit(limit)))
@@ -99,18 +105,9 @@ FTS_HITS = text("SELECT rowid FROM example_search WHERE example_search MATCH :ma
 
 
 def _searched(session: Session, query, search: str, before_id: int | None, limit: int) -> list[Example]:
-    """`query`'s examples that match `search`, newest first. PostgreSQL: one query on the GIN index.
-    SQLite: the FTS5 index gives its hits newest first (its rowids are the examples' ids), SEARCH_CHUNK
-    at a time, each chunk filtered by `query`, until the page is full or the hits end."""
-    if session.get_bind().dialect.name == "postgresql":
-        words = tsquery(search)
-        if words is None:
-            return []
-        vector = func.to_tsvector("simple", func.coalesce(Example.search_text, ""))
-        query = query.where(vector.op("@@")(func.to_tsquery("simple", words)))
-        if before_id is not None:
-            query = query.where(Example.id < before_id)
-        return list(session.exec(query.order_by(Example.id.desc()).limit(limit)))
+    """SQLite: `query`'s examples that match `search`, newest first. The FTS5 index gives its hits
+    newest first (its rowids are the examples' ids), SEARCH_CHUNK at a time, each chunk filtered by
+    `query`, until the page is full or the hits end."""
     match = fts5_query(search)
     if match is None:
         return []
