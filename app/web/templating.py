@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 # Templates are read once: no modification-time check of every template file on every render.
 templates.env.auto_reload = False
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_null_translations(newstyle=True)
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
 # html=False: raw HTML in guidelines is shown as text; markdown-it also refuses javascript: links.
