@@ -24,6 +24,7 @@ templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 # Templates are read once: no modification-time check of every template file on every render.
 templates.env.auto_reload = False
 templates.env.add_extension("jinja2.ext.i18n")
+templates.env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed, as extracted
 templates.env.install_null_translations(newstyle=True)
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
