@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.core.wording import LANGUAGES, say
 from app.services import audit
 from app.services.accounts import (MIN_PASSWORD, check_new_account, end_sessions, hasher, revoke_all_tokens,
                                    verify_password)
@@ -110,6 +111,17 @@ def change_own_password(session: Session, user: User, current: str, new: str, ag
         raise Invalid(errors)
     user.password_hash = hasher.hash(new)
     end_sessions(session, user.id, keep_token=keep_session)  # other browsers are signed out
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_own_language(session: Session, user: User, language: str) -> User:
+    """The language the UI speaks to `user`: one of LANGUAGES, or "" to follow the browser."""
+    if language not in ("", *LANGUAGES):
+        raise Invalid({"language": say("Choose one of the languages offered: {choices}.",
+                                       choices=", ".join(LANGUAGES.values()))})
+    user.language = language
     session.add(user)
     session.commit()
     return user

@@ -17,6 +17,8 @@ from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
 from app.core.providers.base import NOTE_LEVELS
 from app.core.text import escape_controls
+from app.core.wording import LANGUAGES
+from app.web import i18n
 from app.web.urls import path_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -25,7 +27,7 @@ templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 templates.env.auto_reload = False
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed, as extracted
-templates.env.install_null_translations(newstyle=True)
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
 
 # html=False: raw HTML in guidelines is shown as text; markdown-it also refuses javascript: links.
@@ -122,6 +124,9 @@ def url(context, name: str, /, **params: Any) -> str:
 
 
 templates.env.globals["url"] = url
+templates.env.globals["current_language"] = i18n.current_language
+templates.env.globals["LANGUAGES"] = LANGUAGES
+templates.env.filters["tr"] = i18n.translate
 templates.env.globals["duration"] = duration
 templates.env.globals["kappa_words"] = interpretation
 templates.env.filters["markdown"] = markdown
@@ -141,14 +146,26 @@ def render(request: Request, name: str, context: dict[str, Any], *, block: str |
            status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A full page, or with `block` just that block (the htmx fragment). Always `Vary: HX-Request`."""
     ctx = {"request": request, "user": getattr(request.state, "user", None), **context}
-    if block:
-        response = templates.TemplateResponse(request, name, ctx, block_name=block, status_code=status_code)
-    else:
-        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
-    response.headers["Vary"] = "HX-Request"
+    with i18n.speaking(language_of(request)):
+        if block:
+            response = templates.TemplateResponse(request, name, ctx, block_name=block, status_code=status_code)
+        else:
+            response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Vary"] = "HX-Request, Accept-Language"
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def language_of(request: Request) -> str:
+    """The language this request is answered in: the signed-in user's setting, else the browser's."""
+    user = getattr(request.state, "user", None)
+    return i18n.language_for(getattr(user, "language", None), request.headers.get("accept-language"))
+
+
+def say_to(request: Request, message: str) -> str:
+    """An English message of the app (a notice, a `done` confirmation) in the request's language."""
+    return i18n.translate(message, language_of(request))
 
 
 def go(request: Request, target: str) -> Response:

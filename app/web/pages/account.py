@@ -1,5 +1,5 @@
-"""/account/… : your API tokens (create, list, revoke) and your password; the tokens' JSON twin is
-/api/v1/tokens (list, DELETE /api/v1/tokens/{id} revokes)."""
+"""/account/… : your API tokens (create, list, revoke), your password and your language; the tokens'
+JSON twin is /api/v1/tokens (list, DELETE /api/v1/tokens/{id} revokes)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from app.services.pages.account import TokenOut, tokens_page as tokens_data
 from app.web.deps import FormDep, SessionDep, UserDep
 from app.web.responder import respond
 from app.web.signin import session_token
-from app.web.templating import go, render
+from app.core.wording import LANGUAGES
+from app.web import i18n
+from app.web.templating import go, render, say_to
 from app.web.urls import url_for
 
 router = APIRouter()
@@ -70,3 +72,24 @@ def change_password(request: Request, session: SessionDep, user: UserDep, form: 
     except Invalid as exc:
         return render(request, "team/password.html", {"errors": exc.errors, "done": False}, status_code=422)
     return render(request, "team/password.html", {"errors": {}, "done": True})
+
+
+def _language(request: Request, user, errors=None, status_code=200) -> Response:
+    return render(request, "auth/language.html", {"errors": errors or {}, "languages": LANGUAGES,
+                                                  "chosen": user.language,
+                                                  "browser": i18n.from_accept_language(request.headers.get("accept-language", ""))},
+                  status_code=status_code)
+
+
+@router.get("/account/language", name="language")
+def language_page(request: Request, user: UserDep) -> Response:
+    return _language(request, user)
+
+
+@router.post("/account/language", name="language_set")
+def set_language(request: Request, session: SessionDep, user: UserDep, language: Text = "") -> Response:
+    try:
+        member_service.set_own_language(session, user, language)
+    except Invalid as exc:
+        return _language(request, user, errors=exc.errors, status_code=422)
+    return go(request, url_for(request, "language", done=say_to(request, "Language saved")))
