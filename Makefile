@@ -30,7 +30,7 @@ HTMX_VERSION := $(shell sed -n 's/.*"htmx\.org": *"\([^"]*\)".*/\1/p' package.js
 HTMX_FILE := static/vendor/htmx-$(HTMX_VERSION).min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help setup tokenizer-files migrate run chromium test bench clean
+.PHONY: help setup tokenizer-files migrate run chromium test bench clean messages
 
 help: ## list the targets
 	@echo "tunelab make targets:"
@@ -98,6 +98,10 @@ chromium: ## install Debian's chromium (for the browser tests) when /usr/bin/chr
 		echo "       .venv/bin/python -m pytest -m 'not browser'" >&2; \
 		exit 1; \
 	fi
+
+messages: $(PIP_STAMP) ## extract the UI's strings (templates, say() messages) and update app/locales/*/messages.po
+	$(VENV)/bin/pybabel extract -F babel.cfg -k say --sort-output --no-location --omit-header -o app/locales/messages.pot .
+	$(VENV)/bin/pybabel update -i app/locales/messages.pot -d app/locales --no-fuzzy-matching --ignore-obsolete
 
 test: setup chromium ## setup + chromium, then pytest on PYTEST_WORKERS processes (extra arguments: PYTEST_ARGS='-k foo -x')
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -1,0 +1,143 @@
+"""The message catalogs (app/locales): every string of the templates and every say() message of the
+app is in both catalogs and translated into Simplified Chinese with its placeholders intact; and no
+template shows English text that is not a message (an untranslated string fails here, by name)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = ROOT / "app" / "locales"
+TEMPLATES = ROOT / "templates"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "say": None}
+# Text a template may show untranslated: names, codes and symbols, the same in every language.
+AS_IS = re.compile(r"^(tunelab|JSONL|JSON|CSV|API|URL|ID|OK|UTF-8|BOM|CRLF|SHA-256|htmx|Esc|Ctrl|Enter|Tab|Shift|"
+                   r"n|v|j|k|\?|Language|语言|English|简体中文|[A-Z]|[a-z]_[a-z_]+)$")
+SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "hx-confirm", "data-confirm")
+
+
+def _extracted() -> dict[str, set[str]]:
+    """msgid -> the files it comes from, as `make messages` extracts them."""
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[str, set[str]] = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        if filename.startswith((".venv", "node_modules", "tests", "bench")):
+            continue
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, set()).add(filename)
+    return found
+
+
+def _catalog(language: str) -> dict[str, object]:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    return {(m.id[0] if isinstance(m.id, (tuple, list)) else m.id): m for m in catalog if m.id}
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, set[str]]:
+    return _extracted()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
+def test_every_message_of_the_app_is_in_the_catalog(extracted, language):
+    catalog = _catalog(language)
+    missing = sorted(f"{msgid!r} ({', '.join(sorted(files))})" for msgid, files in extracted.items()
+                     if msgid not in catalog)
+    assert not missing, f"{len(missing)} messages not in {language} (run `make messages`):\n" + "\n".join(missing[:40])
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\(\w+\)s|\{\w+(?::[^{}]*)?\}", text))
+
+
+def test_every_message_is_translated_into_chinese_with_its_placeholders(extracted):
+    catalog = _catalog("zh_Hans")
+    problems = []
+    for msgid in extracted:
+        message = catalog.get(msgid)
+        if message is None:
+            continue  # the test above names it
+        forms = list(message.string) if isinstance(message.string, (tuple, list)) else [message.string]
+        if not all(forms) or "fuzzy" in message.flags:
+            problems.append(f"not translated: {msgid!r}")
+            continue
+        for form in forms:
+            if _placeholders(form) != _placeholders(msgid):
+                problems.append(f"placeholders differ: {msgid!r} -> {form!r}")
+            if re.search(r"[\u4e00-\u9fff]", form) is None and re.search(r"[A-Za-z]{3,}", msgid):
+                problems.append(f"left in English: {msgid!r} -> {form!r}")
+    assert not problems, f"{len(problems)} problems in zh_Hans:\n" + "\n".join(problems[:40])
+
+
+_JINJA = re.compile(r"\{#.*?#\}|\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+class _Shown(HTMLParser):
+    """The text nodes and the shown attributes of a template with its Jinja parts taken out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shown: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+        self.shown += [value for name, value in attrs if name in SHOWN_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.shown.append(data)
+
+
+_LITERAL = re.compile(r"""(\b(?:_|gettext|ngettext)\(\s*)?("[^"\n]*"|'[^'\n]*')""")
+_WORDS = re.compile(r"^[A-Z][a-z]+\b|[A-Za-z]{2,} [A-Za-z]{2,}")
+
+
+def _untranslated(source: str) -> list[str]:
+    """English shown by a template outside a message: text nodes and shown attributes, and string
+    literals in its expressions that read as words ("Import", "with errors") but are not `_()`'s."""
+    parser = _Shown()
+    parser.feed(_JINJA.sub(" ", source))
+    left = []
+    for expression in _JINJA.finditer(source):
+        if expression.group(0).startswith(("{#", "{% trans", "{%- trans")):
+            continue
+        for wrapped, literal in _LITERAL.findall(expression.group(0)):
+            text = literal[1:-1]
+            if not wrapped and _WORDS.search(text) and not AS_IS.match(text):
+                left.append(text)
+    for text in parser.shown:
+        for piece in re.split(r"[\s·|/()\[\],.:;!?…—–→←↑↓+=×\"'#%*<>-]+", text):
+            if re.search(r"[A-Za-z]{2,}", piece) and not AS_IS.match(piece):
+                left.append(piece)
+    return left
+
+
+@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))
+def test_the_template_shows_no_untranslated_text(template):
+    left = _untranslated((TEMPLATES / template).read_text(encoding="utf-8"))
+    assert not left, f"{template} shows untranslated text: {sorted(set(left))[:30]}"
+
+
+def test_the_untranslated_text_check_finds_text_outside_a_message():
+    assert _untranslated('<p>{{ _("Saved") }} <b>Review next</b></p>') == ["Review", "next"]
+    assert _untranslated('<input placeholder="Search examples">') == ["Search", "examples"]
+    assert _untranslated('{% trans n=3 %}{{ n }} examples{% endtrans %}<td>{{ row.name }}</td>') == []
+    assert _untranslated('{{ tab_link(tab, "import", url("import"), "Import") }}') == ["Import"]
+    assert _untranslated('{{ tab_link(tab, "import", url("import"), _("Import")) }}{% if x == "a_b" %}{% endif %}') == []
