@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.core.model_table import ModelTable
 from app.services import queue as queue_service
 from app.services import review as review_service
@@ -14,14 +15,14 @@ from app.services.permissions import allows
 from app.storage.tables import Project, User
 
 ACTIONS = ("approve", "reject", "submit_approve", "assign", "round_robin", "double_label")
-PAST = {"approve": "approved", "reject": "rejected", "submit_approve": "submitted and approved"}
+PAST = {"approve": say("approved"), "reject": say("rejected"), "submit_approve": say("submitted and approved")}
 
 
 def run(session: Session, project: Project, user: User, role: str | None, action: str, ids: list[int], *,
         models: ModelTable, assignee: int | None = None, ways: int | None = None, sample: int | None = None) -> str:
     """Do `action` to the ticked examples; the notice that says what was done."""
     if not ids:
-        raise Invalid({"ids": "Tick at least one example."})
+        raise Invalid({"ids": say("Tick at least one example.")})
     if action in ("approve", "reject", "submit_approve"):
         if action == "submit_approve":
             result = review_service.bulk_submit_and_approve(session, project, user, role, ids, models)
@@ -29,25 +30,28 @@ def run(session: Session, project: Project, user: User, role: str | None, action
             result = review_service.bulk_decide(session, project, user, role, ids, action)
         return decided_notice(PAST[action], result, offer_submit=allows(role, "review_own") and action != "submit_approve")
     if action == "assign":
-        return f"{queue_service.assign(session, project, user, role, ids, assignee)} assigned"
+        return say("{count} assigned", count=queue_service.assign(session, project, user, role, ids, assignee))
     if action == "round_robin":
         dealt = queue_service.assign_round_robin(session, project, user, role, ids)
-        return f"{sum(dealt.values())} dealt to {len(dealt)} members"
+        return say("{count} dealt to {members} members", count=sum(dealt.values()), members=len(dealt))
     if action == "double_label":
         count = queue_service.request_double_labels(session, project, user, role, ids, ways or 2, sample)
-        return f"{count} sent for independent labels"
-    raise Invalid({"action": f"Unknown bulk action {action!r}."})
+        return say("{count} sent for independent labels", count=count)
+    raise Invalid({"action": say("Unknown bulk action {action}.", action=repr(action))})
 
 
 def decided_notice(past: str, result: review_service.BulkOutcome, offer_submit: bool) -> str:
     """"2 approved, 3 skipped: 2 a draft, not submitted yet; 1 approved already" (and what to do about drafts)."""
-    notice = f"{result.done} {past}"
     if not result.skipped:
-        return notice
-    reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
-    notice += f", {result.skipped_count} skipped: {reasons}"
+        return say("{count} {done}", count=result.done, done=past)
+    reasons = "; ".join(say("{count} {reason}", count=n, reason=reason)
+                        for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+    values = {"count": result.done, "done": past, "skipped": result.skipped_count, "reasons": reasons}
     waiting = {review_service.NOT_SUBMITTED["draft"], review_service.NOT_SUBMITTED["changes_requested"]}
-    if waiting & result.skipped.keys():
-        notice += (". Only submitted examples can be reviewed: submit them first"
-                   + (", or tick them and use “Submit and approve ticked”" if offer_submit else ""))
-    return notice
+    if not waiting & result.skipped.keys():
+        return say("{count} {done}, {skipped} skipped: {reasons}", **values)
+    if offer_submit:
+        return say("{count} {done}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
+                   "first, or tick them and use “Submit and approve ticked”", **values)
+    return say("{count} {done}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
+               "first", **values)

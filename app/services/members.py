@@ -117,8 +117,8 @@ def change_own_password(session: Session, user: User, current: str, new: str, ag
 
 
 def set_own_language(session: Session, user: User, language: str) -> User:
-    """The language the UI speaks to `user`: one of LANGUAGES, or "" to follow the browser."""
-    if language not in ("", *LANGUAGES):
+    """The language the UI speaks to `user`: one of LANGUAGES, or "auto" to follow the browser."""
+    if language not in ("auto", *LANGUAGES):
         raise Invalid({"language": say("Choose one of the languages offered: {choices}.",
                                        choices=", ".join(LANGUAGES.values()))})
     user.language = language

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.services.errors import Forbidden, NotFound
 from app.storage import projects as project_store
 from app.storage.tables import Example, Project, User
@@ -33,11 +34,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "import": ("owner",),
 }
 ACTION_WORDS = {
-    "view": "view this project", "view_all": "see every example", "annotate": "write examples here",
-    "comment": "comment here", "edit_any": "edit other people's examples", "review": "review examples",
-    "review_own": "review your own example", "delete_any": "delete other people's examples",
-    "configure": "change the settings", "members": "manage members", "assign": "assign examples",
-    "export": "export this project", "import": "import examples",
+    "view": say("view this project"), "view_all": say("see every example"), "annotate": say("write examples here"),
+    "comment": say("comment here"), "edit_any": say("edit other people's examples"), "review": say("review examples"),
+    "review_own": say("review your own example"), "delete_any": say("delete other people's examples"),
+    "configure": say("change the settings"), "members": say("manage members"), "assign": say("assign examples"),
+    "export": say("export this project"), "import": say("import examples"),
 }
 
 
@@ -48,7 +49,7 @@ def project_and_role(session: Session, user: User, project_id: int,
     project."""
     found = known if known is not None else project_store.project_with_role(session, project_id, user.id)
     if found is None or found[0] is None:
-        raise NotFound(f"project {project_id} does not exist")
+        raise NotFound(say("project {id} does not exist", id=project_id))
     project, role = found
     return project, "owner" if user.is_admin else role
 
@@ -62,8 +63,11 @@ def allows(role: str | None, action: str) -> bool:
 
 def require(role: str | None, action: str, project: Project) -> None:
     if not allows(role, action):
-        who = f"as {role}" if role else "as you are not a member"
-        raise Forbidden(f"You may not {ACTION_WORDS[action]} in project {project.name!r} {who}.")
+        if role:
+            raise Forbidden(say("You may not {action} in project {project} as {role}.", action=ACTION_WORDS[action],
+                                project=repr(project.name), role=role))
+        raise Forbidden(say("You may not {action} in project {project} as you are not a member.",
+                            action=ACTION_WORDS[action], project=repr(project.name)))
 
 
 def may_see_example(role: str | None, user: User, example: Example) -> bool:

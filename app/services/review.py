@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.core.evaluate import evaluate
 from app.core.model_table import ModelTable
 from app.services import audit
@@ -33,9 +34,9 @@ def add_comment(session: Session, project: Project, user: User, role: str | None
     require(role, "comment", project)
     example = visible_example(session, project, user, role, example_id)
     if action == "comment" and not body.strip():
-        raise Invalid({"body": "Write a comment first."})
+        raise Invalid({"body": say("Write a comment first.")})
     if len(body) > MAX_COMMENT:
-        raise Invalid({"body": f"Comments are limited to {MAX_COMMENT:,} characters."})
+        raise Invalid({"body": _too_long()})
     comment = Comment(example_id=example.id, user_id=user.id, action=action, body=body.strip())
     session.add(comment)
     session.commit()
@@ -47,19 +48,19 @@ def submit(session: Session, project: Project, user: User, role: str | None, exa
     require(role, "annotate", project)
     example = visible_example(session, project, user, role, example_id)
     if not may_edit_example(role, user, example):
-        raise Forbidden("You may only submit your own or assigned examples.")
+        raise Forbidden(say("You may only submit your own or assigned examples."))
     if example.status not in ("draft", "changes_requested"):
-        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}; only drafts and "
-                                 "examples sent back for changes can be submitted."})
+        raise Invalid({"status": say("Example #{id} is {status}; only drafts and examples sent back for changes "
+                                     "can be submitted.", id=example.id, status=_state(example))})
     evaluation = evaluate(settings_of(project), values_of(example), project.export_profile,
                           models=models)
     if evaluation.errors or example.needs_output:
-        raise Invalid({"status": "Fix the errors first: " + "; ".join(f.message for f in evaluation.errors)
-                                 if evaluation.errors else "Label the example before submitting it."})
+        raise Invalid({"status": say("Fix the errors first: {errors}", errors="; ".join(f.message for f in evaluation.errors))
+                                 if evaluation.errors else say("Label the example before submitting it.")})
     begin_write(session)  # the evaluation ran without the write lock; the example must not have changed since
     example = claim_seen_version(session, example, example.version)
     if example.status not in ("draft", "changes_requested"):
-        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')} now."})
+        raise Invalid({"status": say("Example #{id} is {status} now.", id=example.id, status=_state(example))})
     before = ledger.as_stored(session, project, example)
     example.status = "submitted"
     example.submitted_at = utcnow()
@@ -93,13 +94,13 @@ def decide(session: Session, project: Project, user: User, role: str | None, exa
     at `seen_version`, the version its reviewer looked at: Stale (409) if it changed since."""
     require(role, "review", project)
     if action not in DECISIONS:
-        raise Invalid({"action": f"Unknown review action {action!r}."})
+        raise Invalid({"action": say("Unknown review action {action}.", action=repr(action))})
     if len(comment) > MAX_COMMENT:
-        raise Invalid({"body": f"Comments are limited to {MAX_COMMENT:,} characters."})
+        raise Invalid({"body": _too_long()})
     example = claim_seen_version(session, get_example(session, project, example_id), seen_version)
     _check_reviewable(role, user, example)
     if action == "request_changes" and not comment.strip():
-        raise Invalid({"body": "Say what to change: the comment goes back to the author."})
+        raise Invalid({"body": say("Say what to change: the comment goes back to the author.")})
     ledger.apply(session, *_apply_decision(session, project, user, example, action, comment))
     session.commit()
     return Decision(example, example.status)
@@ -117,9 +118,9 @@ def _unreviewable(role: str | None, user: User, example: Example) -> str | None:
 def _check_reviewable(role: str | None, user: User, example: Example) -> None:
     reason = _unreviewable(role, user, example)
     if reason == OWN:
-        raise Forbidden("Reviewers do not review their own examples: someone else must.")
+        raise Forbidden(say("Reviewers do not review their own examples: someone else must."))
     if reason is not None:
-        raise Invalid({"status": f"Example #{example.id} is {example.status.replace('_', ' ')}, not submitted."})
+        raise Invalid({"status": say("Example #{id} is {status}, not submitted.", id=example.id, status=_state(example))})
 
 
 def _apply_decision(session: Session, project: Project, user: User, example: Example, action: str,
@@ -137,12 +138,23 @@ def _apply_decision(session: Session, project: Project, user: User, example: Exa
 
 
 # Why a ticked example was skipped, by reason (the bulk notice lists each with its count).
-NOT_SUBMITTED = {"draft": "a draft, not submitted yet", "changes_requested": "sent back for changes, not resubmitted",
-                 "approved": "approved already", "rejected": "rejected already"}
-OWN = "your own (someone else must review it)"
-GONE = "not in this project (deleted?)"
-HAS_ERRORS = "has an error-level finding (fix it first)"
-UNLABELLED = "waits for its label"
+NOT_SUBMITTED = {"draft": say("a draft, not submitted yet"), "changes_requested": say("sent back for changes, not resubmitted"),
+                 "approved": say("approved already"), "rejected": say("rejected already")}
+OWN = say("your own (someone else must review it)")
+GONE = say("not in this project (deleted?)")
+HAS_ERRORS = say("has an error-level finding (fix it first)")
+UNLABELLED = say("waits for its label")
+STATES = {"draft": say("draft"), "submitted": say("submitted"), "approved": say("approved"),
+          "changes_requested": say("changes requested"), "rejected": say("rejected")}
+
+
+def _state(example: Example) -> str:
+    """An example's state in words ("changes requested")."""
+    return STATES.get(example.status, example.status.replace("_", " "))
+
+
+def _too_long() -> str:
+    return say("Comments are limited to {count:,} characters.", count=MAX_COMMENT)
 
 
 @dataclass
@@ -202,7 +214,7 @@ def bulk_decide(session: Session, project: Project, user: User, role: str | None
     skipped, each with its reason."""
     require(role, "review", project)
     if action not in ("approve", "reject"):
-        raise Invalid({"action": "Bulk review can approve or reject."})
+        raise Invalid({"action": say("Bulk review can approve or reject.")})
     return _decide_many(session, project, user, role, example_ids, action, comment, None)
 
 
@@ -212,5 +224,6 @@ def bulk_submit_and_approve(session: Session, project: Project, user: User, role
     back) that have no error and their label, and approve them with the submitted ones."""
     require(role, "review", project)
     if not allows(role, "review_own"):
-        raise Forbidden("Only an owner may submit and approve in one step: submit the examples, then a reviewer approves them.")
+        raise Forbidden(say("Only an owner may submit and approve in one step: submit the examples, then a reviewer "
+                            "approves them."))
     return _decide_many(session, project, user, role, example_ids, "approve", "", models)

@@ -31,8 +31,8 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
-    language: str = Field(default="", max_length=16,  # "": follow the browser's Accept-Language
-                          sa_column_kwargs={"server_default": ""})
+    language: str = Field(default="auto", max_length=16,  # "auto": follow the browser's Accept-Language
+                          sa_column_kwargs={"server_default": "auto"})
 
 
 class ApiToken(SQLModel, table=True):

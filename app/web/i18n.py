@@ -28,7 +28,11 @@ from app.core.wording import DEFAULT_LANGUAGE, LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
-_FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+_FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::([^{}]*))?\}")
+# A value is a number when its format says so ({count:,}, {n:d}) or its name does: it then matches
+# digits only, so "{count} {reason}" cannot swallow an arbitrary sentence.
+_NUMERIC_NAMES = re.compile(r"^(n|count|done|skipped|id|ids?_count|limit|over|size|index|total|members|\w+_(count|n))$")
+_NUMBER = r"-?[0-9][0-9,.]*"
 _QUALITY = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
 _TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
@@ -74,7 +78,8 @@ def _pattern(template: str) -> re.Pattern[str]:
     for field in _FIELD.finditer(template):
         parts.append(re.escape(_literal(template[end:field.start()])))
         name = field.group(1)
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        numeric = _NUMERIC_NAMES.match(name) or any(c in (field.group(2) or "") for c in ",d")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{_NUMBER if numeric else '.*?'})")
         seen.add(name)
         end = field.end()
     parts.append(re.escape(_literal(template[end:])))
@@ -166,9 +171,14 @@ def _translated(text: str, language: str, depth: int = 0) -> str:
     if depth > 2 or len(text) > 4_000:
         return text
     for pattern, translated in book.templates:
-        match = pattern.fullmatch(text)
+        match = pattern.fullmatch(text) or (lowered != text and pattern.fullmatch(lowered))
         if match:
             values = {name: _translated(value, language, depth + 1) for name, value in match.groupdict().items()}
             return _literal(_FIELD.sub(lambda field: values.get(field.group(1), field.group(0)).replace("{", "{{")
                                        .replace("}", "}}"), translated))
+    if "; " in text:  # a list of messages ("2 a draft, not submitted yet; 1 approved already")
+        pieces = text.split("; ")
+        said = [_translated(piece, language, depth + 1) for piece in pieces]
+        if said != pieces:
+            return "；".join(said)
     return text

@@ -163,11 +163,6 @@ def language_of(request: Request) -> str:
     return i18n.language_for(getattr(user, "language", None), request.headers.get("accept-language"))
 
 
-def say_to(request: Request, message: str) -> str:
-    """An English message of the app (a notice, a `done` confirmation) in the request's language."""
-    return i18n.translate(message, language_of(request))
-
-
 def go(request: Request, target: str) -> Response:
     """After a successful POST: HX-Location for htmx requests (no full reload), else 303 See Other."""
     if is_htmx(request):

@@ -1,6 +1,6 @@
 """A language per user
 
-`user_account.language`: "" (follow the browser's Accept-Language) or a locale the UI is
+`user_account.language`: "auto" (follow the browser's Accept-Language) or a locale the UI is
 translated into ("en", "zh_Hans").
 
 Revision ID: 0011
@@ -19,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("user_account", sa.Column("language", sa.String(length=16), nullable=False, server_default=""))
+    op.add_column("user_account", sa.Column("language", sa.String(length=16), nullable=False, server_default="auto"))
 
 
 def downgrade() -> None:

@@ -15,9 +15,9 @@ from app.services.pages.account import TokenOut, tokens_page as tokens_data
 from app.web.deps import FormDep, SessionDep, UserDep
 from app.web.responder import respond
 from app.web.signin import session_token
-from app.core.wording import LANGUAGES
+from app.core.wording import LANGUAGES, say
 from app.web import i18n
-from app.web.templating import go, render, say_to
+from app.web.templating import go, render
 from app.web.urls import url_for
 
 router = APIRouter()
@@ -50,7 +50,7 @@ def create_token(request: Request, session: SessionDep, user: UserDep, name: Tex
 @router.post("/account/tokens/{token_id}/revoke", name="token_revoke")
 def revoke_token(request: Request, session: SessionDep, user: UserDep, token_id: TokenId) -> Response:
     accounts.revoke_api_token(session, user, token_id)
-    return go(request, url_for(request, "tokens", done="Token revoked: it no longer signs anything in"))
+    return go(request, url_for(request, "tokens", done=say("Token revoked: it no longer signs anything in")))
 
 
 @router.delete("/api/v1/tokens/{token_id}", name="api_token_revoke", status_code=204)
@@ -92,4 +92,4 @@ def set_language(request: Request, session: SessionDep, user: UserDep, language:
         member_service.set_own_language(session, user, language)
     except Invalid as exc:
         return _language(request, user, errors=exc.errors, status_code=422)
-    return go(request, url_for(request, "language", done=say_to(request, "Language saved")))
+    return go(request, url_for(request, "language", done=say("Language saved")))

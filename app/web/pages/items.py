@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.services import items as items_service
 from app.services.errors import Invalid
 from app.services.pages.items import ItemsPage, items_page
@@ -41,4 +42,4 @@ def add_items(request: Request, session: SessionDep, access: Assignable, models:
         session.rollback()
         return _items(request, access, text, exc.errors, 422)
     return go(request, url_for(request, "examples", project_id=access.project.id,
-                               done=f"{count} items added to the labelling queue"))
+                               done=say("{count} items added to the labelling queue", count=count)))

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.core.wording import say
 from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
 from app.core.project_settings import PROMPT_STYLES
@@ -49,8 +50,9 @@ def create_project(request: Request, session: SessionDep, user: UserDep,
 @router.post("/guide-projects", name="guide_projects")
 def start_from_guide(request: Request, session: SessionDep, user: UserDep, models: ModelsDep) -> Response:
     made = guide_service.start_from_guide(session, user, models)
-    return RedirectResponse(url_for(request, "home", done=f"{len(made)} projects made from the guide's examples, each "
-                                                         "with its examples approved: open one, or export it"),
+    return RedirectResponse(url_for(request, "home", done=say("{count} projects made from the guide's examples, each "
+                                                         "with its examples approved: open one, or export it",
+                                                         count=len(made))),
                             status_code=303)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.services import agreement as agreement_service
 from app.services import review as review_service
 from app.services.pages.common import ExampleOut
@@ -40,9 +41,11 @@ def submit(session: SessionDep, access: Annotatable, models: ModelsDep, example_
 def decide_form(request: Request, session: SessionDep, access: Reviewable, form: FormDep, example_id: Id) -> Response:
     review_service.decide(session, access.project, access.user, access.role, example_id, str(form.get("action", "")),
                           str(form.get("body", "")), int_or_none(form.get("version")))
-    past = {"approve": "approved", "request_changes": "sent back for changes", "reject": "rejected"}
+    done = {"approve": say("Example #{id} approved", id=example_id),
+            "request_changes": say("Example #{id} sent back for changes", id=example_id),
+            "reject": say("Example #{id} rejected", id=example_id)}
     return go(request, url_for(request, "queue", project_id=access.project.id, mode="review", saved=example_id,
-                               done=f"Example #{example_id} {past.get(str(form.get('action')), 'decided')}"))
+                               done=done.get(str(form.get("action")), say("Example #{id} decided", id=example_id))))
 
 
 @router.post("/api/v1/projects/{project_id}/examples/{example_id}/review", name="api_example_review")
@@ -56,7 +59,7 @@ def review(session: SessionDep, access: Reviewable, example_id: Id, body: Review
 def comment(request: Request, session: SessionDep, access: Commentable, form: FormDep, example_id: Id) -> Response:
     review_service.add_comment(session, access.project, access.user, access.role, example_id, str(form.get("body", "")))
     return go(request, url_for(request, "example", project_id=access.project.id, example_id=example_id,
-                               done="Comment added", _anchor="thread"))
+                               done=say("Comment added"), _anchor="thread"))
 
 
 @router.post("/projects/{project_id}/examples/{example_id}/adjudicate", name="example_adjudicate")
