@@ -37,8 +37,8 @@ class Forbidden(ServiceError):
 class Stale(ServiceError):
     status_code = 409
 
-    def __init__(self, current: Any, mine: Any) -> None:
-        super().__init__("the example was changed by someone else")
+    def __init__(self, current: Any, mine: Any, message: str = "the example was changed by someone else") -> None:
+        super().__init__(message)
         self.current = current
         self.mine = mine
 

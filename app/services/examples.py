@@ -18,8 +18,8 @@ from app.core.project_settings import ProjectSettings
 from app.core.search import search_text
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
-from app.services.permissions import allows, may_edit_example, may_see_example, require
-from app.storage import counters, ledger
+from app.services.permissions import allows, may_delete_example, may_edit_example, may_see_example, require
+from app.storage import counters, ledger, trash
 from app.storage.db import begin_write
 from app.storage import examples as store
 from app.storage.tables import Example, ExampleRevision, Project, User, utcnow
@@ -201,18 +201,38 @@ def claim_seen_version(session: Session, example: Example, seen_version: int | N
 
 def delete(session: Session, project: Project, user: User, example_id: int, models: ModelTable,
            expected_version: int | None = None, role: str | None = "owner") -> None:
-    """Delete one example with its history, comments and labels (the audit log keeps who and when)."""
+    """Delete one example: it moves to the project's deleted examples (app.services.trash) with its
+    history, comments and labels, where it can be restored from; the audit log keeps who and when."""
     example = visible_example(session, project, user, role, example_id)
-    if not (allows(role, "delete_any") or (allows(role, "annotate") and example.created_by == user.id
-                                           and example.status != "approved")):
+    if not may_delete_example(role, user, example.created_by, example.status):
         raise Forbidden(f"You may not delete example #{example.id}.")
     if expected_version is not None:
         example = _claim(session, example, expected_version, None, bump=0)
     ledger.apply(session, health.counted_now(session, project, example, models), None)
     audit.record(session, project, user, "example_deleted", {"example": example.id, "version": example.version,
                                                              "status": example.status})
+    trash.keep(session, example, user.id, preview_of(example))
     session.delete(example)
     session.commit()
+
+
+PREVIEW_CHARS = 120
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+def preview_of(example: Example) -> str:
+    """The start of an example's texts (inputs, then output) on one line, for lists that show no form."""
+    joined = " · ".join(" ".join(text.split()) for text in _texts(example.fields) + _texts(example.output) if text.strip())
+    return joined if len(joined) <= PREVIEW_CHARS else joined[:PREVIEW_CHARS - 1].rstrip() + "…"
 
 
 def export_lines(project: Project, example: Example, models: ModelTable) -> list[str]:

@@ -1,4 +1,5 @@
-"""What happened to an example: its revisions as diffs, and its review thread."""
+"""What happened to an example: its revisions as diffs, its review thread, and restoring an earlier
+revision (a new revision through the normal save, reviewed like any edit)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.core.model_table import ModelTable
+from app.core.project_settings import ExampleValues
+from app.services import examples as example_service
+from app.services.errors import Invalid, NotFound, Stale
+from app.services.examples import Saved
+from app.services.permissions import require
 from app.storage import team
-from app.storage.tables import Comment, Example, User
+from app.storage.tables import Comment, Example, Project, User
 
 
 @dataclass(frozen=True)
@@ -52,3 +59,26 @@ def revisions(session: Session, example: Example, limit: int = 50) -> list[Revis
 
 def thread(session: Session, example: Example) -> list[tuple[Comment, User]]:
     return team.comments(session, example.id)
+
+
+def restore_revision(session: Session, project: Project, user: User, role: str | None, example_id: int,
+                     revision: int, expected_version: int | None, models: ModelTable) -> Saved:
+    """Save the values revision `revision` of an example gave it as a new revision: the normal save
+    (its checks, counters, search text, ledger and review rule: an approved example goes back to
+    submitted). `expected_version` is the version the page showed; if the example changed since,
+    Stale (409) and nothing is saved."""
+    require(role, "annotate", project)
+    example = example_service.visible_example(session, project, user, role, example_id)
+    if expected_version is None:
+        raise Invalid({"version": "Send the version of the example you looked at (a whole number)."})
+    if example.version != expected_version:
+        raise Stale(current=example, mine=None, message=(
+            f"Example #{example_id} changed since you opened it (it is at version {example.version} now, you saw "
+            f"{expected_version}): nothing was restored. Reload the page to see the new version."))
+    found = team.revision(session, example_id, revision)
+    if found is None or not isinstance(found.after, dict) or "fields" not in found.after:
+        raise NotFound(f"Example #{example_id} has no revision v{revision} to restore.")
+    if revision == example.version:
+        raise Invalid({"revision": f"v{revision} is the current version of example #{example_id}: nothing to restore."})
+    values = ExampleValues(fields=found.after["fields"], output=found.after.get("output"))
+    return example_service.save(session, project, user, values, models, example_id, expected_version, role=role)

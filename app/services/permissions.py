@@ -86,3 +86,9 @@ def may_edit_example(role: str | None, user: User, example: Example) -> bool:
     if allows(role, "edit_any"):
         return True
     return allows(role, "annotate") and may_see_example(role, user, example) and example.status != "approved"
+
+
+def may_delete_example(role: str | None, user: User, created_by: int | None, status: str) -> bool:
+    """Reviewers and owners delete any example, an annotator their own while it is not approved.
+    Whoever may delete an example may also undo that (restore it from the deleted examples)."""
+    return allows(role, "delete_any") or (allows(role, "annotate") and created_by == user.id and status != "approved")

@@ -281,6 +281,26 @@ class ExampleRevision(SQLModel, table=True):
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class DeletedExample(SQLModel, table=True):
+    """A deleted example with everything that belonged to it, until someone restores it (or its
+    project goes): `data` is versioned JSON of its row, revisions, comments and independent labels
+    (app.storage.trash). The columns beside it are what the deleted-examples page filters and shows."""
+
+    __tablename__ = "deleted_example"
+    __table_args__ = (Index("ix_deleted_example_project_id_id", "project_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    example_id: int = Field(unique=True)  # ids are never handed out twice: one deleted life per id
+    status: str = Field(max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+    assignee_id: int | None = None
+    lease_user_id: int | None = None
+    deleted_by: int | None = Field(default=None, foreign_key="user_account.id")
+    deleted_at: datetime = Field(default_factory=utcnow)
+    preview: str = Field(default="", max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ExportSnapshot(SQLModel, table=True):
     __tablename__ = "export_snapshot"
     id: int | None = Field(default=None, primary_key=True)

@@ -54,3 +54,9 @@ def revisions(session: Session, example_id: int, limit: int) -> list[tuple[Examp
 def annotation_by(session: Session, example_id: int, user_id: int) -> Annotation | None:
     return session.exec(select(Annotation).where(Annotation.example_id == example_id,
                                                  Annotation.user_id == user_id)).first()
+
+
+def revision(session: Session, example_id: int, version: int) -> ExampleRevision | None:
+    """The revision of an example that made `version`."""
+    return session.exec(select(ExampleRevision).where(ExampleRevision.example_id == example_id,
+                                                      ExampleRevision.version == version)).first()

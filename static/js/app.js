@@ -271,7 +271,9 @@
     var shown = document.querySelectorAll(".toast-ok:not([data-timed])");
     for (var i = 0; i < shown.length; i++) {
       shown[i].setAttribute("data-timed", "");
-      (function (toast) { window.setTimeout(function () { toast.remove(); }, 8000); })(shown[i]);
+      (function (toast) {  // one that offers Undo stays longer
+        window.setTimeout(function () { toast.remove(); }, toast.querySelector("[data-undo]") ? 20000 : 8000);
+      })(shown[i]);
     }
   }
   document.addEventListener("DOMContentLoaded", fadeConfirmations);

@@ -54,8 +54,16 @@ MATRIX = [
      OWNER, False),
     ("/projects/{project_id}/members/{user_id}/remove", "POST", "/projects/{p}/members/{member}/remove", {}, OWNER,
      False),
+    ("/projects/{project_id}/examples/{example_id}/revisions/{revision}/restore", "POST",
+     "/projects/{p}/examples/{draft}/revisions/1/restore", {"version": "2"}, MEMBERS_WHO_WRITE, False),
+    ("/api/v1/projects/{project_id}/examples/{example_id}/revisions/{revision}/restore", "POST",
+     "/api/v1/projects/{p}/examples/{draft}/revisions/1/restore", {"version": 3}, MEMBERS_WHO_WRITE, True),
     ("/projects/{project_id}/examples/{example_id}/delete", "POST", "/projects/{p}/examples/{draft}/delete", {},
      MEMBERS_WHO_WRITE, False),
+    ("/projects/{project_id}/deleted/{example_id}/restore", "POST", "/projects/{p}/deleted/{draft}/restore", {},
+     MEMBERS_WHO_WRITE, False),
+    ("/api/v1/projects/{project_id}/deleted/{example_id}/restore", "POST",
+     "/api/v1/projects/{p}/deleted/{draft}/restore", {}, MEMBERS_WHO_WRITE, True),
     ("/admin/users", "POST", "/admin/users", {"username": "newbie", "password": PASSWORD}, OWNER, False),
     ("/admin/users/{user_id}", "POST", "/admin/users/{member}", {"action": "deactivate"}, OWNER, False),
     ("/account/tokens", "POST", "/account/tokens", {"name": "mine"}, SIGNED_IN, False),
@@ -123,6 +131,8 @@ READS = [
     ("/projects/{project_id}/members", "/projects/{p}/members", MEMBERS, 200),
     ("/projects/{project_id}/team", "/projects/{p}/team", VIEW_ALL, 200),
     ("/projects/{project_id}/audit", "/projects/{p}/audit", OWNER, 200),
+    ("/projects/{project_id}/deleted", "/projects/{p}/deleted", MEMBERS, 200),
+    ("/api/v1/projects/{project_id}/deleted", "/api/v1/projects/{p}/deleted", MEMBERS, 200),
     ("/projects/{project_id}/health", "/projects/{p}/health", VIEW_ALL, 200),
     ("/projects/{project_id}/export", "/projects/{p}/export", OWNER, 200),
     ("/projects/{project_id}/import", "/projects/{p}/import", OWNER, 200),
@@ -182,7 +192,7 @@ def app_routes(app) -> list[tuple[str, str]]:
 def state_digest(app) -> str:
     """Every table that a request could change (api tokens' last-used stamps aside)."""
     tables = ["user_account", "project", "membership", "example", "example_revision", "comment", "annotation",
-              "audit_event", "state_count", "member_stat", "export_snapshot"]
+              "audit_event", "state_count", "member_stat", "export_snapshot", "deleted_example"]
     digest = hashlib.sha256()
     with app.state.engine.connect() as conn:
         for table in tables:

@@ -28,6 +28,7 @@ PAGES = {
     "/projects/{p}/members": ({"members", "roles"}, MEMBERS),
     "/projects/{p}/team": ({"states", "total", "members"}, VIEW_ALL),
     "/projects/{p}/audit": ({"events", "more"}, OWNER),
+    "/projects/{p}/deleted": ({"examples", "next_before", "retention"}, MEMBERS),
     "/projects/{p}/health": ({"examples", "records", "tokens", "states", "labels", "model", "limit", "dataset",
                               "findings", "estimate", "histogram", "duplicate_groups", "conflict_groups",
                               "duplicates", "conflicts", "near_duplicate_groups", "near_duplicates", "stale",

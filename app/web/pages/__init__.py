@@ -11,7 +11,9 @@ the names (app/web/urls.py), the JSON twin of page `x` is named `api_x`.
     /projects  /projects/new            projects.py    create a project
     /projects/{id}  …/settings          projects.py    a project, its settings (/api/v1/projects/{id})
     /projects/{id}/examples/…           examples/      list, form, save, delete, submit, review,
-                                                       comments, annotate, adjudicate (see its docstring)
+                                                       comments, annotate, adjudicate, restore a revision
+                                                       (see its docstring)
+    /projects/{id}/deleted/…            deleted.py     deleted examples, restore (undo) (/api/v1/…/deleted)
     /projects/{id}/lint                 lint.py        the live panel         (/api/v1/…/lint)
     /projects/{id}/next                 queue.py       the next piece of work
     /projects/{id}/bulk                 bulk.py        bulk actions on ticked examples
@@ -32,13 +34,13 @@ from fastapi import FastAPI
 
 from app.web.urls import operation_id
 
-from app.web.pages import (account, admin, agreement, audit, auth, bulk, examples, export, export_jobs, health, home,
-                           imports, items, lint, members, projects, queue, rules, snapshots, team)
+from app.web.pages import (account, admin, agreement, audit, auth, bulk, deleted, examples, export, export_jobs, health,
+                           home, imports, items, lint, members, projects, queue, rules, snapshots, team)
 
 # Matched in this order (no two of them serve one path): the live panel first, as it is asked on
 # every pause in typing, then /healthz, which load balancers ask all the time.
-PAGES = (lint, health, auth, home, account, admin, projects, examples, queue, bulk, items, agreement, members, team,
-         audit, export, export_jobs, snapshots, imports, rules)
+PAGES = (lint, health, auth, home, account, admin, projects, examples, deleted, queue, bulk, items, agreement, members,
+         team, audit, export, export_jobs, snapshots, imports, rules)
 
 
 def register(app: FastAPI) -> None:

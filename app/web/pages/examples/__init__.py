@@ -9,13 +9,14 @@
     /projects/{id}/examples/{eid}/comments      review.py
     /projects/{id}/examples/{eid}/adjudicate    review.py    the final label of a disagreement
     /projects/{id}/examples/{eid}/annotate      annotate.py  an independent label (GET form, POST)
+    /projects/{id}/examples/{eid}/revisions/{v}/restore  revisions.py  an earlier revision, saved anew
 """
 
 from fastapi import APIRouter
 
-from app.web.pages.examples import annotate, editor, listing, review
+from app.web.pages.examples import annotate, editor, listing, review, revisions
 from app.web.urls import operation_id
 
 router = APIRouter()
-for part in (listing, editor, review, annotate):
+for part in (listing, editor, review, annotate, revisions):
     router.include_router(part.router, generate_unique_id_function=operation_id)

@@ -81,7 +81,8 @@ def delete(request: Request, session: SessionDep, access: Annotatable, models: M
            example_id: Id) -> Response:
     example_service.delete(session, access.project, access.user, example_id, models, int_or_none(form.get("version")),
                            role=access.role)
-    return go(request, url_for(request, "examples", project_id=access.project.id, done=f"Example #{example_id} deleted"))
+    return go(request, url_for(request, "examples", project_id=access.project.id, done=f"Example #{example_id} deleted",
+                               undo=example_id))
 
 
 def _saved(saved) -> SavedExampleOut:
