@@ -48,8 +48,8 @@ VISIBLE_TAIL = 500
 def visible(text: str, head: int = VISIBLE_HEAD, tail: int = VISIBLE_TAIL) -> Markup:
     """Text with spaces, tabs and newlines made visible (each marker in a span); one regex pass.
 
-    Parts longer than `head` + `tail` (VISIBLE_HEAD + VISIBLE_TAIL; the panel of a long chat asks
-    for COMPACT_HEAD + COMPACT_TAIL per message) show their start and end around a "… N characters
+    Parts longer than `head` + `tail` (VISIBLE_HEAD + VISIBLE_TAIL; the panel's parts table asks
+    for PART_HEAD + PART_TAIL) show their start and end around a "… N characters
     …" marker (the JSONL line above them shows all with "show all"). The live panel shows every
     message of a chat again on each pause in typing, one of them changed: the marked text of the
     last VISIBLE_CACHED texts up to VISIBLE_CACHED_CHARS is kept (a few MB at most; the same text
@@ -62,8 +62,17 @@ def visible(text: str, head: int = VISIBLE_HEAD, tail: int = VISIBLE_TAIL) -> Ma
 VISIBLE_CACHED, VISIBLE_CACHED_CHARS = 512, 4_096
 
 
-COMPACT_PARTS = 12  # a record with more parts (a long chat) shows each in short
-COMPACT_HEAD, COMPACT_TAIL = 160, 60
+# The panel's parts table shows each part's name, rule marks and tokens, and its text with whitespace
+# made visible; a part longer than PART_HEAD + PART_TAIL shows only its start and end (where the
+# leading space, separator and stop are): the exported line above it is where the whole text is, once.
+PART_HEAD, PART_TAIL = 160, 60
+
+
+def part_findings(findings, name: str, record: int) -> list:
+    """The findings about one part of one record: its field is the part's name or the name's first
+    word ("messages[2]" for the part "messages[2] user"), and its record this one (or none)."""
+    return [f for f in findings or () if f.field and (f.record is None or f.record == record)
+            and (f.field == name or name.split(" ", 1)[0] == f.field)]
 
 
 @lru_cache(maxsize=VISIBLE_CACHED)
@@ -139,7 +148,8 @@ templates.env.globals["jsonl_line"] = jsonl_line
 templates.env.globals["NOTE_LEVELS"] = NOTE_LEVELS
 templates.env.globals["line_view"] = line_view
 templates.env.globals["LINE_SHOWN"] = LINE_SHOWN
-templates.env.globals["COMPACT"] = (COMPACT_PARTS, COMPACT_HEAD, COMPACT_TAIL)
+templates.env.globals["PART"] = (PART_HEAD, PART_TAIL)
+templates.env.globals["part_findings"] = part_findings
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, block: str | None = None,

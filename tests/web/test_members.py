@@ -1,6 +1,8 @@
 """Accounts and memberships: admins create, deactivate and reset; users change their password;
 owners manage members and roles; every change lands in the audit log."""
 
+from bs4 import BeautifulSoup
+
 from tests.web.conftest import PASSWORD, Team, sign_in
 
 
@@ -57,3 +59,17 @@ def test_projects_list_shows_only_your_projects_with_your_role(team: Team):
     listed = team.annotator.get("/").text
     assert "Tweets" in listed and "Ads" not in listed and "annotator" in listed
     assert "Tweets" not in team.outsider.get("/").text
+
+
+def test_a_refused_add_keeps_the_username_and_role_typed(team: Team):
+    p = team.project
+    for username in ("ghost", "a\u202eb" * 50):
+        refused = team.owner.post(f"/projects/{p}/members", {"username": username, "role": "reviewer", "adding": "1"})
+        assert refused.status_code == 422
+        add = BeautifulSoup(refused.text, "html.parser").select("form.row-form")[-1]
+        assert add.select_one('input[name="username"]')["value"] == username
+        assert add.select_one('select[name="role"] option[selected]').get_text() == "reviewer"
+        assert "No active account" in refused.text
+    unknown_role = team.owner.post(f"/projects/{p}/members", {"username": "otto", "role": "boss", "adding": "1"})
+    assert unknown_role.status_code == 422 and "Pick a role" in unknown_role.text
+    assert BeautifulSoup(unknown_role.text, "html.parser").select_one('form.row-form input[name="username"]')["value"] == "otto"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from app.core import tokens
-from app.web.templating import COMPACT_HEAD, COMPACT_TAIL, LINE_HEAD, LINE_TAIL
+from app.web.templating import LINE_HEAD, LINE_TAIL, PART_HEAD, PART_TAIL
 from tests.web.conftest import Web
 from tests.web.test_rendered_view import chat_form, chat_project
 
@@ -47,6 +47,20 @@ def test_each_message_of_a_long_chat_shows_its_start_and_end_with_its_own_tokens
     text = TURNS[1][1]
     marked = lambda s: s.replace(" ", "·")  # noqa: E731 - spaces are shown as a dot
     shown = message.select_one("pre.visible").get_text()
-    assert shown == marked(text[:COMPACT_HEAD]) + f"… {len(text) - COMPACT_HEAD - COMPACT_TAIL:,} more characters …" \
-        + marked(text[-COMPACT_TAIL:])
+    assert shown == marked(text[:PART_HEAD]) + f"… {len(text) - PART_HEAD - PART_TAIL:,} more characters …" \
+        + marked(text[-PART_TAIL:])
     assert int(message.select_one("td.num").get_text()) == tokens.count(text, "qwen3")
+
+
+def test_a_long_input_is_shown_once_whole_in_the_line_and_its_part_shows_its_start_and_end(web: Web):
+    project = web.create_project("sentiment", name="Long")
+    text = "-".join(f"word{i}" for i in range(300))  # no whitespace: the same bytes in the line and the part
+    html = web.post(f"/projects/{project}/lint", {"f.text": text, "output": "positive"}, htmx=True).text
+    middle = text[PART_HEAD:-PART_TAIL]
+    assert html.count(middle) == 1  # in the exported line only
+    panel = BeautifulSoup(html, "html.parser")
+    assert text in panel.select_one('[data-testid="line"]').get_text()
+    prompt = next(r for r in panel.select('[data-testid="part"]') if r.th.get_text().startswith("prompt"))
+    assert prompt.select_one("pre.visible").get_text() == text[:PART_HEAD] + \
+        f"… {len(text) + 3 - PART_HEAD - PART_TAIL:,} more characters …" + (text + " ->")[-PART_TAIL:].replace(" ", "·")
+    assert int(prompt.select_one("td.num").get_text()) > 300

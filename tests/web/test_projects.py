@@ -1,6 +1,7 @@
 """Projects: every preset becomes a working form; settings are validated and re-check examples."""
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app.core.presets import PRESETS
 
@@ -88,3 +89,44 @@ def test_the_old_llama_name_saves_as_the_exact_llama_row(web):
     page = web.get(f"/projects/{project}/settings").text
     assert 'value="meta-llama/Llama-3.1-8B-Instruct" selected' in page
     assert "llama-3.1-8b-instruct" not in page and "approximate counts" not in page.split("Llama-3.1-8B-Instruct")[1][:200]
+
+
+TYPED = {**SETTINGS, "name": "Renamed as typed", "guidelines": "Typed guidelines, not saved", "separator": "\\n##\\n",
+         "stop": " END", "leading_space": "", "label.name": ["pos typed", "neg typed"],
+         "label.completion": [" good", " bad"], "label.hotkey": ["7", "7"]}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_refused_save_keeps_every_value_typed_and_says_what_is_wrong_beside_it(web, htmx):
+    project = web.create_project("sentiment", name="Tweets")
+    response = web.post(f"/projects/{project}/settings", TYPED, htmx=htmx)
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert (page.html is None) == htmx  # htmx: the #settings-page fragment only
+    form = page.select_one("#settings-page form")
+    assert form.select_one('input[name="name"]')["value"] == "Renamed as typed"
+    assert form.select_one('textarea[name="guidelines"]').get_text() == "Typed guidelines, not saved"
+    assert form.select_one('input[name="separator"]')["value"] == "\\n##\\n"
+    assert form.select_one('input[name="stop"]')["value"] == " END"
+    assert not form.select_one('input[name="leading_space"]').has_attr("checked")
+    assert [i["value"] for i in form.select('input[name="label.name"]')] == ["pos typed", "neg typed"]
+    assert [i["value"] for i in form.select('input[name="label.completion"]')] == [" good", " bad"]
+    assert "used by two labels" in page.select_one("#err-labels").get_text()
+    assert "Renamed as typed" not in web.get("/").text  # nothing was saved
+
+
+@pytest.mark.parametrize("bad", [{"target_model": "no-such-model"}, {"prompt_style": "x" * 5000},
+                                 {"export_profile": "\u202e"}, {"label.name": ["same", "same"]}])
+def test_bad_values_are_refused_and_kept_never_a_500(web, bad):
+    project = web.create_project("sentiment", name="Tweets")
+    response = web.post(f"/projects/{project}/settings", {**SETTINGS, "name": "Kept", **bad}, htmx=True)
+    assert response.status_code == 422, response.text
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one('input[name="name"]')["value"] == "Kept"
+    assert page.select_one(".field-error")
+
+
+def test_a_nul_byte_is_refused_with_a_toast_and_no_500(web):
+    project = web.create_project("sentiment", name="Tweets")
+    response = web.post(f"/projects/{project}/settings", {**SETTINGS, "guidelines": "a\x00b"}, htmx=True)
+    assert response.status_code == 422 and response.headers.get("HX-Toast") == "error"

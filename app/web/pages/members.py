@@ -21,9 +21,11 @@ Viewable = Annotated[ProjectAccess, Depends(project_for("view"))]
 Managing = Annotated[ProjectAccess, Depends(project_for("members"))]
 
 
-def _members(request: Request, session, access: ProjectAccess, errors=None, status_code=200):
+def _members(request: Request, session, access: ProjectAccess, errors=None, status_code=200, typed=None):
+    """The page; after a refused add, `typed` (username, role) fills the add form again."""
     return respond(request, members_page(session, access.project), "team/members.html", project=access.project,
-                   access=access, errors=errors or {}, status_code=status_code)
+                   access=access, errors=errors or {}, status_code=status_code,
+                   typed=typed or {"username": "", "role": "annotator"})
 
 
 @router.get("/api/v1/projects/{project_id}/members", name="api_members", response_model=MembersPage)
@@ -34,12 +36,12 @@ def members(request: Request, session: SessionDep, access: Viewable) -> Response
 
 @router.post("/projects/{project_id}/members", name="member_set")
 def set_member(request: Request, session: SessionDep, access: Managing, form: FormDep) -> Response:
+    username, role = str(form.get("username", "")), str(form.get("role", ""))
     try:
-        username, role = str(form.get("username", "")), str(form.get("role", ""))
         member_service.set_member(session, access.project, access.user, access.role, username, role)
     except Invalid as exc:
         session.rollback()
-        return _members(request, session, access, exc.errors, 422)
+        return _members(request, session, access, exc.errors, 422, typed={"username": username, "role": role} if form.get("adding") else None)
     return RedirectResponse(url_for(request, "members", project_id=access.project.id,
                                     done=f"{username.strip()} is now {role} of this project"), status_code=303)
 

@@ -12,17 +12,16 @@ from app.core.wording import say
 from app.core.presets import PRESETS
 from app.core.profiles import profiles_for
 from app.core.project_settings import PROMPT_STYLES
-from app.core.tools import definitions_text
 from app.services import guide as guide_service
 from app.services import projects as project_service
 from app.services.errors import Invalid
 from app.services.pages.common import ProjectWithRole
-from app.services.pages.projects import project_page
+from app.services.pages.projects import SettingsValues, project_page, stored_values, typed_values
 from app.storage.tables import Project
 from app.web.background import recheck_later
 from app.web.deps import FormDep, ModelsDep, ProjectAccess, SessionDep, UserDep, project_for
 from app.web.forms import settings_form
-from app.web.templating import render
+from app.web.templating import is_htmx, render
 from app.web.urls import url_for
 
 router = APIRouter()
@@ -71,13 +70,12 @@ def project(access: Viewable) -> ProjectWithRole:
     return project_page(access.project, access.role)
 
 
-def _settings_context(project: Project, models, errors=None, saved=False, tools_text: str | None = None) -> dict:
-    settings = project_service.settings_of(project)
+def _settings_context(project: Project, models, errors=None, saved=False, shown: SettingsValues | None = None) -> dict:
     return {
         "project": project,
-        "settings": settings,
-        # On a refused save the owner's text comes back as typed (the stored definitions otherwise).
-        "tools_text": definitions_text(settings.tools) if tools_text is None else tools_text,
+        "settings": project_service.settings_of(project),
+        # What the inputs show: the stored values, or on a refused save every value as typed.
+        "shown": shown or stored_values(project),
         "models": models,
         "profiles": profiles_for(project.kind),
         "prompt_styles": PROMPT_STYLES,
@@ -94,13 +92,16 @@ def settings_page(request: Request, access: Configurable, models: ModelsDep) -> 
 @router.post("/projects/{project_id}/settings", name="settings_save")
 def save_settings(request: Request, session: SessionDep, form: FormDep, models: ModelsDep,
                   access: Configurable, background: BackgroundTasks) -> Response:
-    project = access.project
+    """A refused save answers 422 with the page (htmx: its #settings-page block) showing what was typed."""
+    project, typed = access.project, settings_form(form)
+    block = "main" if is_htmx(request) else None
     try:
-        project_service.update_settings(session, project, access.user, settings_form(form), models)
+        project_service.update_settings(session, project, access.user, typed, models)
     except Invalid as exc:
         session.rollback()
         session.refresh(project)
         return render(request, "projects/settings.html",
-                      _settings_context(project, models, exc.errors, tools_text=form.get("tools")), status_code=422)
+                      _settings_context(project, models, exc.errors, shown=typed_values(project, typed)),
+                      block=block, status_code=422)
     recheck_later(background, request, project.id)
-    return render(request, "projects/settings.html", _settings_context(project, models, saved=True))
+    return render(request, "projects/settings.html", _settings_context(project, models, saved=True), block=block)
