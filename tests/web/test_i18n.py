@@ -30,22 +30,22 @@ def test_the_browser_language_is_the_best_offered_one(header, language):
 
 
 def test_pages_follow_the_browser_language_until_the_user_chooses_one(web):
-    chinese = web.get("/projects", headers=ZH)
+    chinese = web.get("/", headers=ZH)
     assert '<html lang="zh-Hans">' in chinese.text
     assert "Accept-Language" in chinese.headers["vary"]
-    assert '<html lang="en">' in web.get("/projects", headers=EN).text
+    assert '<html lang="en">' in web.get("/", headers=EN).text
 
     saved = web.post("/account/language", {"language": "en"}, headers=ZH)
     assert saved.status_code == 303
-    assert '<html lang="en">' in web.get("/projects", headers=ZH).text  # the setting wins over the browser
+    assert '<html lang="en">' in web.get("/", headers=ZH).text  # the setting wins over the browser
 
     assert web.post("/account/language", {"language": "zh_Hans"}, headers=EN).status_code == 303
     page = web.get(saved.headers["location"], headers=EN)
     assert '<html lang="zh-Hans">' in page.text and 'value="zh_Hans" checked' in page.text
 
     assert web.post("/account/language", {"language": "auto"}).status_code == 303  # back to the browser's
-    assert '<html lang="en">' in web.get("/projects", headers=EN).text
-    assert '<html lang="zh-Hans">' in web.get("/projects", headers=ZH).text
+    assert '<html lang="en">' in web.get("/", headers=EN).text
+    assert '<html lang="zh-Hans">' in web.get("/", headers=ZH).text
 
 
 @pytest.mark.parametrize("language", ["fr", "zh_Hant", "x" * 5_000, "zh_Hans\x00", ""])
@@ -53,8 +53,9 @@ def test_an_unknown_language_is_refused_and_the_setting_is_kept(web, language):
     assert web.post("/account/language", {"language": "zh_Hans"}).status_code == 303
     refused = web.post("/account/language", {"language": language}, headers=EN)
     assert refused.status_code == 422
-    assert 'role="alert"' in refused.text
-    assert '<html lang="zh-Hans">' in web.get("/projects", headers=EN).text  # still Chinese
+    if "\x00" not in language:  # a NUL is refused at the boundary, before the form is read
+        assert 'role="alert"' in refused.text
+    assert '<html lang="zh-Hans">' in web.get("/", headers=EN).text  # still Chinese
 
 
 def test_the_sign_in_page_speaks_the_browser_language(client):
