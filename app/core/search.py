@@ -35,20 +35,21 @@ def spaced(text: str) -> str:
     return _UNSPACED.sub(r" \1 ", _MARKS.sub("", text))
 
 
-def _texts(value: Any) -> Iterator[str]:
+def texts(value: Any) -> Iterator[str]:
+    """Every string in a value of an example (fields or output), depth first."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _texts(item)
+            yield from texts(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _texts(item)
+            yield from texts(item)
 
 
 def search_text(fields: Any, output: Any) -> str:
     """Every text of an example, one per line, in search terms."""
-    return spaced("\n".join(text for text in (*_texts(fields), *_texts(output)) if text))
+    return spaced("\n".join(text for text in (*texts(fields), *texts(output)) if text))
 
 
 def words(text: str) -> list[str]:

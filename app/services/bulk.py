@@ -43,15 +43,15 @@ def run(session: Session, project: Project, user: User, role: str | None, action
 def decided_notice(past: str, result: review_service.BulkOutcome, offer_submit: bool) -> str:
     """"2 approved, 3 skipped: 2 a draft, not submitted yet; 1 approved already" (and what to do about drafts)."""
     if not result.skipped:
-        return say("{count} {done}", count=result.done, done=past)
+        return say("{count} {outcome}", count=result.done, outcome=past)
     reasons = "; ".join(say("{count} {reason}", count=n, reason=reason)
                         for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
-    values = {"count": result.done, "done": past, "skipped": result.skipped_count, "reasons": reasons}
+    values = {"count": result.done, "outcome": past, "skipped": result.skipped_count, "reasons": reasons}
     waiting = {review_service.NOT_SUBMITTED["draft"], review_service.NOT_SUBMITTED["changes_requested"]}
     if not waiting & result.skipped.keys():
-        return say("{count} {done}, {skipped} skipped: {reasons}", **values)
+        return say("{count} {outcome}, {skipped} skipped: {reasons}", **values)
     if offer_submit:
-        return say("{count} {done}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
+        return say("{count} {outcome}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
                    "first, or tick them and use “Submit and approve ticked”", **values)
-    return say("{count} {done}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
+    return say("{count} {outcome}, {skipped} skipped: {reasons}. Only submitted examples can be reviewed: submit them "
                "first", **values)

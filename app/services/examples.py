@@ -15,7 +15,7 @@ from app.core.model_table import ModelTable
 from app.core.rules.registry import Neighbors
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
-from app.core.search import search_text
+from app.core.search import search_text, texts
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_delete_example, may_edit_example, may_see_example, require
@@ -219,19 +219,10 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
 PREVIEW_CHARS = 120
 
 
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _texts(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _texts(item)]
-    return []
-
-
 def preview_of(example: Example) -> str:
     """The start of an example's texts (inputs, then output) on one line, for lists that show no form."""
-    joined = " · ".join(" ".join(text.split()) for text in _texts(example.fields) + _texts(example.output) if text.strip())
+    joined = " · ".join(" ".join(text.split()) for text in (*texts(example.fields), *texts(example.output))
+                        if text.strip())
     return joined if len(joined) <= PREVIEW_CHARS else joined[:PREVIEW_CHARS - 1].rstrip() + "…"
 
 

@@ -42,11 +42,8 @@ def restore(session: Session, project: Project, user: User, example_id: int, mod
     """Put a deleted example back (undo). Refused, with nothing changed, when it is not among the
     project's deleted examples, the user may not restore it, or its id is in use again."""
     require(role, "annotate", project)
-    row = store.kept(session, project.id, example_id, for_update=True)
-    only_user = _only_user(role, user)
-    if row is not None and only_user is not None and only_user not in (row.created_by, row.assignee_id,
-                                                                        row.lease_user_id):
-        row = None  # an annotator does not learn of other people's deleted examples
+    # an annotator does not learn of other people's deleted examples: not found, like a missing one
+    row = store.kept(session, project.id, example_id, only_user=_only_user(role, user), for_update=True)
     if row is None:
         raise NotFound(f"Example #{example_id} is not among the deleted examples of this project "
                        "(restored already?).")

@@ -56,10 +56,20 @@ def keep(session: Session, example: Example, deleted_by: int | None, preview: st
     return kept
 
 
-def kept(session: Session, project_id: int, example_id: int, for_update: bool = False) -> DeletedExample | None:
-    """The trash row of a project's deleted example (locked until the transaction ends, on PostgreSQL)."""
-    query = select(DeletedExample).where(DeletedExample.project_id == project_id,
-                                         DeletedExample.example_id == example_id)
+def _seen_by(query, only_user: int | None):
+    """With `only_user`, only the deleted examples that member could see: their own, assigned or handed out."""
+    if only_user is None:
+        return query
+    return query.where(or_(DeletedExample.created_by == only_user, DeletedExample.assignee_id == only_user,
+                           DeletedExample.lease_user_id == only_user))
+
+
+def kept(session: Session, project_id: int, example_id: int, *, only_user: int | None = None,
+         for_update: bool = False) -> DeletedExample | None:
+    """The trash row of a project's deleted example, if `only_user` (when given) could see it;
+    locked until the transaction ends, on PostgreSQL."""
+    query = _seen_by(select(DeletedExample).where(DeletedExample.project_id == project_id,
+                                                  DeletedExample.example_id == example_id), only_user)
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query).first()
@@ -94,9 +104,7 @@ def listed(session: Session, project_id: int, *, only_user: int | None = None, b
     `only_user`, only those that member could see (their own, assigned or handed-out ones)."""
     query = (select(DeletedExample, User).join(User, User.id == DeletedExample.deleted_by, isouter=True)
              .where(DeletedExample.project_id == project_id))
-    if only_user is not None:
-        query = query.where(or_(DeletedExample.created_by == only_user, DeletedExample.assignee_id == only_user,
-                                DeletedExample.lease_user_id == only_user))
+    query = _seen_by(query, only_user)
     if before_id is not None:
         query = query.where(DeletedExample.id < before_id)
     return list(session.exec(query.order_by(DeletedExample.id.desc()).limit(limit)))

@@ -57,9 +57,10 @@ class Catalog:
                             self.plural[message.id[0]] = forms
                     elif message.string and "fuzzy" not in message.flags:
                         self.singular[message.id] = message.string
-        self.templates = sorted(
-            ((_pattern(msgid), translated) for msgid, translated in self.singular.items() if _FIELD.search(msgid)),
-            key=lambda item: -len(_FIELD.sub("", item[0].pattern)))
+        # The most literal text first: a specific template ("… (no role) …") before a general one.
+        parametrised = sorted((msgid for msgid in self.singular if _FIELD.search(msgid)),
+                              key=lambda msgid: -len(_FIELD.sub("", msgid)))
+        self.templates = [(_pattern(msgid), self.singular[msgid]) for msgid in parametrised]
 
     def gettext(self, text: str) -> str:
         return self.singular.get(text, text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.i18n import from_accept_language
+from app.web.i18n import from_accept_language, translate
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -61,3 +61,39 @@ def test_an_unknown_language_is_refused_and_the_setting_is_kept(web, language):
 def test_the_sign_in_page_speaks_the_browser_language(client):
     assert '<html lang="zh-Hans">' in client.get("/setup", headers=ZH).text
     assert '<html lang="en">' in client.get("/setup", headers=EN).text
+
+
+def test_a_stored_message_is_said_by_its_most_specific_template(tmp_path, monkeypatch):
+    from app.web import i18n
+    folder = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text('''msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "{where} ({role}) is empty."
+msgstr "{where}（{role}）为空。"
+
+msgid "{where} (no role) is empty."
+msgstr "{where}（无角色）为空。"
+
+msgid "{count} {reason}"
+msgstr "{count} 个{reason}"
+
+msgid "turn {n}"
+msgstr "第 {n} 轮"
+
+msgid "a draft"
+msgstr "草稿"
+''', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    i18n._translated.cache_clear()
+    try:
+        assert translate("Turn 2 (no role) is empty.", "zh_Hans") == "第 2 轮（无角色）为空。"
+        assert translate("Turn 2 (user) is empty.", "zh_Hans") == "第 2 轮（user）为空。"
+        assert translate("2 a draft; 1 a draft", "zh_Hans") == "2 个草稿；1 个草稿"
+        assert translate("hello world", "zh_Hans") == "hello world"  # {count} matches digits only
+    finally:
+        i18n.catalog.cache_clear()
+        i18n._translated.cache_clear()
