@@ -58,16 +58,24 @@ def _write(folder: Path, state: dict[str, Any]) -> None:
 def read(root: Path, project: Project, job_id: str) -> dict[str, Any]:
     """The job's state (404 for another project's job or none)."""
     folder = _dir(root, job_id)
-    try:
-        state = json.loads((folder / "job.json").read_bytes())
-    except (OSError, ValueError):
-        raise NotFound(f"import {job_id} does not exist") from None
+    state = _state(folder, job_id)
     if state.get("project_id") != project.id:
         raise NotFound(f"import {job_id} does not exist")
     if state["status"] == "running" and _gone(state):
-        state["status"] = "stopped"
+        # The job writes its outcome before its thread or process ends: read again, as it may have
+        # finished between the first read and the look at its thread.
+        state = _state(folder, job_id)
+        if state["status"] == "running":
+            state["status"] = "stopped"
     state["id"] = job_id
     return state
+
+
+def _state(folder: Path, job_id: str) -> dict[str, Any]:
+    try:
+        return json.loads((folder / "job.json").read_bytes())
+    except (OSError, ValueError):
+        raise NotFound(f"import {job_id} does not exist") from None
 
 
 def _gone(state: dict[str, Any]) -> bool:
