@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -104,3 +105,32 @@ def test_make_messages_extracts_the_templates_and_the_say_messages():
     assert any("templates/" in f for files in found.values() for f in files)
     assert "Write a comment first." in found  # a say() message of app/services/review.py
     assert "Language" in found  # a template's _()
+
+
+@pytest.mark.parametrize("template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
+def test_the_template_shows_no_untranslated_text(template):
+    assert _untranslated((TEMPLATES / template).read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
+def test_every_message_of_the_app_is_in_the_catalog(language):
+    missing = sorted(set(_extracted()) - set(_catalog(language)))
+    assert missing == [], f"run `make messages` and translate: {missing[:20]}"
+
+
+_PLACEHOLDERS = re.compile(r"%\(\w+\)s|\{\w+(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def test_every_message_is_translated_into_chinese_with_its_placeholders():
+    extracted = _extracted()
+    untranslated, changed = [], []
+    for msgid, message in _catalog("zh_Hans").items():
+        if msgid not in extracted:
+            continue
+        ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        if not all(strings):
+            untranslated.append(msgid)
+        elif any(sorted(_PLACEHOLDERS.findall(s)) != sorted(_PLACEHOLDERS.findall(ids[-1])) for s in strings):
+            changed.append(msgid)
+    assert untranslated == [] and changed == []
