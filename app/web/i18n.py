@@ -169,8 +169,13 @@ def _translated(text: str, language: str, depth: int = 0) -> str:
     lowered = text[:1].lower() + text[1:]
     if lowered != text and lowered in book.singular:
         return book.singular[lowered]
-    if depth > 2 or len(text) > 4_000:
+    if depth > 3 or len(text) > 4_000:
         return text
+    if "; " in text:  # a list of messages, each one of the catalog: said piece by piece
+        pieces = text.split("; ")
+        said = [_translated(piece, language, depth + 1) for piece in pieces]
+        if all(s != p for s, p in zip(said, pieces)):
+            return "；".join(said)
     for pattern, translated in book.templates:
         match = pattern.fullmatch(text) or (lowered != text and pattern.fullmatch(lowered))
         if match:

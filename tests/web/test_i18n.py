@@ -97,3 +97,18 @@ msgstr "草稿"
     finally:
         i18n.catalog.cache_clear()
         i18n._translated.cache_clear()
+
+
+def test_the_export_page_speaks_chinese_to_a_chinese_browser(web):
+    project = web.create_project("sentiment", "Tweets")
+    chinese = web.get(f"/projects/{project}/export", headers=ZH).text
+    assert "导出 JSONL" in chinese and "上传之前" in chinese and "Before you upload" not in chinese
+    english = web.get(f"/projects/{project}/export", headers=EN).text
+    assert "Export JSONL" in english and "导出" not in english
+
+
+def test_a_bulk_notice_is_said_in_chinese_piece_by_piece():
+    notice = "1 approved, 3 skipped: 2 a draft, not submitted yet; 1 approved already"
+    assert translate(notice, "zh_Hans") == "1 个已批准，跳过 3 个：2 个是草稿，尚未提交；1 个已经批准"
+    assert translate(notice, "en") == notice
+    assert translate("Tick at least one example.", "zh_Hans") == "请至少勾选一个示例。"
