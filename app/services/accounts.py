@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.services.errors import Invalid, NotFound, ServiceError
 from app.storage import accounts as store
 from app.storage.db import begin_write
@@ -79,11 +80,11 @@ def check_new_account(username: str, password: str) -> dict[str, str]:
     errors = {}
     name = username.strip().lower()
     if not name:
-        errors["username"] = "Choose a username."
+        errors["username"] = say("Choose a username.")
     elif len(name) > 64 or not set(name) <= USERNAME_CHARS:
-        errors["username"] = "Use up to 64 letters, digits, dots, dashes or underscores."
+        errors["username"] = say("Use up to {limit} letters, digits, dots, dashes or underscores.", limit=64)
     if len(password) < MIN_PASSWORD:
-        errors["password"] = f"Use at least {MIN_PASSWORD} characters."
+        errors["password"] = say("Use at least {count} characters.", count=MIN_PASSWORD)
     return errors
 
 
@@ -91,7 +92,7 @@ def create_first_admin(session: Session, username: str, password: str, display_n
                        limits: SignInLimits = SignInLimits()) -> SignedIn:
     """Create the first account (an admin), signed in; refused once any account exists."""
     if not needs_first_admin(session):
-        raise Invalid({"username": "An admin already exists: sign in instead."})
+        raise Invalid({"username": say("An admin already exists: sign in instead.")})
     errors = check_new_account(username, password)
     if errors:
         raise Invalid(errors)
@@ -157,7 +158,7 @@ def _admit(session: Session, account_key: str, address_key: str, limits: SignInL
     session.commit()
     if not admitted:  # another attempt got there first
         _refuse_if_locked(session, account_key, address_key, now)
-        raise Throttled("Too many failed sign-ins for this account: try again in a moment.", 1)
+        raise Throttled(say("Too many failed sign-ins for this account: try again in a moment."), 1)
 
 
 def _check_password(session: Session, username: str, password: str) -> User | None:
@@ -190,15 +191,17 @@ def _refuse_if_locked(session: Session, account_key: str, address_key: str, now:
         return
     key = max(waits, key=waits.get)
     seconds = max(1, math.ceil(waits[key]))
-    whom = "for this account" if key == account_key else "from your network address"
-    raise Throttled(f"Too many failed sign-ins {whom}: try again in {_wait_text(seconds)}.", seconds)
+    wait = _wait_text(seconds)
+    if key == account_key:
+        raise Throttled(say("Too many failed sign-ins for this account: try again in {wait}.", wait=wait), seconds)
+    raise Throttled(say("Too many failed sign-ins from your network address: try again in {wait}.", wait=wait), seconds)
 
 
 def _wait_text(seconds: int) -> str:
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return say("{n} second", n=seconds) if seconds == 1 else say("{n} seconds", n=seconds)
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return say("{n} minute", n=minutes) if minutes == 1 else say("{n} minutes", n=minutes)
 
 
 def _count_address_failure(session: Session, address_key: str, limits: SignInLimits, now: datetime) -> None:
@@ -300,11 +303,11 @@ def create_api_token(session: Session, user: User, name: str, expires_in_days: s
     """A new API token for `user`; only its hash is stored, the plain value is shown once."""
     errors = {}
     if not name.strip():
-        errors["name"] = "Name the token (e.g. 'ci export')."
+        errors["name"] = say("Name the token (e.g. 'ci export').")
     if expires_in_days not in TOKEN_LIFETIMES:
-        errors["expires"] = "Pick an expiry: never, 30, 90 or 365 days."
+        errors["expires"] = say("Pick an expiry: never, 30, 90 or 365 days.")
     if scope not in TOKEN_SCOPES:
-        errors["scope"] = "Pick a scope: read (GET and HEAD only) or write."
+        errors["scope"] = say("Pick a scope: read (GET and HEAD only) or write.")
     if errors:
         raise Invalid(errors)
     now = now or utcnow()
@@ -357,7 +360,7 @@ def list_api_tokens(session: Session, user: User, now: datetime | None = None) -
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     """Delete one of the user's own tokens; another user's token is 'not found'."""
     if store.get_token_of(session, user.id, token_id) is None:
-        raise NotFound(f"you have no API token {token_id}")
+        raise NotFound(say("you have no API token {id}", id=token_id))
     store.delete_token(session, token_id)
     session.commit()
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.core.wording import say
 from app.services import accounts
 from app.services.errors import Invalid
 from app.web import signin
@@ -36,7 +37,7 @@ def setup(request: Request, session: SessionDep, username: Text = "", display_na
     values = {"username": username, "display_name": display_name}
     try:
         if password != password_again:
-            raise Invalid({"password_again": "The two passwords differ."})
+            raise Invalid({"password_again": say("The two passwords differ.")})
         signed_in = accounts.create_first_admin(session, username, password, display_name, signin.limits(request))
     except Invalid as exc:
         return render(request, "auth/setup.html", {"errors": exc.errors, "values": values}, status_code=422)
@@ -61,7 +62,7 @@ def login(request: Request, session: SessionDep, username: Text = "", password: 
         return render(request, "auth/login.html", {**context, "error": str(exc)}, status_code=429,
                       headers={"Retry-After": str(exc.retry_after)})
     if signed_in is None:
-        return render(request, "auth/login.html", {**context, "error": "Unknown username or wrong password."},
+        return render(request, "auth/login.html", {**context, "error": say("Unknown username or wrong password.")},
                       status_code=401)
     signin.remember(request, signed_in)
     return RedirectResponse(_safe_next(request, next), status_code=303)
