@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.wording import say
 from app.services.errors import Forbidden, Gone, Invalid, NotFound, ServiceError, Stale
 from app.web.deps import SignInRequired
 from app.web.templating import is_htmx, render
@@ -73,8 +74,8 @@ async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
     if request.method not in ("GET", "HEAD"):
-        return _page(request, 401, "Sign in first", "You are not signed in (or your sign-in ended): nothing was changed. "
-                     "Sign in and try again.")
+        return _page(request, 401, say("Sign in first"), say("You are not signed in (or your sign-in ended): nothing "
+                                                        "was changed. Sign in and try again."))
     return RedirectResponse(target, status_code=303)
 
 
@@ -83,9 +84,9 @@ async def service_error(request: Request, exc: ServiceError) -> Response:
         errors = exc.errors if isinstance(exc, Invalid) else None
         version = exc.current.version if isinstance(exc, Stale) else None
         return _json(exc.status_code, str(exc), errors, current_version=version)
-    titles = {NotFound: "Not found", Forbidden: "Not allowed", Stale: "Changed by someone else",
-              Gone: "Kept file not available"}
-    return _page(request, exc.status_code, titles.get(type(exc), "Cannot do that"), str(exc),
+    titles = {NotFound: say("Not found"), Forbidden: say("Not allowed"), Stale: say("Changed by someone else"),
+              Gone: say("Kept file not available")}
+    return _page(request, exc.status_code, titles.get(type(exc), say("Cannot do that")), str(exc),
                  exc.errors if isinstance(exc, Invalid) else None)
 
 
@@ -94,8 +95,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     errors = exc.errors if isinstance(exc, TextRejected) else None
     if _is_api(request):
         return _json(exc.status_code, message, errors, headers=getattr(exc, "headers", None))
-    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 422: "Invalid text"}
-    return _page(request, exc.status_code, title.get(exc.status_code, "Error"), message, errors)
+    title = {404: say("Not found"), 405: say("Method not allowed"), 413: say("Request too large"), 422: say("Invalid text")}
+    return _page(request, exc.status_code, title.get(exc.status_code, say("Error")), message, errors)
 
 
 def _field(error: dict[str, Any]) -> str:
@@ -117,7 +118,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     problems = "; ".join(f"{k}: {v}" for k, v in errors.items())
     if _is_api(request):
         return _json(422, f"invalid request: {problems}", errors)
-    return _page(request, 422, "Invalid request", problems)
+    return _page(request, 422, say("Invalid request"), problems)
 
 
 def declare_api_errors(app: FastAPI) -> None:
