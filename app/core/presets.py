@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.project_settings import FieldSpec, Label, ProjectSettings
+from app.core.wording import say
 
 HASHES_SEPARATOR = "\n\n###\n\n"
 
@@ -28,8 +29,8 @@ def _labels(*items: tuple[str, str, str]) -> tuple[Label, ...]:
 PRESETS: tuple[Preset, ...] = (
     Preset(
         "sentiment",
-        "Sentiment",
-        "Classify a tweet as positive or negative (one key per label).",
+        say("Sentiment"),
+        say("Classify a tweet as positive or negative (one key per label)."),
         ProjectSettings(
             kind="classification",
             preset="sentiment",
@@ -43,8 +44,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "ad_supported",
-        "Ad supported",
-        "Is the ad copy supported by the company and product? yes / no.",
+        say("Ad supported"),
+        say("Is the ad copy supported by the company and product? yes / no."),
         ProjectSettings(
             kind="classification",
             preset="ad_supported",
@@ -62,8 +63,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "email_triage",
-        "Email triage",
-        "Sort incoming email into numbered categories.",
+        say("Email triage"),
+        say("Sort incoming email into numbered categories."),
         ProjectSettings(
             kind="classification",
             preset="email_triage",
@@ -89,8 +90,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "ad_from_wikipedia",
-        "Ad from Wikipedia",
-        "Write engaging ad copy from a product's Wikipedia description.",
+        say("Ad from Wikipedia"),
+        say("Write engaging ad copy from a product's Wikipedia description."),
         ProjectSettings(
             kind="generation",
             preset="ad_from_wikipedia",
@@ -108,8 +109,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "entity_extraction",
-        "Entity extraction",
-        "List the entities a text mentions, one per line.",
+        say("Entity extraction"),
+        say("List the entities a text mentions, one per line."),
         ProjectSettings(
             kind="generation",
             preset="entity_extraction",
@@ -124,8 +125,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "support_chatbot",
-        "Support chatbot",
-        "A support conversation; every Agent turn becomes one training row.",
+        say("Support chatbot"),
+        say("A support conversation; every Agent turn becomes one training row."),
         ProjectSettings(
             kind="generation",
             preset="support_chatbot",
@@ -143,8 +144,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "product_description",
-        "Product description",
-        "Write a product description from a list of attributes.",
+        say("Product description"),
+        say("Write a product description from a list of attributes."),
         ProjectSettings(
             kind="generation",
             preset="product_description",
@@ -159,8 +160,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "chat",
-        "Chat messages",
-        "A system prompt and alternating user/assistant turns, with a weight per assistant turn.",
+        say("Chat messages"),
+        say("A system prompt and alternating user/assistant turns, with a weight per assistant turn."),
         ProjectSettings(
             kind="chat",
             preset="chat",
@@ -171,8 +172,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "preference",
-        "Preference pair",
-        "A conversation with a preferred and a non-preferred reply (DPO).",
+        say("Preference pair"),
+        say("A conversation with a preferred and a non-preferred reply (DPO)."),
         ProjectSettings(
             kind="preference",
             preset="preference",
@@ -186,8 +187,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "custom",
-        "Custom",
-        "Define your own fields and prompt template (classification or generation).",
+        say("Custom"),
+        say("Define your own fields and prompt template (classification or generation)."),
         ProjectSettings(
             kind="generation",
             preset="custom",
