@@ -30,7 +30,7 @@ _DUMMY_HASH = hasher.hash("timing-equaliser")
 MIN_PASSWORD = 10
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 TOKEN_LIFETIMES = {"": None, "30": 30, "90": 90, "365": 365}  # the create form's choices, in days
-TOKEN_SCOPES = {"write": "read and write", "read": "read only (GET and HEAD)"}
+TOKEN_SCOPES = {"write": say("read and write"), "read": say("read only (GET and HEAD)")}
 # last_seen_at / last_used_at are written at most this often, so the live panel's requests
 # (one per pause in typing) stay reads.
 TOUCH_EVERY = timedelta(minutes=1)
