@@ -112,3 +112,11 @@ def test_a_bulk_notice_is_said_in_chinese_piece_by_piece():
     assert translate(notice, "zh_Hans") == "1 个已批准，跳过 3 个：2 个是草稿，尚未提交；1 个已经批准"
     assert translate(notice, "en") == notice
     assert translate("Tick at least one example.", "zh_Hans") == "请至少勾选一个示例。"
+
+
+def test_the_panel_says_a_rule_finding_in_chinese(web):
+    project = web.create_project("sentiment", "Tweets")
+    saved = web.post(f"/projects/{project}/examples", {"f.text": "Great phone", "output": ""}, headers=ZH)
+    page = web.get(saved.headers["location"], headers=ZH).text if saved.status_code == 303 else saved.text
+    assert "还没有选择标签：请选择一个标签（点击它或按它的快捷键）。" in page
+    assert "No label is chosen" not in page

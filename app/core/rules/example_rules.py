@@ -32,6 +32,7 @@ from app.core.rules.helpers import (
     show,
 )
 from app.core.rules.registry import ExampleContext, Finding, example_rule
+from app.core.wording import say
 
 
 # Every kind -------------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def input_empty(ctx: ExampleContext) -> Iterator[Finding]:
         value = fields.get(spec.name)
         empty = not pairs_of(value) if spec.widget in ("pairs", "turns") else not as_text(value).strip()
         if empty:
-            yield ctx.finding("input-empty", spec.name, f"{spec.label} is required: fill it in.")
+            yield ctx.finding("input-empty", spec.name, say("{label} is required: fill it in.", label=spec.label))
 
 
 @example_rule("output-empty")
@@ -53,25 +54,25 @@ def output_empty(ctx: ExampleContext) -> Iterator[Finding]:
     form = ctx.rendered.canonical
     if ctx.settings.output_widget == "label":
         if output_is_empty(ctx.example.output):
-            yield ctx.finding("output-empty", "output", "No label is chosen: pick a label (click it or press its key).")
+            yield ctx.finding("output-empty", "output", say("No label is chosen: pick a label (click it or press its key)."))
         return
     if ctx.settings.output_widget == "agent_turns":
         answerer = ctx.settings.speakers[1]
         if not form.rows:
-            yield ctx.finding("output-empty", "turns", f"The conversation has no {answerer} turn: add at least one (each becomes a training row).")
+            yield ctx.finding("output-empty", "turns", say("The conversation has no {speaker} turn: add at least one (each becomes a training row).", speaker=answerer))
         for index, row in enumerate(form.rows):
             if not row.output_text:
-                yield ctx.finding("output-empty", "turns", f"{answerer} turn {index + 1} is empty: write the reply or delete the turn.", row_record(ctx, index))
+                yield ctx.finding("output-empty", "turns", say("{speaker} turn {n} is empty: write the reply or delete the turn.", speaker=answerer, n=index + 1), row_record(ctx, index))
         return
     if ctx.settings.kind == "preference":
         raw = ctx.example.output.get("preferred") if isinstance(ctx.example.output, dict) else None
         if raw is not None and not isinstance(raw, str):
             return  # pref-not-text says it
         if not (form.conversation and form.conversation.preferred):
-            yield ctx.finding("output-empty", "preferred", "The preferred reply is empty: write the reply the model should prefer.")
+            yield ctx.finding("output-empty", "preferred", say("The preferred reply is empty: write the reply the model should prefer."))
         return
     if not any(row.output_text for row in form.rows):
-        yield ctx.finding("output-empty", "output", "The output is empty: write the completion the model should learn.")
+        yield ctx.finding("output-empty", "output", say("The output is empty: write the completion the model should learn."))
 
 
 @example_rule("too-long")
@@ -174,9 +175,10 @@ def label_unknown(ctx: ExampleContext) -> Iterator[Finding]:
     value = ctx.example.output
     if output_is_empty(value) or ctx.settings.label_for(value) is not None:
         return
-    known = ", ".join(f"{lab.name!r}" for lab in ctx.settings.labels) or "none defined"
+    known = ", ".join(f"{lab.name!r}" for lab in ctx.settings.labels) or say("none defined")
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    yield ctx.finding("label-unknown", "output", f"{shown} is not a label of this project ({known}): pick one of them or add it in the project settings.")
+    yield ctx.finding("label-unknown", "output", say("{value} is not a label of this project ({labels}): pick one of them or add it in the project settings.",
+                                                  value=shown, labels=known))
 
 
 @example_rule("label-multi-token")
