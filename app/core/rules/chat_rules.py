@@ -11,6 +11,7 @@ from typing import Any
 
 from app.core.rules.helpers import capitalized, field_label, message_fields, per_context
 from app.core.rules.registry import ExampleContext, Finding, example_rule
+from app.core.wording import say
 
 ROLES = ("system", "user", "assistant", "tool", "function")
 TOOL_KEYS = ("tool_calls", "function_call")
@@ -57,7 +58,7 @@ def chat_no_assistant(ctx: ExampleContext) -> Iterator[Finding]:
     if not any(_role(m) == "assistant" for _, m in _messages(ctx)):
         yield ctx.finding(
             "chat-no-assistant", "output",
-            "The conversation has no assistant message: add the assistant reply the model should learn.",
+            say("The conversation has no assistant message: add the assistant reply the model should learn."),
         )
 
 
@@ -153,7 +154,7 @@ def chat_no_user(ctx: ExampleContext) -> Iterator[Finding]:
     if not any(_role(m) == "user" for _, m in _messages(ctx)):
         yield ctx.finding(
             "chat-no-user", "output",
-            "The conversation has no user message: add the user turn the assistant answers.",
+            say("The conversation has no user message: add the user turn the assistant answers."),
         )
 
 
@@ -162,8 +163,8 @@ def chat_no_system(ctx: ExampleContext) -> Iterator[Finding]:
     if not any(_role(m) == "system" for _, m in _messages(ctx)):
         yield ctx.finding(
             "chat-no-system", "system",
-            "No system message: add a system prompt if you will send one at inference (use the same one in "
-            "every example).",
+            say("No system message: add a system prompt if you will send one at inference (use the same one in "
+            "every example)."),
         )
 
 
@@ -178,20 +179,20 @@ def pref_shape(ctx: ExampleContext) -> Iterator[Finding]:
     if not any(_role(m) != "system" for _, m in messages):
         yield ctx.finding(
             "pref-shape", "turns",
-            "The input conversation has no user turn: add the user message both replies answer.",
+            say("The input conversation has no user turn: add the user message both replies answer."),
         )
     elif _role(messages[-1][1]) == "assistant":
         yield ctx.finding(
             "pref-shape", messages[-1][0],
-            "The input ends with an assistant turn: both replies must answer the last user turn. Delete the "
-            "trailing assistant turn or add the user turn that follows it.",
+            say("The input ends with an assistant turn: both replies must answer the last user turn. Delete the "
+            "trailing assistant turn or add the user turn that follows it."),
         )
     # An empty preferred reply is output-empty; an empty non-preferred one is a shape error.
     if conversation.preferred and not conversation.non_preferred:
         yield ctx.finding(
             "pref-shape", "non_preferred",
-            "The non-preferred reply is empty: a preference pair needs exactly one preferred and one "
-            "non-preferred reply. Write the worse answer.",
+            say("The non-preferred reply is empty: a preference pair needs exactly one preferred and one "
+            "non-preferred reply. Write the worse answer."),
         )
 
 
@@ -209,7 +210,7 @@ def pref_not_text(ctx: ExampleContext) -> Iterator[Finding]:
     if output is not None and not isinstance(output, dict):
         yield ctx.finding(
             "pref-not-text", "preferred",
-            "The output is not a pair of texts: give a preferred and a non-preferred reply as text.",
+            say("The output is not a pair of texts: give a preferred and a non-preferred reply as text."),
         )
         return
     for key, label in (("preferred", "preferred"), ("non_preferred", "non-preferred")):
@@ -241,6 +242,6 @@ def pref_identical(ctx: ExampleContext) -> Iterator[Finding]:
     if conversation.preferred.strip() == (conversation.non_preferred or "").strip():
         yield ctx.finding(
             "pref-identical", "non_preferred",
-            "The preferred and non-preferred replies are identical, so there is nothing to learn: make the "
-            "non-preferred reply a worse answer.",
+            say("The preferred and non-preferred replies are identical, so there is nothing to learn: make the "
+            "non-preferred reply a worse answer."),
         )
