@@ -21,6 +21,7 @@ from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
 from app.core.providers.neutral import Tool, tool_from_spec
+from app.core.wording import say
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 FUNCTION_KEYS = ("name", "description", "parameters")
@@ -39,57 +40,66 @@ def parse_definitions(text: str) -> tuple[dict[str, Any], ...]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(f"Line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}).") from None
+        raise DefinitionError(say("Line {line:d}, column {column:d}: not valid JSON ({reason}).",
+                                  line=exc.lineno, column=exc.colno, reason=exc.msg)) from None
     except RecursionError:
-        raise DefinitionError("The JSON nests too deeply to be read: no function definition needs that.") from None
+        raise DefinitionError(say("The JSON nests too deeply to be read: no function definition needs that.")) from None
     if isinstance(value, Mapping):
         value = [value]  # one definition on its own is read as a list of one
     if not isinstance(value, list):
-        raise DefinitionError("Write a JSON list of function definitions: [{\"name\": ..., \"parameters\": {...}}].")
+        raise DefinitionError(say('Write a JSON list of function definitions: [{"name": ..., "parameters": {...}}].'))
     specs, names = [], set()
     for index, item in enumerate(value):
         spec = _definition(index, item)
         name = spec["function"]["name"]
         if name in names:
-            raise DefinitionError(f"Tool {index + 1}: the name {name!r} is already used by another tool.")
+            raise DefinitionError(say("{where}: the name {name} is already used by another tool.",
+                                    where=say("Tool {n}", n=index + 1), name=repr(name)))
         names.add(name)
         specs.append(spec)
     return tuple(specs)
 
 
 def _definition(index: int, item: Any) -> dict[str, Any]:
-    where = f"Tool {index + 1}"
+    where = say("Tool {n}", n=index + 1)
     if not isinstance(item, Mapping):
-        raise DefinitionError(f"{where}: write an object ({{\"name\": ..., \"parameters\": {{...}}}}).")
+        raise DefinitionError(say('{where}: write an object ({{"name": ..., "parameters": {{...}}}}).', where=where))
     if "function" in item:
         if set(item) - {"type", "function"} or item.get("type", "function") != "function":
-            raise DefinitionError(f"{where}: an OpenAI-style tool is {{\"type\": \"function\", \"function\": {{...}}}} only.")
+            raise DefinitionError(say('{where}: an OpenAI-style tool is {{"type": "function", "function": {{...}}}} only.',
+                                   where=where))
         function = item["function"]
         if not isinstance(function, Mapping):
-            raise DefinitionError(f"{where}: \"function\" must be an object with name, description and parameters.")
+            raise DefinitionError(say('{where}: "function" must be an object with name, description and parameters.',
+                                   where=where))
     else:
         function = item
     unknown = sorted(set(function) - set(FUNCTION_KEYS))
     if unknown:
-        raise DefinitionError(f"{where}: unknown key {unknown[0]!r} (a function has name, description and parameters).")
+        raise DefinitionError(say("{where}: unknown key {key} (a function has name, description and parameters).",
+                               where=where, key=repr(unknown[0])))
     name = function.get("name")
     if not isinstance(name, str) or not NAME.match(name):
-        raise DefinitionError(f"{where}: the name {name!r} must be 1 to 64 letters, digits, _ or - (no spaces).")
+        raise DefinitionError(say("{where}: the name {name} must be 1 to 64 letters, digits, _ or - (no spaces).",
+                               where=where, name=repr(name)))
+    where = say("Tool {n} ({name})", n=index + 1, name=name)
     description = function.get("description", "")
     if not isinstance(description, str):
-        raise DefinitionError(f"{where} ({name}): \"description\" must be text.")
+        raise DefinitionError(say('{where}: "description" must be text.', where=where))
     parameters = function.get("parameters", EMPTY_PARAMETERS)
     if not isinstance(parameters, Mapping):
-        raise DefinitionError(f"{where} ({name}): \"parameters\" must be a JSON Schema object ({{\"type\": \"object\", ...}}).")
+        raise DefinitionError(say('{where}: "parameters" must be a JSON Schema object ({{"type": "object", ...}}).',
+                               where=where))
     if parameters.get("type", "object") != "object":
-        raise DefinitionError(f"{where} ({name}): parameters.type must be \"object\" (a call's arguments are an object).")
+        raise DefinitionError(say("{where}: parameters.type must be \"object\" (a call's arguments are an object).",
+                               where=where))
     try:
         Draft202012Validator.check_schema(parameters)
     except SchemaError as exc:
-        raise DefinitionError(f"{where} ({name}): {_place('parameters', exc.absolute_path)} is not valid JSON Schema: "
-                              f"{exc.message}.") from None
+        raise DefinitionError(say("{where}: {place} is not valid JSON Schema: {reason}.", where=where,
+                                  place=_place("parameters", exc.absolute_path), reason=exc.message)) from None
     except RecursionError:
-        raise DefinitionError(f"{where} ({name}): parameters nest too deeply to be checked.") from None
+        raise DefinitionError(say("{where}: parameters nest too deeply to be checked.", where=where)) from None
     return {"type": "function", "function": {"name": name, "description": description, "parameters": dict(parameters)}}
 
 
@@ -137,20 +147,25 @@ def argument_problems(tool: Tool, arguments: str) -> list[str]:
     try:
         value = json.loads(arguments) if arguments.strip() else None
     except json.JSONDecodeError as exc:
-        return [f"the arguments are not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]
+        return [say("the arguments are not valid JSON (line {line:d}, column {column:d}: {reason})",
+                    line=exc.lineno, column=exc.colno, reason=exc.msg)]
     except RecursionError:
-        return ["the arguments nest too deeply to be read"]
+        return [say("the arguments nest too deeply to be read")]
+    if value is None:
+        return [say('the arguments are empty, not a JSON object ({"name": value, ...})')]
     if not isinstance(value, dict):
-        shown = "empty" if value is None else f"a JSON {type(value).__name__}"
-        return [f"the arguments are {shown}, not a JSON object ({{\"name\": value, ...}})"]
+        return [say('the arguments are a JSON {type}, not a JSON object ({{"name": value, ...}})',
+                    type=type(value).__name__)]
     try:
         errors = sorted(_validator(tool.parameters).iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     except SchemaError as exc:  # a stored schema the checks of today refuse (never raised for a saved one)
-        return [f"the parameters schema of {tool.name!r} is not valid JSON Schema ({exc.message})"]
+        return [say("the parameters schema of {tool} is not valid JSON Schema ({reason})",
+                    tool=repr(tool.name), reason=exc.message)]
     except Unresolvable as exc:  # a "$ref" to a schema that is not in the definition (nothing is fetched)
-        return [f"the parameters schema of {tool.name!r} refers to {exc.ref!r}, which it does not contain"]
+        return [say("the parameters schema of {tool} refers to {ref}, which it does not contain",
+                    tool=repr(tool.name), ref=repr(exc.ref))]
     except RecursionError:
-        return ["the arguments nest too deeply to be checked"]
+        return [say("the arguments nest too deeply to be checked")]
     return [f"{_place('arguments', e.absolute_path)}: {e.message}" for e in errors]
 
 

@@ -69,11 +69,12 @@ def chat_bad_role(ctx: ExampleContext) -> Iterator[Finding]:
         # A role that is not a string is a type error (`wrong-type` in a file): this rule skips it.
         if not isinstance(role, str) or role in ROLES:
             continue
-        what = "has no role" if role == "" else f"has the role {_short(role)}"
-        yield ctx.finding(
-            "chat-bad-role", name,
-            f"{_where(ctx, name)} {what}: set it to system, user, assistant or tool.",
-        )
+        if role == "":
+            message = say("{where} has no role: set it to system, user, assistant or tool.", where=_where(ctx, name))
+        else:
+            message = say("{where} has the role {role}: set it to system, user, assistant or tool.",
+                          where=_where(ctx, name), role=_short(role))
+        yield ctx.finding("chat-bad-role", name, message)
 
 
 @example_rule("chat-function-role")
@@ -82,8 +83,8 @@ def chat_function_role(ctx: ExampleContext) -> Iterator[Finding]:
         if _role(message) == "function":
             yield ctx.finding(
                 "chat-function-role", name,
-                f"{_where(ctx, name)} uses the deprecated function role: use the tool role (with a "
-                "tool_call_id) instead.",
+                say("{where} uses the deprecated function role: use the tool role (with a tool_call_id) instead.",
+                    where=_where(ctx, name)),
             )
 
 
@@ -93,10 +94,10 @@ def chat_empty_message(ctx: ExampleContext) -> Iterator[Finding]:
         if any(message.get(key) for key in TOOL_KEYS):
             continue
         if _is_empty(message.get("content")):
-            role = _role(message) or "message"
+            role = _role(message) or say("message")
             yield ctx.finding(
                 "chat-empty-message", name,
-                f"{_where(ctx, name)} ({role}) is empty: write its text or delete the message.",
+                say("{where} ({role}) is empty: write its text or delete the message.", where=_where(ctx, name), role=role),
             )
 
 
@@ -109,14 +110,14 @@ def chat_weight_invalid(ctx: ExampleContext) -> Iterator[Finding]:
         if type(weight) is not int or weight not in (0, 1):  # bool, 1.0 and "1" are invalid
             yield ctx.finding(
                 "chat-weight-invalid", name,
-                f"{_where(ctx, name)} has the weight {_short(weight)}: use the integer 0 (do not train on "
-                "this reply) or 1 (train on it).",
+                say("{where} has the weight {weight}: use the integer 0 (do not train on this reply) or 1 "
+                    "(train on it).", where=_where(ctx, name), weight=_short(weight)),
             )
         elif _role(message) != "assistant":
             yield ctx.finding(
                 "chat-weight-invalid", name,
-                f"{_where(ctx, name)} ({_role(message) or 'no role'}) has a weight, but OpenAI accepts a "
-                "weight only on assistant messages: remove it.",
+                say("{where} ({role}) has a weight, but OpenAI accepts a weight only on assistant messages: "
+                    "remove it.", where=_where(ctx, name), role=_role(message) or say("no role")),
             )
 
 
@@ -129,9 +130,9 @@ def chat_last_not_assistant(ctx: ExampleContext) -> Iterator[Finding]:
     if _role(last) != "assistant":
         yield ctx.finding(
             "chat-last-not-assistant", name,
-            f"The conversation ends with a {_role(last) or 'role-less'} turn: end it with the assistant "
-            "reply to learn, or delete the trailing turn (nothing after the last assistant turn is learned; "
-            "Bedrock and Mistral reject it).",
+            say("The conversation ends with a {role} turn: end it with the assistant reply to learn, or delete "
+                "the trailing turn (nothing after the last assistant turn is learned; Bedrock and Mistral reject it).",
+                role=_role(last) or say("role-less")),
         )
 
 
@@ -144,8 +145,9 @@ def chat_roles_not_alternating(ctx: ExampleContext) -> Iterator[Finding]:
         if role is not None and role == _role(previous) and role != "tool":
             yield ctx.finding(
                 "chat-roles-not-alternating", name,
-                f"{_where(ctx, before)} and {field_label(ctx, name)} are both {role}: merge them "
-                "or add the missing turn between them (Together and Bedrock reject the same role twice in a row).",
+                say("{where} and {other} are both {role}: merge them or add the missing turn between them "
+                    "(Together and Bedrock reject the same role twice in a row).",
+                    where=_where(ctx, before), other=field_label(ctx, name), role=role),
             )
 
 
@@ -203,8 +205,8 @@ def pref_not_text(ctx: ExampleContext) -> Iterator[Finding]:
         if any(message.get(key) for key in TOOL_KEYS) or (content is not None and not isinstance(content, str)):
             yield ctx.finding(
                 "pref-not-text", name,
-                f"{_where(ctx, name)} is not plain text (images, parts or tool calls): preference pairs take text "
-                "only. Replace it with its text.",
+                say("{where} is not plain text (images, parts or tool calls): preference pairs take text only. "
+                    "Replace it with its text.", where=_where(ctx, name)),
             )
     output = ctx.example.output
     if output is not None and not isinstance(output, dict):
@@ -213,13 +215,15 @@ def pref_not_text(ctx: ExampleContext) -> Iterator[Finding]:
             say("The output is not a pair of texts: give a preferred and a non-preferred reply as text."),
         )
         return
-    for key, label in (("preferred", "preferred"), ("non_preferred", "non-preferred")):
+    for key in ("preferred", "non_preferred"):
         value = (output or {}).get(key)
         if value is not None and not isinstance(value, str):
-            yield ctx.finding(
-                "pref-not-text", key,
-                f"The {label} reply is not plain text ({type(value).__name__}): write it as text.",
-            )
+            if key == "preferred":
+                message = say("The preferred reply is not plain text ({type}): write it as text.", type=type(value).__name__)
+            else:
+                message = say("The non-preferred reply is not plain text ({type}): write it as text.",
+                              type=type(value).__name__)
+            yield ctx.finding("pref-not-text", key, message)
 
 
 @example_rule("pref-multi-turn")
@@ -229,8 +233,8 @@ def pref_multi_turn(ctx: ExampleContext) -> Iterator[Finding]:
         name = earlier[0]
         yield ctx.finding(
             "pref-multi-turn", name,
-            f"The input holds an earlier assistant turn ({field_label(ctx, name)}): OpenAI trains preference pairs on "
-            "one-turn conversations only. Keep just the system prompt and the last user turn.",
+            say("The input holds an earlier assistant turn ({field}): OpenAI trains preference pairs on one-turn "
+                "conversations only. Keep just the system prompt and the last user turn.", field=field_label(ctx, name)),
         )
 
 

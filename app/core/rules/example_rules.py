@@ -87,18 +87,22 @@ def too_long(ctx: ExampleContext) -> Iterator[Finding]:
     over = [(i, r.tokens) for i, r in enumerate(records) if r.tokens > limit]
     level = "error" if model.rejects_over_limit else "warning"
     name = longest_field(ctx)
-    approx = f" (approximate, counted with {model.counting_encoding})" if model.approximate else ""
     if model.rejects_over_limit:
-        effect = f"{model.provider} rejects over-limit examples, so the training job would fail"
+        effect = say("{provider} rejects over-limit examples, so the training job would fail", provider=model.provider)
     else:
-        effect = "OpenAI truncates it from the end, so the end (the output) is never learned"
+        effect = say("OpenAI truncates it from the end, so the end (the output) is never learned")
     for index, count in over:
-        yield ctx.finding(
-            "too-long", name,
-            f"This example is {count:,} tokens{approx}, over the {model.limit:,}-token limit of {model.name} "
-            f"by {count - model.limit:,}: {effect}. Shorten {field_label(ctx, name)} or split the example.",
-            index if len(records) > 1 else None, level,
-        )
+        if model.approximate:
+            message = say("This example is {count:,} tokens (approximate, counted with {encoding}), over the "
+                          "{limit:,}-token limit of {model} by {over:,}: {effect}. Shorten {field} or split the example.",
+                          count=count, encoding=model.counting_encoding, limit=limit, model=model.name,
+                          over=count - limit, effect=effect, field=field_label(ctx, name))
+        else:
+            message = say("This example is {count:,} tokens, over the {limit:,}-token limit of {model} by {over:,}: "
+                          "{effect}. Shorten {field} or split the example.",
+                          count=count, limit=limit, model=model.name, over=count - limit, effect=effect,
+                          field=field_label(ctx, name))
+        yield ctx.finding("too-long", name, message, index if len(records) > 1 else None, level)
 
 
 @example_rule("uppercase-heavy")
@@ -109,8 +113,9 @@ def uppercase_heavy(ctx: ExampleContext) -> Iterator[Finding]:
             upper, lower = counts
             yield ctx.finding(
                 "uppercase-heavy", name,
-                f"{capitalized(field_label(ctx, name))} is mostly uppercase ({upper} of {upper + lower} letters): "
-                "write it in normal case unless uppercase matters, since the model learns the casing too.",
+                say("{field} is mostly uppercase ({upper_count} of {letter_count} letters): write it in normal case "
+                    "unless uppercase matters, since the model learns the casing too.",
+                    field=capitalized(field_label(ctx, name)), upper_count=upper, letter_count=upper + lower),
             )
 
 
@@ -139,8 +144,9 @@ def special_token(ctx: ExampleContext) -> Iterator[Finding]:
         name = field_containing(ctx, token, "template")
         yield ctx.finding(
             "special-token", name,
-            f"{capitalized(field_label(ctx, name))} contains {token}, a special token of {encoding}: providers reject "
-            "files with special tokens. Remove it or write it differently (e.g. with a space after '<').",
+            say("{field} contains {token}, a special token of {encoding}: providers reject files with special "
+                "tokens. Remove it or write it differently (e.g. with a space after '<').",
+                field=capitalized(field_label(ctx, name)), token=token, encoding=encoding),
         )
 
 
@@ -150,8 +156,8 @@ def duplicate(ctx: ExampleContext) -> Iterator[Finding]:
     if ids:
         yield ctx.finding(
             "duplicate", "",
-            f"Same input and output as example {ids_text(ids)}: delete one of them "
-            "(a duplicate counts twice in training and can leak into the validation split).",
+            say("Same input and output as example {ids}: delete one of them "
+                "(a duplicate counts twice in training and can leak into the validation split).", ids=ids_text(ids)),
         )
 
 
@@ -160,12 +166,13 @@ def conflict(ctx: ExampleContext) -> Iterator[Finding]:
     ids = ctx.neighbors.conflicts
     if not ids:
         return
-    what = "label" if ctx.settings.output_widget == "label" else "output"
-    yield ctx.finding(
-        "conflict", row_field(ctx),
-        f"Same input as example {ids_text(ids)} but a different {what}: decide which {what} is right and "
-        "fix the other one (contradicting examples are label noise).",
-    )
+    if ctx.settings.output_widget == "label":
+        message = say("Same input as example {ids} but a different label: decide which label is right and "
+                      "fix the other one (contradicting examples are label noise).", ids=ids_text(ids))
+    else:
+        message = say("Same input as example {ids} but a different output: decide which output is right and "
+                      "fix the other one (contradicting examples are label noise).", ids=ids_text(ids))
+    yield ctx.finding("conflict", row_field(ctx), message)
 
 
 # Classification -----------------------------------------------------------------------------
@@ -201,17 +208,21 @@ def label_multi_token(ctx: ExampleContext) -> Iterator[Finding]:
     pieces = ", ".join(show(t) for t in tokens.token_strings(exported, encoding))
     yield ctx.finding(
         "label-multi-token", "output",
-        f"The label {name!r} is exported as {show(exported)}, which is {count} tokens [{pieces}] in "
-        f"{encoding}; a classifier answers with one token (max_tokens=1, logprobs). {_single_token_advice(encoding)}",
+        say("The label {label} is exported as {exported}, which is {count} tokens [{pieces}] in {encoding}; a "
+            "classifier answers with one token (max_tokens=1, logprobs). {advice}",
+            label=repr(name), exported=show(exported), count=count, pieces=pieces, encoding=encoding,
+            advice=_single_token_advice(encoding)),
     )
 
 
 def _single_token_advice(encoding: str) -> str:
     """What to do, checked against the encoding: " 1" is one token in older encodings, two in cl100k/o200k."""
-    advice = 'Pick a label that is a single token (a common word with its leading space usually is, e.g. " positive")'
     if tokens.count(" 1", encoding) == 1:
-        return advice + ' or map it to a number such as " 1" in the project settings.'
-    return advice + f' in the project settings; numbers with a leading space, like " 1", are 2 tokens in {encoding}.'
+        return say('Pick a label that is a single token (a common word with its leading space usually is, '
+                   'e.g. " positive") or map it to a number such as " 1" in the project settings.')
+    return say('Pick a label that is a single token (a common word with its leading space usually is, e.g. " positive") '
+               'in the project settings; numbers with a leading space, like " 1", are 2 tokens in {encoding}.',
+               encoding=encoding)
 
 
 # Prompt/completion rows (classification and generation) -----------------------------------
@@ -224,15 +235,17 @@ def separator_missing(ctx: ExampleContext) -> Iterator[Finding]:
         if not row.prompt_end:
             yield ctx.finding(
                 "separator-missing", "separator",
-                "This project has no separator, so the model cannot tell where the prompt ends: set one in the "
-                f"project settings (e.g. {show(SUGGESTED_SEPARATOR)} or {show(' ->')}); it is added to every prompt.",
+                say("This project has no separator, so the model cannot tell where the prompt ends: set one in the "
+                    "project settings (e.g. {suggested} or {other}); it is added to every prompt.",
+                    suggested=show(SUGGESTED_SEPARATOR), other=show(" ->")),
             )
             return
         if not row.prompt.endswith(row.prompt_end):
             yield ctx.finding(
                 "separator-missing", "separator",
-                f"The prompt does not end with the separator {show(row.prompt_end)}: every prompt must end with it "
-                "so the model knows where the completion starts. Check the prompt template.",
+                say("The prompt does not end with the separator {separator}: every prompt must end with it "
+                    "so the model knows where the completion starts. Check the prompt template.",
+                    separator=show(row.prompt_end)),
                 row_record(ctx, index),
             )
 
@@ -247,24 +260,24 @@ def separator_inside(ctx: ExampleContext) -> Iterator[Finding]:
         name = field_containing(ctx, separator, "template")
         yield ctx.finding(
             "separator-inside", name,
-            f"The separator {show(separator)} also occurs inside {field_label(ctx, name)}, so the model cannot tell "
-            "where the prompt ends: remove it from the text, or choose a separator that never occurs in inputs "
-            f"(e.g. {show(SUGGESTED_SEPARATOR)}).",
+            say("The separator {separator} also occurs inside {field}, so the model cannot tell where the prompt "
+                "ends: remove it from the text, or choose a separator that never occurs in inputs (e.g. {suggested}).",
+                separator=show(separator), field=field_label(ctx, name), suggested=show(SUGGESTED_SEPARATOR)),
         )
 
 
 @example_rule("no-leading-space")
 def no_leading_space(ctx: ExampleContext) -> Iterator[Finding]:
     if ctx.settings.output_widget == "label":
-        fix = 'Start the label\'s completion with a space in the project settings (" positive").'
+        fix = say('Start the label\'s completion with a space in the project settings (" positive").')
     else:
-        fix = "Turn on the leading space in the project settings."
+        fix = say("Turn on the leading space in the project settings.")
     for index, row in text_rows(ctx):
         if not row.completion[0].isspace():
             yield ctx.finding(
                 "no-leading-space", row_field(ctx),
-                f"The completion {show(row.completion[:30])} does not start with a space: tokenization works best "
-                f"with one. {fix}",
+                say("The completion {completion} does not start with a space: tokenization works best with one. {fix}",
+                    completion=show(row.completion[:30]), fix=fix),
                 row_record(ctx, index),
             )
 
@@ -277,8 +290,9 @@ def long_example(ctx: ExampleContext) -> Iterator[Finding]:
             name = longest_field(ctx)
             yield ctx.finding(
                 "long-example", name,
-                f"Prompt and completion are {size:,} characters (over {LONG_EXAMPLE_CHARS:,}): long examples cost "
-                f"more and may exceed the model limit. Shorten {field_label(ctx, name)} if the task allows.",
+                say("Prompt and completion are {size:,} characters (over {limit:,}): long examples cost more and "
+                    "may exceed the model limit. Shorten {field} if the task allows.",
+                    size=size, limit=LONG_EXAMPLE_CHARS, field=field_label(ctx, name)),
                 row_record(ctx, index),
             )
 
@@ -292,15 +306,16 @@ def stop_missing(ctx: ExampleContext) -> Iterator[Finding]:
         if not stop:
             yield ctx.finding(
                 "stop-missing", "stop",
-                "This project has no stop sequence, so the model will not know where the completion ends: set one "
-                f"such as {show(SUGGESTED_STOP)} in the project settings (it is added to every completion).",
+                say("This project has no stop sequence, so the model will not know where the completion ends: set "
+                    "one such as {suggested} in the project settings (it is added to every completion).",
+                    suggested=show(SUGGESTED_STOP)),
             )
             return
         if not row.completion.endswith(stop):
             yield ctx.finding(
                 "stop-missing", row_field(ctx),
-                f"The completion does not end with the stop sequence {show(stop)}: end every completion with it "
-                "(the form adds it for you; check imported text).",
+                say("The completion does not end with the stop sequence {stop}: end every completion with it "
+                    "(the form adds it for you; check imported text).", stop=show(stop)),
                 row_record(ctx, index),
             )
 
@@ -314,8 +329,8 @@ def stop_inside(ctx: ExampleContext) -> Iterator[Finding]:
         if stop in row.completion[: -len(stop)]:
             yield ctx.finding(
                 "stop-inside", row_field(ctx),
-                f"The stop sequence {show(stop)} occurs inside the output, so generation would stop there: remove it "
-                "from the output, or choose a stop sequence that never occurs in outputs.",
+                say("The stop sequence {stop} occurs inside the output, so generation would stop there: remove it "
+                    "from the output, or choose a stop sequence that never occurs in outputs.", stop=show(stop)),
                 row_record(ctx, index),
             )
 
@@ -329,7 +344,7 @@ def attributes_natural_language(ctx: ExampleContext) -> Iterator[Finding]:
         if spec.widget == "pairs" and pairs_of(fields.get(spec.name)):
             yield ctx.finding(
                 "attributes-natural-language", spec.name,
-                f"{spec.label} are exported as key=value. OpenAI's legacy guide reports natural-language lists "
-                '("Item is a handbag. Color is army green.") work better: try the natural-language prompt style '
-                "in the project settings and compare.",
+                say("{field} are exported as key=value. OpenAI's legacy guide reports natural-language lists "
+                    '("Item is a handbag. Color is army green.") work better: try the natural-language prompt style '
+                    "in the project settings and compare.", field=spec.label),
             )

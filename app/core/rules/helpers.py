@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from app.core.render import as_text, pairs_of
 from app.core.rules.registry import ExampleContext
+from app.core.wording import say
 
 LONG_EXAMPLE_CHARS = 10_000
 UPPERCASE_MIN_LETTERS = 20
@@ -113,10 +114,11 @@ def field_label(ctx: ExampleContext, name: str) -> str:
         return spec.label
     match = _INDEXED.fullmatch(name)
     if match:
-        noun = "message" if match.group(1) == "messages" else "turn"
-        return f"{noun} {int(match.group(2)) + 1}"
-    return {"output": "the output", "preferred": "the preferred reply", "non_preferred": "the non-preferred reply",
-            "template": "the prompt template"}.get(name, name or "the example")
+        number = int(match.group(2)) + 1
+        return say("message {n}", n=number) if match.group(1) == "messages" else say("turn {n}", n=number)
+    named = {"output": say("the output"), "preferred": say("the preferred reply"),
+             "non_preferred": say("the non-preferred reply"), "template": say("the prompt template")}
+    return named.get(name, name or say("the example"))
 
 
 def capitalized(text: str) -> str:
@@ -143,7 +145,7 @@ def row_record(ctx: ExampleContext, index: int) -> int | None:
 def ids_text(ids: tuple[int, ...]) -> str:
     shown = ", ".join(f"#{i}" for i in ids[:MAX_IDS_SHOWN])
     more = len(ids) - MAX_IDS_SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    return say("{ids} and {n} more", ids=shown, n=more) if more > 0 else shown
 
 
 def case_counts(text: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from typing import Any
 from app.core.rules.chat_rules import _messages, _role, _where
 from app.core.rules.registry import ExampleContext, Finding, example_rule
 from app.core.tools import argument_problems, project_tools, tool_named
+from app.core.wording import say
 
 
 def _calls(message: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -32,7 +33,7 @@ def _calls(message: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 
 def _call_label(call_id: str, name: str) -> str:
-    return f"{call_id} ({name})" if call_id and name else (call_id or name or "a call")
+    return f"{call_id} ({name})" if call_id and name else (call_id or name or say("a call"))
 
 
 @example_rule("tool-unknown")
@@ -44,9 +45,15 @@ def tool_unknown(ctx: ExampleContext) -> Iterator[Finding]:
     for field, message in _messages(ctx):
         for call_id, name, _ in _calls(message):
             if tool_named(tools, name) is None:
-                what = f"calls {name!r}, which is not" if name else "has a call without a function name: it must name one"
-                yield ctx.finding("tool-unknown", field, f"{_where(ctx, field)} {what} among the project's tools "
-                                  f"({names}): pick one of them for {_call_label(call_id, '')}.")
+                if name:
+                    text = say("{where} calls {name}, which is not among the project's tools ({tools}): pick one of "
+                               "them for {call}.", where=_where(ctx, field), name=repr(name), tools=names,
+                               call=_call_label(call_id, ""))
+                else:
+                    text = say("{where} has a call without a function name: it must name one among the project's "
+                               "tools ({tools}): pick one of them for {call}.", where=_where(ctx, field), tools=names,
+                               call=_call_label(call_id, ""))
+                yield ctx.finding("tool-unknown", field, text)
 
 
 @example_rule("tool-arguments-invalid")
@@ -62,7 +69,8 @@ def tool_arguments_invalid(ctx: ExampleContext) -> Iterator[Finding]:
             text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
             for problem in argument_problems(tool, text):
                 yield ctx.finding("tool-arguments-invalid", field,
-                                  f"{_where(ctx, field)}, call {_call_label(call_id, name)}: {problem}.")
+                                  say("{where}, call {call}: {problem}.", where=_where(ctx, field),
+                                      call=_call_label(call_id, name), problem=problem))
 
 
 @example_rule("tool-result-unlinked")
@@ -77,16 +85,19 @@ def tool_result_unlinked(ctx: ExampleContext) -> Iterator[Finding]:
             continue
         answers = message.get("tool_call_id")
         answers = answers if isinstance(answers, str) else ""
+        where = _where(ctx, field)
         if not answers:
-            problem = "answers no call: pick the call whose result it is"
+            text = say("{where} answers no call: pick the call whose result it is.", where=where)
         elif answers not in called:
-            problem = f"answers {answers!r}, which no earlier turn calls: pick the call whose result it is"
+            text = say("{where} answers {call}, which no earlier turn calls: pick the call whose result it is.",
+                       where=where, call=repr(answers))
         elif answers in answered:
-            problem = f"answers {_call_label(answers, called[answers])}, which an earlier tool result already answers"
+            text = say("{where} answers {call}, which an earlier tool result already answers.",
+                       where=where, call=_call_label(answers, called[answers]))
         else:
             answered.add(answers)
             continue
-        yield ctx.finding("tool-result-unlinked", field, f"{_where(ctx, field)} {problem}.")
+        yield ctx.finding("tool-result-unlinked", field, text)
 
 
 @example_rule("tool-call-unanswered")
@@ -98,8 +109,9 @@ def tool_call_unanswered(ctx: ExampleContext) -> Iterator[Finding]:
             if not call_id or call_id not in answered:
                 yield ctx.finding(
                     "tool-call-unanswered", field,
-                    f"{_where(ctx, field)} calls {_call_label(call_id, name)}, but no tool result answers it and the "
-                    "conversation goes on: add a tool turn with its result after this turn.",
+                    say("{where} calls {call}, but no tool result answers it and the conversation goes on: add a "
+                        "tool turn with its result after this turn.", where=_where(ctx, field),
+                        call=_call_label(call_id, name)),
                 )
 
 
