@@ -166,7 +166,43 @@ def argument_problems(tool: Tool, arguments: str) -> list[str]:
                     tool=repr(tool.name), ref=repr(exc.ref))]
     except RecursionError:
         return [say("the arguments nest too deeply to be checked")]
-    return [f"{_place('arguments', e.absolute_path)}: {e.message}" for e in errors]
+    return [f"{_place('arguments', e.absolute_path)}: {_schema_problem(e)}" for e in errors]
+
+
+_UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
+_REQUIRED = re.compile(r"^(.*) is a required property$")
+
+
+def _schema_problem(error: Any) -> str:
+    """A schema error of a call's arguments as a message of the app (the common keywords); any
+    other keyword keeps jsonschema's own English text."""
+    keyword, bound, value = error.validator, error.validator_value, repr(error.instance)
+    if keyword == "type":
+        types = ", ".join(repr(t) for t in (bound if isinstance(bound, list) else [bound]))
+        return say("{value} is not of type {type}", value=value, type=types)
+    if keyword == "required" and _REQUIRED.match(error.message):
+        return say("{name} is a required property", name=_REQUIRED.match(error.message).group(1))
+    if keyword == "additionalProperties" and _UNEXPECTED.search(error.message):
+        return say("{names}: the schema allows no other properties", names=_UNEXPECTED.search(error.message).group(1))
+    if keyword == "enum":
+        return say("{value} is not one of {options}", value=value, options=repr(bound))
+    if keyword == "const":
+        return say("{expected} was expected", expected=repr(bound))
+    if keyword in ("minimum", "exclusiveMinimum"):
+        return say("{value} is less than the minimum of {bound}", value=value, bound=repr(bound))
+    if keyword in ("maximum", "exclusiveMaximum"):
+        return say("{value} is greater than the maximum of {bound}", value=value, bound=repr(bound))
+    if keyword == "minLength":
+        return say("{value} is too short (at least {bound} characters)", value=value, bound=repr(bound))
+    if keyword == "maxLength":
+        return say("{value} is too long (at most {bound} characters)", value=value, bound=repr(bound))
+    if keyword == "minItems":
+        return say("{value} has too few items (at least {bound})", value=value, bound=repr(bound))
+    if keyword == "maxItems":
+        return say("{value} has too many items (at most {bound})", value=value, bound=repr(bound))
+    if keyword == "pattern":
+        return say("{value} does not match {pattern}", value=value, pattern=repr(bound))
+    return error.message
 
 
 def _place(root: str, path: Iterable[Any]) -> str:

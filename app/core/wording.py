@@ -19,3 +19,18 @@ DEFAULT_LANGUAGE = "en"
 def say(template: str, /, **values: Any) -> str:
     """The English message: `template` with its named values filled in (str.format)."""
     return template.format(**values) if values else template
+
+
+# What Python's json module says is wrong with a text (JSONDecodeError.msg), as messages: a
+# message that carries one as a value ("not valid JSON ({reason})") is then said whole.
+JSON_REASONS = (
+    say("Expecting value"),
+    say("Expecting property name enclosed in double quotes"),
+    say("Expecting ':' delimiter"),
+    say("Expecting ',' delimiter"),
+    say("Extra data"),
+    say("Unterminated string starting at"),
+    say("Invalid control character at"),
+    say("Invalid \\escape"),
+    say("Invalid \\uXXXX escape"),
+)
