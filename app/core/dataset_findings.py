@@ -48,6 +48,7 @@ from app.core.model_table import ModelInfo
 from app.core.project_settings import KIND_ABBREVIATIONS, kind_named
 from app.core.rules.helpers import show
 from app.core.rules.registry import RULES
+from app.core.wording import say
 
 # Estimate -----------------------------------------------------------------------------------
 
@@ -95,7 +96,9 @@ class DatasetFinding:
 def _refs_text(refs: tuple[Any, ...], noun: str) -> str:
     shown = ", ".join(str(r) for r in refs[:MAX_REFS_SHOWN])
     more = len(refs) - MAX_REFS_SHOWN
-    return f"{noun} {shown}" + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        shown = say("{ids} and {n} more", ids=shown, n=more)
+    return say("lines {refs}", refs=shown) if noun == "lines" else say("examples {refs}", refs=shown)
 
 
 def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_min: int = PROVIDER_MIN_EXAMPLES,
@@ -123,46 +126,54 @@ def dataset_findings(stats: DatasetStats, kind: str, model: ModelInfo, provider_
     recommended = RECOMMENDED.get(kind, 100)
     if n < provider_min:
         add("too-few-examples",
-            f"The dataset has {n:,} examples; the target provider needs at least {provider_min} (OpenAI and Azure: 10, "
-            f"Fireworks: 3, Together: 1). Add at least {provider_min - n:,} more (aim for {recommended}).",
+            say("The dataset has {n:,} examples; the target provider needs at least {minimum:d} (OpenAI and Azure: "
+                "10, Fireworks: 3, Together: 1). Add at least {missing:,} more (aim for {recommended:d}).",
+                n=n, minimum=provider_min, missing=provider_min - n, recommended=recommended),
             examples=n, minimum=provider_min)
     if n < recommended:
         add("few-examples",
-            f"The dataset has {n:,} examples, fewer than the {recommended} recommended to start with: add more "
-            "(quality tends to grow with every doubling of good examples).",
+            say("The dataset has {n:,} examples, fewer than the {recommended:d} recommended to start with: add more "
+                "(quality tends to grow with every doubling of good examples).", n=n, recommended=recommended),
             examples=n, recommended=recommended)
     _class_findings(stats, add, list(labels))
     if n < GENERATION_MIN:
         add("generation-too-small",
-            f"The dataset has {n:,} generation examples; aim for at least {GENERATION_MIN} (the legacy guide's "
-            "advice) before judging the fine-tuned model.", examples=n, threshold=GENERATION_MIN)
+            say("The dataset has {n:,} generation examples; aim for at least {minimum:d} (the legacy guide's "
+                "advice) before judging the fine-tuned model.", n=n, minimum=GENERATION_MIN), examples=n, threshold=GENERATION_MIN)
     _text_findings(stats, add)
     leaks = (groups if groups is not None else stats.groups()).leaks
     if leaks:
         refs = tuple(r for group in leaks for r in group)
         add("split-leakage",
-            f"{len(leaks):,} examples are in both the train and the validation split ({_refs_text(refs, ref_noun)}): "
-            "keep each example in one split, or validation scores will look better than the model is.",
+            say("{count:,} examples are in both the train and the validation split ({refs}): keep each example in "
+                "one split, or validation scores will look better than the model is.",
+                count=len(leaks), refs=_refs_text(refs, ref_noun)),
             groups=[list(g) for g in leaks])
     _task_type(stats, kind, add, declared_kind)
     result = estimate(stats, model)
     if result is not None:
         charged = result["billed_tokens"] * result["epochs"]
         price = model.price_per_million
-        cost = (f"about {dollars(result['cost_usd'])} at ${price:,.2f} per 1M training tokens" if price is not None
-                else f"no training price is known for {model.name}")
+        cost = (say("about {amount} at {price} per 1M training tokens", amount=dollars(result["cost_usd"]),
+                    price=f"${price:,.2f}") if price is not None
+                else say("no training price is known for {model}", model=model.name))
         capped = stats.billed_tokens - result["billed_tokens"]
-        cap_note = f" ({capped:,} over-limit tokens not billed)" if capped else ""
+        billed = (say("{billed:,} billed per epoch ({capped:,} over-limit tokens not billed)",
+                      billed=result["billed_tokens"], capped=capped) if capped
+                  else say("{billed:,} billed per epoch", billed=result["billed_tokens"]))
+        epochs = (say("{epochs:d} epoch", epochs=result["epochs"]) if result["epochs"] == 1
+                  else say("{epochs:d} epochs", epochs=result["epochs"]))
         add("estimate",
-            f"{n:,} examples, {stats.billed_tokens:,} tokens, {result['billed_tokens']:,} billed per epoch{cap_note} "
-            f"× {result['epochs']} epoch{'s' if result['epochs'] != 1 else ''} (the default for {n:,} examples) = {charged:,} training tokens: {cost} "
-            f"({model.name}). Validation examples are not billed.",
+            say("{n:,} examples, {tokens:,} tokens, {billed} × {epochs} (the default for {n:,} examples) = "
+                "{charged:,} training tokens: {cost} ({model}). Validation examples are not billed.",
+                n=n, tokens=stats.billed_tokens, billed=billed, epochs=epochs, charged=charged, cost=cost,
+                model=model.name),
             examples=n, tokens=stats.billed_tokens, billed_tokens=result["billed_tokens"], epochs=result["epochs"],
             charged_tokens=charged, cost_usd=result["cost_usd"], model=model.name)
     if n:
         add("gen-hyperparameters",
-            "Generation: OpenAI's legacy guide reports that a lower learning rate multiplier and only 1–2 epochs "
-            "often work better than the defaults; try them after a first run with the defaults.")
+            say("Generation: OpenAI's legacy guide reports that a lower learning rate multiplier and only 1–2 epochs "
+                "often work better than the defaults; try them after a first run with the defaults."))
     return found
 
 
@@ -172,17 +183,18 @@ def _class_findings(stats: DatasetStats, add: Any, declared: list[str]) -> None:
     for label, count in sorted(counts.items(), key=lambda item: (item[1], item[0])):
         if count < CLASS_MIN:
             add("class-too-small",
-                f"The class {show(label)} has {count:,} examples, fewer than {CLASS_MIN}: add "
-                f"{CLASS_MIN - count:,} more (aim for at least {CLASS_MIN} per class).",
+                say("The class {label} has {count:,} examples, fewer than {minimum:d}: add {missing:,} more (aim for "
+                    "at least {minimum:d} per class).", label=show(label), count=count, minimum=CLASS_MIN,
+                    missing=CLASS_MIN - count),
                 label=label, count=count, threshold=CLASS_MIN)
     used = {label: count for label, count in counts.items() if count}
     if len(used) >= 2:
         (big, most), (small, least) = max(used.items(), key=lambda i: i[1]), min(used.items(), key=lambda i: i[1])
         if most > IMBALANCE_RATIO * least:
             add("class-imbalance",
-                f"The largest class {show(big)} has {most:,} examples, over {IMBALANCE_RATIO}× the smallest "
-                f"{show(small)} ({least:,}): add examples of the small classes, or check that the imbalance is the "
-                "one you expect at inference.",
+                say("The largest class {big} has {most:,} examples, over {ratio:d}× the smallest {small} ({least:,}): "
+                    "add examples of the small classes, or check that the imbalance is the one you expect at "
+                    "inference.", big=show(big), most=most, ratio=IMBALANCE_RATIO, small=show(small), least=least),
                 largest={"label": big, "count": most}, smallest={"label": small, "count": least}, ratio=IMBALANCE_RATIO)
     variants: dict[str, list[str]] = {}
     for label in counts:
@@ -191,8 +203,8 @@ def _class_findings(stats: DatasetStats, add: Any, declared: list[str]) -> None:
         if len(group) > 1:
             shown = ", ".join(f"{show(g)} ({counts[g]:,})" for g in sorted(group))
             add("labels-case-variants",
-                f"The labels {shown} differ only by case or surrounding space: the model sees them as different "
-                "classes. Use one spelling (with one leading space) for all of them.",
+                say("The labels {labels} differ only by case or surrounding space: the model sees them as different "
+                    "classes. Use one spelling (with one leading space) for all of them.", labels=shown),
                 labels=sorted(group), counts={g: counts[g] for g in sorted(group)})
 
 
@@ -207,52 +219,67 @@ def _text_findings(stats: DatasetStats, add: Any) -> None:
     if not stats.open_ended:
         if prompts.all_same:
             add("prompts-all-identical",
-                f"All {prompts.count:,} prompts are identical ({show(prompts.first[:60])}): make each prompt hold its "
-                "own input, or leave every prompt empty for open-ended generation.", prompt=prompts.first[:200])
+                say("All {count:,} prompts are identical ({prompt}): make each prompt hold its own input, or leave "
+                    "every prompt empty for open-ended generation.", count=prompts.count, prompt=show(prompts.first[:60])), prompt=prompts.first[:200])
         elif not prompts.suffix:
             hint = prompts.most_common_ending()
-            common = (f" ({hint[1]:,} of {prompts.count:,} end with {show(hint[0])})" if hint else "")
-            add("separator-inconsistent",
-                f"The prompts do not all end with the same separator{common}: end every prompt with one fixed "
-                'separator that occurs nowhere else (e.g. "\\n\\n###\\n\\n" or " ->"), so the model knows where '
-                "the completion starts.", most_common_ending=hint[0] if hint else None,
+            if hint:
+                message = say('The prompts do not all end with the same separator ({count:,} of {total:,} end with '
+                              '{ending}): end every prompt with one fixed separator that occurs nowhere else (e.g. '
+                              '"\\n\\n###\\n\\n" or " ->"), so the model knows where the completion starts.',
+                              count=hint[1], total=prompts.count, ending=show(hint[0]))
+            else:
+                message = say('The prompts do not all end with the same separator: end every prompt with one fixed '
+                              'separator that occurs nowhere else (e.g. "\\n\\n###\\n\\n" or " ->"), so the model '
+                              'knows where the completion starts.')
+            add("separator-inconsistent", message, most_common_ending=hint[0] if hint else None,
                 count=hint[1] if hint else 0, rows=prompts.count)
         elif len(prompts.suffix) > SEPARATOR_MAX:
             add("separator-long",
-                f"Every prompt ends with {show(prompts.suffix)} ({len(prompts.suffix)} characters, over "
-                f"{SEPARATOR_MAX}): a short separator such as " + '"\\n\\n###\\n\\n" or " ->" works as well and '
-                "costs fewer tokens.", suffix=prompts.suffix, threshold=SEPARATOR_MAX)
+                say('Every prompt ends with {suffix} ({size:,} characters, over {limit:d}): a short separator such as '
+                    '"\\n\\n###\\n\\n" or " ->" works as well and costs fewer tokens.',
+                    suffix=show(prompts.suffix), size=len(prompts.suffix), limit=SEPARATOR_MAX), suffix=prompts.suffix, threshold=SEPARATOR_MAX)
         if not prompts.all_same and len(prompts.prefix) > PROMPT_PREFIX_MAX:
             add("prompt-common-prefix",
-                f"Every prompt starts with {show(prompts.prefix[:80])} ({len(prompts.prefix)} characters): "
-                "fine-tuning does not need instructions or few-shot examples in the prompt; keep only the input.",
+                say("Every prompt starts with {prefix} ({size:,} characters): fine-tuning does not need instructions "
+                    "or few-shot examples in the prompt; keep only the input.",
+                    prefix=show(prompts.prefix[:80]), size=len(prompts.prefix)),
                 prefix=prompts.prefix, threshold=PROMPT_PREFIX_MAX)
     if completions.all_same:
         add("completions-all-identical",
-            f"All {completions.count:,} completions are identical ({show(completions.first[:60])}): the model would "
-            "just repeat it. Write each example's own output.", completion=completions.first[:200])
+            say("All {count:,} completions are identical ({completion}): the model would just repeat it. Write "
+                "each example's own output.", count=completions.count, completion=show(completions.first[:60])), completion=completions.first[:200])
         return
     prefix = completions.prefix
     shared = prefix[1:] if prefix[:1].isspace() else prefix  # the leading space is the format, not content
     if len(shared) >= COMPLETION_PREFIX_MIN:
         add("completion-common-prefix",
-            f"Every completion starts with {show(shared[:80])} ({len(shared)} characters after the leading space): "
-            "put only the output in the completion and move shared text into the prompt.",
+            say("Every completion starts with {prefix} ({size:,} characters after the leading space): put only the "
+                "output in the completion and move shared text into the prompt.", prefix=show(shared[:80]),
+                size=len(shared)),
             prefix=prefix, threshold=COMPLETION_PREFIX_MIN)
     if not completions.suffix:
         hint = completions.most_common_ending()
-        common = f" ({hint[1]:,} of {completions.count:,} end with {show(hint[0])})" if hint else ""
-        add("stop-inconsistent",
-            f"The completions do not all end with the same stop sequence{common}: end every completion with one "
-            'fixed stop sequence that occurs nowhere else (e.g. " END" or "\\n") and pass it as stop at inference.',
+        if hint:
+            message = say('The completions do not all end with the same stop sequence ({count:,} of {total:,} end '
+                          'with {ending}): end every completion with one fixed stop sequence that occurs nowhere else '
+                          '(e.g. " END" or "\\n") and pass it as stop at inference.',
+                          count=hint[1], total=completions.count, ending=show(hint[0]))
+        else:
+            message = say('The completions do not all end with the same stop sequence: end every completion with one '
+                          'fixed stop sequence that occurs nowhere else (e.g. " END" or "\\n") and pass it as stop at '
+                          'inference.')
+        add("stop-inconsistent", message,
             most_common_ending=hint[0] if hint else None, count=hint[1] if hint else 0, rows=completions.count)
     elif len(completions.suffix) > STOP_MAX:
         add("stop-long",
-            f"Every completion ends with {show(completions.suffix)} ({len(completions.suffix)} characters, over "
-            f'{STOP_MAX}): use a short stop sequence such as " END".', suffix=completions.suffix, threshold=STOP_MAX)
+            say('Every completion ends with {suffix} ({size:,} characters, over {limit:d}): use a short stop '
+                'sequence such as " END".', suffix=show(completions.suffix), size=len(completions.suffix),
+                limit=STOP_MAX), suffix=completions.suffix, threshold=STOP_MAX)
 
 
-TASK_NAMES = {"classification": "classification", "generation": "conditional generation", "open": "open-ended generation"}
+TASK_NAMES = {"classification": say("classification"), "generation": say("conditional generation"),
+              "open": say("open-ended generation")}
 
 
 def _task_type(stats: DatasetStats, kind: str, add: Any, declared: bool = False) -> None:
@@ -261,20 +288,29 @@ def _task_type(stats: DatasetStats, kind: str, add: Any, declared: bool = False)
         return
     rows, distinct = stats.rows, stats.distinct_completions
     if inferred == "open":
-        why = "every prompt is empty"
+        why = say("every prompt is empty")
     elif stats.distinct_saturated:
-        why = f"over {DISTINCT_CAP:,} distinct completions"
+        why = say("over {cap:,} distinct completions", cap=DISTINCT_CAP)
+    elif inferred == "classification":
+        why = say("{distinct:,} distinct completions for {rows:,} examples, fewer than {rows:,} / {threshold:d}",
+                  distinct=distinct, rows=rows, threshold=CLASSIFICATION_THRESHOLD)
     else:
-        relation = "fewer than" if inferred == "classification" else "at least"
-        why = f"{distinct:,} distinct completions for {rows:,} examples, {relation} {rows:,} / {CLASSIFICATION_THRESHOLD}"
+        why = say("{distinct:,} distinct completions for {rows:,} examples, at least {rows:,} / {threshold:d}",
+                  distinct=distinct, rows=rows, threshold=CLASSIFICATION_THRESHOLD)
     applied = "classification" if kind == "classification" else "generation"
-    mismatch = (f"; the {TASK_NAMES[applied]} rules were applied"
-                if (inferred == "classification") != (applied == "classification") else "")
-    message = f"The data looks like {TASK_NAMES[inferred]} ({why}){mismatch}."
-    if declared:  # a project's own kind decides its rules, whatever its counts say so far
-        message = (f"This is a {TASK_NAMES[applied]} project: its task type decides the rules. " +
-                   (f"Its completions alone would look like {TASK_NAMES[inferred]} ({why})." if mismatch
-                    else f"The data agrees ({why})."))
+    mismatch = (inferred == "classification") != (applied == "classification")
+    looks, task = TASK_NAMES[inferred], TASK_NAMES[applied]
+    if declared and mismatch:  # a project's own kind decides its rules, whatever its counts say so far
+        message = say("This is a {task} project: its task type decides the rules. Its completions alone would look "
+                      "like {looks} ({why}).", task=task, looks=looks, why=why)
+    elif declared:
+        message = say("This is a {task} project: its task type decides the rules. The data agrees ({why}).",
+                      task=task, why=why)
+    elif mismatch:
+        message = say("The data looks like {looks} ({why}); the {task} rules were applied.", looks=looks, why=why,
+                      task=task)
+    else:
+        message = say("The data looks like {looks} ({why}).", looks=looks, why=why)
     # The data keeps RULES.md's short names ("cls", "gen", "open"): it is published as it was.
     add("task-type", message,
         inferred=KIND_ABBREVIATIONS.get(inferred, inferred), distinct_completions=distinct, examples=rows,

@@ -20,6 +20,7 @@ from app.core.dataset_findings import DatasetFinding
 from app.core.evaluate import Evaluation
 from app.core.jsonl_check import DEFAULT_MODEL, _Checker, checked_options, find_shape, survey
 from app.core.model_table import ModelTable, load_model_table
+from app.core.wording import say
 
 SHOWN = 20  # leaking lines named in the message
 
@@ -51,11 +52,13 @@ class Leakage:
         if not self.leaks:
             return None
         shown = ", ".join(str(leak.line) for leak in self.leaks[:SHOWN])
-        more = f" and {len(self.leaks) - SHOWN:,} more" if len(self.leaks) > SHOWN else ""
+        if len(self.leaks) > SHOWN:
+            shown = say("{ids} and {n} more", ids=shown, n=len(self.leaks) - SHOWN)
         return DatasetFinding(
             "split-leakage", "warning",
-            f"{len(self.leaks):,} validation lines have an input that is also in the training file (validation lines "
-            f"{shown}{more}): keep each input in one file, or validation scores will look better than the model is.",
+            say("{count:,} validation lines have an input that is also in the training file (validation lines "
+                "{lines}): keep each input in one file, or validation scores will look better than the model is.",
+                count=len(self.leaks), lines=shown),
             {"lines": [leak.line for leak in self.leaks], "train_lines": [leak.train_line for leak in self.leaks]})
 
 

@@ -32,7 +32,7 @@ _FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::([^{}]*))?\}")
 # A value is a number when its format says so ({count:,}, {n:d}) or its name does: it then matches
 # digits only, so "{count} {reason}" cannot swallow an arbitrary sentence.
 _NUMERIC_NAMES = re.compile(r"^(n|count|done|skipped|id|ids?_count|limit|over|size|index|total|members|\w+_(count|n))$")
-_NUMBER = r"-?[0-9][0-9,.]*"
+_NUMBER = r"-?[0-9](?:[0-9,.]*[0-9])?"  # never ends in "," or ".": "1, 12" is not one number
 _QUALITY = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
 _TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 

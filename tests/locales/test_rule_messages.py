@@ -39,3 +39,42 @@ def test_a_field_name_inside_a_finding_is_said_too():
     said = translate("Same input as example #3, #4, #5, #6, #7 and 2 more but a different label: decide which label "
                      "is right and fix the other one (contradicting examples are label noise).", "zh_Hans")
     assert said.startswith("与示例 #3, #4, #5, #6, #7 以及另外 2 个") and "标签不同" in said
+
+
+def _datasets():
+    """Datasets that between them raise every per-dataset rule (the cases of test_dataset_findings)."""
+    from tests.core.test_dataset_findings import MINI, chat_stats, cls_rows, gen_rows, rows_stats
+    from app.core.dataset_findings import dataset_findings
+    leaking = gen_rows(12)
+    leaking[11] = leaking[0]
+    cases = [
+        (chat_stats(3), "chat", {}),
+        (rows_stats(cls_rows(4) + [("Tweet x ->", " Positive")], labels=True), "classification", {}),
+        (rows_stats(cls_rows(4) + [("Tweet y ->", " positive")] * 80, labels=True), "classification", {}),
+        (rows_stats(cls_rows(4)), "generation", {}),
+        (rows_stats(cls_rows(4)), "classification", {"declared_kind": True}),
+        (rows_stats(gen_rows(12)), "classification", {"declared_kind": True}),
+        (rows_stats([(f"Text {i} ->", f" out {i} END") for i in range(9)] + [("Text 9 ::", " out 9 END")]), "generation", {}),
+        (rows_stats(gen_rows(10, prompt="Text {i}\n\nAnswer below:\n")), "classification", {}),
+        (rows_stats([(f"Text {i} ->", f" out {i}" + (" END" if i % 2 else ".")) for i in range(10)]), "generation", {}),
+        (rows_stats(gen_rows(10, completion=" Out {i} <<end of answer>>")), "generation", {}),
+        (rows_stats(gen_rows(10, prompt="Classify this: text {i} ->")), "generation", {}),
+        (rows_stats([(f"Input {i} ->", (" Answer: yes", " Answer: no")[i % 2]) for i in range(10)]), "classification", {}),
+        (rows_stats([("Same ->", f" {i} END") for i in range(10)]), "generation", {}),
+        (rows_stats([(f"In {i} ->", " Same END") for i in range(10)]), "generation", {}),
+        (rows_stats(leaking, splits=["train"] * 10 + ["validation"] * 2), "generation", {}),
+    ]
+    for stats, kind, options in cases:
+        yield from dataset_findings(stats, kind, MINI, **options)
+
+
+def test_every_dataset_finding_is_said_in_chinese():
+    findings = list(_datasets())
+    assert {"too-few-examples", "class-too-small", "labels-case-variants", "class-imbalance", "task-type",
+            "separator-inconsistent", "separator-long", "stop-inconsistent", "stop-long", "prompt-common-prefix",
+            "completion-common-prefix", "prompts-all-identical", "completions-all-identical", "split-leakage",
+            "estimate", "gen-hyperparameters", "generation-too-small", "few-examples"} <= {f.code for f in findings}
+    for finding in findings:
+        said = translate(finding.message, "zh_Hans")
+        assert said != finding.message and _CJK.search(said), finding.message
+        assert _english_left(said) == [], (finding.message, said)
