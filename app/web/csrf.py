@@ -24,6 +24,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.wording import say
 from app.web.security import send_error as _send_error
 
 COOKIE = "csrftoken"
@@ -31,10 +32,11 @@ FIELD = b"csrftoken"
 HEADER = b"x-csrftoken"
 LOOK_AHEAD = 64 * 1024
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
-FORM_EXPIRED = ("This form has expired", "The security token of the page did not match (it expires when you "
-                "sign in again or clear cookies). Go back, reload the page and send it again; nothing was saved.")
-API_MESSAGE = ("CSRF token missing or wrong: send the 'csrftoken' cookie's value as header 'x-csrftoken', "
-               "or authenticate with 'Authorization: Bearer <token>'")
+FORM_EXPIRED = (say("This form has expired"),
+                say("The security token of the page did not match (it expires when you sign in again or clear "
+                    "cookies). Go back, reload the page and send it again; nothing was saved."))
+API_MESSAGE = say("CSRF token missing or wrong: send the 'csrftoken' cookie's value as header 'x-csrftoken', "
+                  "or authenticate with 'Authorization: Bearer <token>'")
 
 
 class Signer:
@@ -187,7 +189,7 @@ class CSRFMiddleware:
         try:
             found, read, more = await self._look_ahead(scanner, receive)
         except HTTPException as exc:  # the body limit passed while looking ahead
-            await _send_error(scope, send, exc.status_code, str(exc.detail), ("Request too large", str(exc.detail)))
+            await _send_error(scope, send, exc.status_code, str(exc.detail), (say("Request too large"), str(exc.detail)))
             return
         except Exception:  # noqa: BLE001 - a malformed body carries no usable token
             found, read, more = None, b"", False

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.core.model_table import ModelTable
+from app.core.wording import say
 from app.services import accounts
 from app.services.errors import Forbidden
 from app.storage.db import session_scope
@@ -23,8 +24,8 @@ from app.web.forms import MAX_FORM_FIELDS, MAX_INT, Id
 READING = ("GET", "HEAD")  # what a read-scoped API token may send
 
 
-TOO_MANY_FIELDS = (f"The form has more than {MAX_FORM_FIELDS:,} fields: nothing was changed. "
-                   "Send fewer at once.")
+TOO_MANY_FIELDS = say("The form has more than {limit:,} fields: nothing was changed. Send fewer at once.",
+                      limit=MAX_FORM_FIELDS)
 
 
 async def read_form(request: Request) -> FormData:
@@ -60,7 +61,7 @@ def _urlencoded_form(body: bytes) -> FormData:
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         if "Max number of fields" in str(exc):
             raise HTTPException(413, TOO_MANY_FIELDS) from exc
-        raise HTTPException(422, "The form is not UTF-8 text.") from exc
+        raise HTTPException(422, say("The form is not UTF-8 text.")) from exc
     return FormData(pairs)
 
 
@@ -152,8 +153,8 @@ def user_of_request(request: Request, session: Session, background: BackgroundTa
     if caller.user is None:
         raise SignInRequired()
     if caller.read_only is not None and request.method not in READING:
-        raise Forbidden(f"this API token ({caller.read_only!r}) is read-only: it may only GET and HEAD. Use a "
-                        "token with the write scope (create one at /account/tokens) to change anything.")
+        raise Forbidden(say("this API token ({name!r}) is read-only: it may only GET and HEAD. Use a token with the "
+                            "write scope (create one at /account/tokens) to change anything.", name=caller.read_only))
     request.state.user = caller.user
     if project_id is not None:
         request.state.project_of_caller = (project_id, caller.project, caller.role)
@@ -188,7 +189,7 @@ def project_for(action: str):
 async def admin_user(user: UserDep) -> User:
     """Dependency for the user administration pages."""
     if not user.is_admin:
-        raise Forbidden("Only an administrator may manage user accounts.")
+        raise Forbidden(say("Only an administrator may manage user accounts."))
     return user
 
 

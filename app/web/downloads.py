@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
+from app.core.wording import say
 from app.services import export_writer
 from app.services import exports as export_service
 from app.services import snapshots as snapshot_service
@@ -35,7 +36,7 @@ def download(request: Request, session, access: ProjectAccess, models, profile: 
     project = access.project
     chosen = export_service.split_of(split, seed)
     if zipped and chosen is None:
-        raise Invalid({"split": "A zip holds a split's two files: give the validation share (e.g. split=0.1)."})
+        raise Invalid({"split": say("A zip holds a split's two files: give the validation share (e.g. split=0.1).")})
     export = export_service.start(session, project, access.user, profile, include_errors, statuses, chosen)
     store, engine = request.app.state.snapshots, request.app.state.engine
     if export.split is None:

@@ -69,7 +69,7 @@ def _page(request: Request, status: int, title: str, message: str, errors: dict[
 
 async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if _is_api(request):
-        return _json(401, "sign-in required: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+        return _json(401, say("sign-in required: send 'Authorization: Bearer <token>'"), headers={"WWW-Authenticate": "Bearer"})
     target = path_for(request.app, "login_page") + "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
@@ -117,7 +117,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         errors.setdefault(_field(e), e["msg"].removeprefix("Value error, "))
     problems = "; ".join(f"{k}: {v}" for k, v in errors.items())
     if _is_api(request):
-        return _json(422, f"invalid request: {problems}", errors)
+        return _json(422, say("invalid request: {problems}", problems=problems), errors)
     return _page(request, 422, say("Invalid request"), problems)
 
 

@@ -19,6 +19,7 @@ from app.web.chat_form import conversation
 from app.web.chat_form import lf as _lf
 from app.web.chat_form import rows as _rows
 from app.core.text import unescape_controls
+from app.core.wording import say
 from app.services.errors import Invalid
 from app.services.projects import SettingsForm
 
@@ -28,7 +29,6 @@ MAX_INT = 2**31 - 1
 MAX_IDS = 5000  # the most example ids one bulk action takes (the services' limit)
 MAX_FORM_FIELDS = MAX_IDS + 1000  # a bulk form's ids plus its other fields; settings forms are far smaller
 Id = Annotated[int, Ge(1), Le(MAX_INT)]  # every id in a path or query string: larger ones get 422, never 500
-TOO_LARGE = f"must be a whole number no larger than {MAX_INT:,}"
 
 
 def int_or_none(value: Any, field: str = "value") -> int | None:
@@ -40,7 +40,7 @@ def int_or_none(value: Any, field: str = "value") -> int | None:
     if not (text.isascii() and text.isdigit()):
         return None
     if len(text) > 20 or int(text) > MAX_INT:
-        raise Invalid({field: f"{field} {TOO_LARGE}."})
+        raise Invalid({field: say("{field} must be a whole number no larger than {limit:,}.", field=field, limit=MAX_INT)})
     return int(text)
 
 
@@ -48,7 +48,8 @@ def ints(form: FormData, name: str) -> list[int]:
     """The positive integers posted under a repeated field (ticked example ids), at most MAX_IDS."""
     values = [str(v) for v in form.getlist(name)]
     if len(values) > MAX_IDS:
-        raise Invalid({name: f"At most {MAX_IDS:,} examples at once ({len(values):,} were ticked): nothing was changed."})
+        raise Invalid({name: say("At most {limit:,} examples at once ({count:,} were ticked): nothing was changed.",
+                                 limit=MAX_IDS, count=len(values))})
     return [number for v in values if (number := int_or_none(v, name)) is not None]
 
 

@@ -10,6 +10,9 @@ from html import escape
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.wording import say
+from app.web import i18n
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -59,9 +62,16 @@ class ConcurrencyLimitMiddleware:
             await self.app(scope, receive, send)
 
 
-def _page(title: str, message: str) -> bytes:
+def _page(title: str, message: str, language: str) -> bytes:
+    title, message = i18n.translate(title, language), i18n.translate(message, language)
     return (f"<!doctype html><meta charset=utf-8><title>{escape(title)}</title>"
             f"<h1>{escape(title)}</h1><p>{escape(message)}</p>").encode()
+
+
+def _browser_language(scope: Scope) -> str:
+    """The browser's language (no user is known before the app runs)."""
+    header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+    return i18n.from_accept_language(header.decode("latin-1"))
 
 
 async def send_error(scope: Scope, send: Send, status: int, api_message: str, page: tuple[str, str],
@@ -69,20 +79,21 @@ async def send_error(scope: Scope, send: Send, status: int, api_message: str, pa
     """A JSON error (the API's error model) under /api/, a small HTML page (title, message) elsewhere.
 
     For answers sent before the app runs (middleware); the app's own errors go through errors.py.
+    The page speaks the browser's language (Accept-Language); the JSON error stays English.
     """
     if scope["path"].startswith("/api/"):
         error = {"error": api_message} | ({"errors": errors} if errors else {})
         body, kind = json.dumps(error).encode(), b"application/json"
     else:
-        body, kind = _page(*page), b"text/html; charset=utf-8"
+        body, kind = _page(*page, _browser_language(scope)), b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
 def too_large_message(limit: int) -> str:
-    return (f"The request body is larger than this server accepts ({limit:,} bytes, TUNELAB_MAX_BODY_BYTES): "
-            "nothing was saved. Send less at once (split a large paste into several).")
+    return say("The request body is larger than this server accepts ({limit:,} bytes, TUNELAB_MAX_BODY_BYTES): "
+               "nothing was saved. Send less at once (split a large paste into several).", limit=limit)
 
 
 class BodyTooLarge(HTTPException):
@@ -116,8 +127,9 @@ class BodyLimitMiddleware:
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             status = 413 if length.isdigit() else 400
-            message = too_large_message(self.limit) if status == 413 else "Invalid Content-Length header."
-            await send_error(scope, send, status, message, ("Request too large" if status == 413 else "Bad request", message))
+            message = too_large_message(self.limit) if status == 413 else say("Invalid Content-Length header.")
+            title = say("Request too large") if status == 413 else say("Bad request")
+            await send_error(scope, send, status, message, (title, message))
             return
         received = 0
         started = False
@@ -141,4 +153,4 @@ class BodyLimitMiddleware:
         except BodyTooLarge as exc:  # read outside the app's handlers (middleware): answer here
             if started:
                 raise
-            await send_error(scope, send, 413, str(exc.detail), ("Request too large", str(exc.detail)))
+            await send_error(scope, send, 413, str(exc.detail), (say("Request too large"), str(exc.detail)))

@@ -17,7 +17,7 @@ from app.core.agreement import interpretation
 from app.core.profiles import jsonl_line, profiles_for
 from app.core.providers.base import NOTE_LEVELS
 from app.core.text import escape_controls
-from app.core.wording import LANGUAGES
+from app.core.wording import LANGUAGES, say
 from app.web import i18n
 from app.web.urls import path_for
 
@@ -55,8 +55,10 @@ def visible(text: str, head: int = VISIBLE_HEAD, tail: int = VISIBLE_TAIL) -> Ma
     last VISIBLE_CACHED texts up to VISIBLE_CACHED_CHARS is kept (a few MB at most; the same text
     gives the same Markup). A longer text has only its start and end marked.
     """
-    text = text or ""
-    return _visible(text, head, tail) if len(text) <= VISIBLE_CACHED_CHARS else _visible.__wrapped__(text, head, tail)
+    text, language = text or "", i18n.current_language()
+    if len(text) <= VISIBLE_CACHED_CHARS:
+        return _visible(text, head, tail, language)
+    return _visible.__wrapped__(text, head, tail, language)
 
 
 VISIBLE_CACHED, VISIBLE_CACHED_CHARS = 512, 4_096
@@ -76,11 +78,9 @@ def part_findings(findings, name: str, record: int) -> list:
 
 
 @lru_cache(maxsize=VISIBLE_CACHED)
-def _visible(text: str, head: int, tail: int) -> Markup:
+def _visible(text: str, head: int, tail: int, language: str) -> Markup:
     if len(text) > head + tail:
-        hidden = len(text) - head - tail
-        return Markup(_mark(text[:head]) + f'<span class="elided">… {hidden:,} more characters …</span>'
-                      + _mark(text[-tail:]))
+        return Markup(_mark(text[:head]) + _elided(len(text) - head - tail, language) + _mark(text[-tail:]))
     return Markup(_mark(text))
 
 
@@ -94,8 +94,14 @@ def line_view(line: str, full: bool = False) -> Markup | str:
     if full or len(line) <= LINE_SHOWN:
         return line
     hidden = len(line) - LINE_HEAD - LINE_TAIL
-    return Markup(str(escape(line[:LINE_HEAD])) + f'<span class="elided">… {hidden:,} more characters …</span>'
+    return Markup(str(escape(line[:LINE_HEAD])) + _elided(hidden, i18n.current_language())
                   + str(escape(line[-LINE_TAIL:])))
+
+
+def _elided(hidden: int, language: str) -> str:
+    """The marker in place of a long text's middle, in the page's language."""
+    said = i18n.translate(say("… {count:,} more characters …", count=hidden), language)
+    return f'<span class="elided">{escape(said)}</span>'
 
 
 def _mark(text: str) -> str:
@@ -119,10 +125,12 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+        said = say("{n:.0f} s", n=seconds)
+    elif seconds < 5400:
+        said = say("{n:.1f} min", n=seconds / 60)
+    else:
+        said = say("{n:.1f} h", n=seconds / 3600)
+    return i18n.translate(said)
 
 
 @pass_context

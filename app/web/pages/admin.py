@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.services import members as member_service
 from app.services.errors import Invalid
 from app.services.pages.admin import UsersPage, users_page
@@ -35,7 +36,7 @@ def create_user(request: Request, session: SessionDep, admin: AdminDep, form: Fo
     except Invalid as exc:
         session.rollback()
         return _users(request, session, exc.errors, status_code=422)
-    return _users(request, session, notice=f"Account {user.username!r} created.")
+    return _users(request, session, notice=say("Account {username!r} created.", username=user.username))
 
 
 @router.post("/admin/users/{user_id}", name="user_change")

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.services import trash
 from app.services.pages.common import ExampleOut
 from app.services.pages.deleted import DeletedPage, deleted_page
@@ -35,7 +36,7 @@ def deleted(request: Request, session: SessionDep, access: Viewable, before: Id 
 def restore(request: Request, session: SessionDep, access: Annotatable, models: ModelsDep, form: FormDep,
             example_id: Id) -> Response:
     example = trash.restore(session, access.project, access.user, example_id, models, role=access.role)
-    done = f"Example #{example.id} restored"
+    done = say("Example #{id} restored", id=example.id)
     if form.get("then") == "examples":
         return go(request, url_for(request, "examples", project_id=access.project.id, done=done))
     return go(request, url_for(request, "example", project_id=access.project.id, example_id=example.id, done=done))

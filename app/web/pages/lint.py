@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.core.profiles import PROFILES
 from app.core.project_settings import ExampleValues
 from app.services import examples as example_service
@@ -53,7 +54,8 @@ def _form_profile(kind: str, form) -> str | None:
 def _check_profile(kind: str, profile: str | None) -> None:
     if profile and (profile not in PROFILES or kind not in PROFILES[profile].kinds):
         known = ", ".join(p.key for p in PROFILES.values() if kind in p.kinds)
-        raise Invalid({"profile": f"Unknown export profile {profile!r} for this project; one of: {known}."})
+        raise Invalid({"profile": say("Unknown export profile {profile!r} for this project; one of: {known}.",
+                                      profile=profile, known=known)})
 
 
 @router.post("/projects/{project_id}/rendered", name="rendered")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.core.wording import say
 from app.services import members as member_service
 from app.services.errors import Invalid
 from app.services.pages.members import MembersPage, members_page
@@ -43,7 +44,8 @@ def set_member(request: Request, session: SessionDep, access: Managing, form: Fo
         session.rollback()
         return _members(request, session, access, exc.errors, 422, typed={"username": username, "role": role} if form.get("adding") else None)
     return RedirectResponse(url_for(request, "members", project_id=access.project.id,
-                                    done=f"{username.strip()} is now {role} of this project"), status_code=303)
+                                    done=say("{username} is now {role} of this project", username=username.strip(),
+                                             role=role)), status_code=303)
 
 
 @router.post("/projects/{project_id}/members/{user_id}/remove", name="member_remove")
@@ -53,5 +55,5 @@ def remove_member(request: Request, session: SessionDep, access: Managing, user_
     except Invalid as exc:
         session.rollback()
         return _members(request, session, access, exc.errors, 422)
-    return RedirectResponse(url_for(request, "members", project_id=access.project.id, done="Member removed"),
+    return RedirectResponse(url_for(request, "members", project_id=access.project.id, done=say("Member removed")),
                             status_code=303)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.core.project_settings import ExampleValues
 from app.services import examples as example_service
 from app.services.pages.common import ExampleOut, EvaluationOut, SavedExampleOut
@@ -81,7 +82,8 @@ def delete(request: Request, session: SessionDep, access: Annotatable, models: M
            example_id: Id) -> Response:
     example_service.delete(session, access.project, access.user, example_id, models, int_or_none(form.get("version")),
                            role=access.role)
-    return go(request, url_for(request, "examples", project_id=access.project.id, done=f"Example #{example_id} deleted",
+    return go(request, url_for(request, "examples", project_id=access.project.id,
+                               done=say("Example #{id} deleted", id=example_id),
                                undo=example_id))
 
 

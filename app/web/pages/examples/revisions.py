@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from app.core.wording import say
 from app.services import history
 from app.services.pages.common import EvaluationOut, SavedExampleOut
 from app.web.bodies import TextIn
@@ -33,7 +34,8 @@ def restore_revision(request: Request, session: SessionDep, access: Annotatable,
     saved = history.restore_revision(session, access.project, access.user, access.role, example_id, revision,
                                      int_or_none(form.get("version")), models)
     return go(request, url_for(request, "example", project_id=access.project.id, example_id=example_id,
-                               done=f"Revision v{revision} restored as v{saved.example.version}"))
+                               done=say("Revision v{revision:d} restored as v{version:d}", revision=revision,
+                                        version=saved.example.version)))
 
 
 @router.post("/api/v1/projects/{project_id}/examples/{example_id}/revisions/{revision}/restore",
