@@ -14,6 +14,7 @@ from app.core.dataset import DatasetStats
 from app.core.file_format import CHAT, LEGACY, PREFERENCE, finding, formats_of
 from app.core.rules.helpers import UPPERCASE_MIN_LETTERS, heavy_uppercase
 from app.core.rules.registry import Finding
+from app.core.wording import say
 
 try:  # optional fast path; the codes never depend on it
     from orjson import loads as _fast_loads
@@ -141,8 +142,9 @@ def parse_line(raw: bytes, found: list[Finding]) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        found.append(finding("not-utf8", "", f"The line is not valid UTF-8 (byte {exc.start + 1} is "
-                                             f"{raw[exc.start:exc.start + 1]!r}): save the file as UTF-8."))
+        found.append(finding("not-utf8", "", say("The line is not valid UTF-8 (byte {index} is {byte!r}): save the "
+                                                 "file as UTF-8.", index=exc.start + 1,
+                                                 byte=raw[exc.start:exc.start + 1])))
         return NOT_READ
     try:
         return json.loads(text)
@@ -150,15 +152,19 @@ def parse_line(raw: bytes, found: list[Finding]) -> Any:
         found.append(too_deep())
         return NOT_READ
     except ValueError as exc:
-        where = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-        found.append(finding("line-not-json", "", f"The line is not valid JSON ({where}): fix it or delete it; "
-                                                  "each line must be one complete JSON object."))
+        if isinstance(exc, json.JSONDecodeError):
+            message = say("The line is not valid JSON ({reason} at column {index}): fix it or delete it; each line "
+                          "must be one complete JSON object.", reason=exc.msg, index=exc.colno)
+        else:
+            message = say("The line is not valid JSON ({reason}): fix it or delete it; each line must be one "
+                          "complete JSON object.", reason=str(exc))
+        found.append(finding("line-not-json", "", message))
         return NOT_READ
 
 
 def too_deep() -> Finding:
-    return finding("line-not-json", "", "The line nests arrays or objects too deeply to be read: no training example "
-                                        "needs that; fix or delete the line.")
+    return finding("line-not-json", "", say("The line nests arrays or objects too deeply to be read: no training "
+                                            "example needs that; fix or delete the line."))
 
 
 def plain_shape(has_system_field: bool, messages: list[dict[str, Any]]) -> tuple | None:

@@ -40,6 +40,7 @@ from app.core.providers.base import Finding as RuleFinding
 from app.core.providers.base import RuleContext, ShapeError
 from app.core.evaluate import OVERLAPS
 from app.core.rules.registry import LEVEL_RANK, Finding
+from app.core.wording import say
 
 SURVEY_LINES = 100
 # A provider file rule that checks what a catalogue code checks (docs/provider-rules.md, "overlaps"):
@@ -184,11 +185,8 @@ class ProfileChecks:
             example = self.profile.read(obj)
             return example, equivalent(example)[1]
         except ShapeError as exc:
-            others = providers.detect(obj)
-            seen = f" (from line {self.format_line})" if self.format_line else ""
-            read = f"; it reads as {', '.join(others[:3])}" if others else ""
-            found.append(finding("mixed-formats", "", f"This line is not in the {self.profile.title} shape of the file"
-                                                      f"{seen}: {exc}{read}. Keep one shape per file."))
+            found.append(finding("mixed-formats", "", _not_in_shape(self.profile.title, self.format_line, str(exc),
+                                                                    ", ".join(providers.detect(obj)[:3]))))
             return None
         except RecursionError:
             found.append(too_deep())
@@ -221,6 +219,22 @@ class ProfileChecks:
         return [f for f in dataset if f.code not in replaced] + extra
 
 
+def _not_in_shape(title: str, first: int, error: str, others: str) -> str:
+    """The mixed-formats finding of a line the file's profile does not read (`first`: the line the
+    file's shape was taken from, 0 when unknown; `others`: the profiles that read the line)."""
+    if first and others:
+        return say("This line is not in the {title} shape of the file (from line {line_n}): {error}; it reads as "
+                   "{others}. Keep one shape per file.", title=title, line_n=first, error=error, others=others)
+    if first:
+        return say("This line is not in the {title} shape of the file (from line {line_n}): {error}. Keep one shape "
+                   "per file.", title=title, line_n=first, error=error)
+    if others:
+        return say("This line is not in the {title} shape of the file: {error}; it reads as {others}. Keep one shape "
+                   "per file.", title=title, error=error, others=others)
+    return say("This line is not in the {title} shape of the file: {error}. Keep one shape per file.", title=title,
+               error=error)
+
+
 def file_findings(profile: providers.Profile, stream: IO[bytes], count: int,
                   context: RuleContext = FILE_CONTEXT) -> list[RuleFinding]:
     """A profile's file rules over a file on disk (`count`: its JSON-object lines): a size rule
@@ -240,6 +254,6 @@ def file_findings(profile: providers.Profile, stream: IO[bytes], count: int,
         for f in found:
             first.setdefault(f.code, f)
             counts[f.code] = counts.get(f.code, 0) + 1
-    return [f if counts[code] == 1 else f._replace(message=f"{f.message} ({counts[code]:,} findings of this code; "
-                                                            "the first is shown.)")
+    return [f if counts[code] == 1 else f._replace(message=say("{message} ({count:,} findings of this code; the first "
+                                                               "is shown.)", message=f.message, count=counts[code]))
             for code, f in first.items()]

@@ -33,6 +33,7 @@ from app.core.check_shapes import file_findings, find_shape
 from app.core.model_table import ModelInfo
 from app.core.providers.base import Finding, Note, RuleContext, ShapeError, json_line
 from app.core.providers.neutral import TextPair, Turn
+from app.core.wording import say
 
 FIRST_LINES = 20  # line numbers kept per code
 TEXT_KINDS = ("classification", "generation")
@@ -40,7 +41,7 @@ TEXT_KINDS = ("classification", "generation")
 
 class BadInput(ValueError):
     def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(f"line {line}: {message}" if line is not None else message)
+        super().__init__(say("line {line_n}: {message}", line_n=line, message=message) if line is not None else message)
         self.line = line
 
 
@@ -98,13 +99,13 @@ def bridge(example: providers.Example, target: providers.Profile) -> tuple[provi
                 and turns[1] == Turn("assistant", turns[1].content) and turns[0] == Turn("user", turns[0].content):
             kind = example.kind if example.kind in TEXT_KINDS else "generation"
             return example._replace(kind=kind, pairs=(TextPair(turns[0].content, turns[1].content),)), (
-                Note("carry-prompt-completion", "merged", "The user and assistant turns become the prompt and the "
-                     "completion as they are (no separator, leading space or stop is added)."),)
+                Note("carry-prompt-completion", "merged", say("The user and assistant turns become the prompt and the "
+                     "completion as they are (no separator, leading space or stop is added).")),)
     elif not target.text_pairs and len(example.pairs) == 1 and not example.turns:
         pair = example.pairs[0]
         return example._replace(turns=(Turn("user", pair.prompt), Turn("assistant", pair.completion))), (
-            Note("carry-prompt-completion", "merged", "The prompt and the completion become a user and an assistant "
-                 "turn as they are (separator, leading space and stop included)."),)
+            Note("carry-prompt-completion", "merged", say("The prompt and the completion become a user and an "
+                 "assistant turn as they are (separator, leading space and stop included).")),)
     return example, ()
 
 
@@ -112,13 +113,13 @@ def _parse(raw: bytes, number: int) -> dict[str, Any]:
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise BadInput(f"not valid UTF-8 (byte {exc.start + 1}); save the file as UTF-8", number) from None
+        raise BadInput(say("not valid UTF-8 (byte {index}); save the file as UTF-8", index=exc.start + 1), number) from None
     except json.JSONDecodeError as exc:
-        raise BadInput(f"not valid JSON ({exc.msg} at column {exc.colno})", number) from None
+        raise BadInput(say("not valid JSON ({reason} at column {index})", reason=exc.msg, index=exc.colno), number) from None
     except (ValueError, RecursionError):
-        raise BadInput("not valid JSON (nested too deeply to read)", number) from None
+        raise BadInput(say("not valid JSON (nested too deeply to read)"), number) from None
     if type(obj) is not dict:
-        raise BadInput("a JSON value that is not an object; each line must be one JSON object (one example)", number)
+        raise BadInput(say("a JSON value that is not an object; each line must be one JSON object (one example)"), number)
     return obj
 
 
@@ -134,11 +135,11 @@ def convert_stream(source: IO[bytes], out: IO[bytes], target: str, *, origin: st
         source = spool
     for key in (target, origin):
         if key is not None and key not in providers.PROFILES:
-            raise BadInput(f"no export profile {key!r}; `tunelab profiles` lists them")
+            raise BadInput(say("no export profile {key!r}; `tunelab profiles` lists them", key=key))
     source.seek(0)
     shape = find_shape(source, origin)
     if shape is None:
-        raise BadInput("no line is in a known shape; name the source profile with --from")
+        raise BadInput(say("no line is in a known shape; name the source profile with --from"))
     src, dst = providers.PROFILES[shape.profile], providers.PROFILES[target]
     result = Conversion(src.key, dst.key, not shape.forced, shape.also, tokens=0 if model is not None else None)
     source.seek(0)
@@ -153,10 +154,10 @@ def convert_stream(source: IO[bytes], out: IO[bytes], target: str, *, origin: st
         try:
             example = src.read(obj, kind)
         except ShapeError as exc:
-            _refuse(result, number, "source-shape", f"not in the {src.title} shape: {exc}")
+            _refuse(result, number, "source-shape", say("not in the {title} shape: {error}", title=src.title, error=exc))
             continue
         except RecursionError:
-            raise BadInput("nested too deeply to read", number) from None
+            raise BadInput(say("nested too deeply to read"), number) from None
         _write(result, number, example, dst, out, model)
     out.flush()
     result.file_findings = file_findings(dst, out, result.written)

@@ -29,6 +29,7 @@ from app.core.render import chat_keys, preference_keys
 from app.core.rules.helpers import show
 from app.core.rules.registry import RULES, Finding
 from app.core.project_settings import ExampleValues, FieldSpec, Label, ProjectSettings
+from app.core.wording import say
 
 LEGACY, CHAT, PREFERENCE = "legacy", "chat", "preference"
 PROFILE_OF = {LEGACY: "openai-legacy", CHAT: "openai-chat", PREFERENCE: "openai-preference"}
@@ -48,9 +49,9 @@ OPTIONAL_MESSAGE_KEYS = frozenset({"function_call", "tool_calls", "name", "weigh
 ALL_TOP_KEYS = frozenset().union(*TOP_KEYS.values())
 
 _new = tuple.__new__  # a named tuple from all its values in order, without its Python-level __new__ (records.py)
-SYSTEM_FIELD = FieldSpec("system", "System prompt", widget="textarea", required=False)
-PROMPT_FIELD = FieldSpec("prompt", "the prompt", widget="textarea", required=False)
-TURNS_FIELD = FieldSpec("turns", "the input", widget="turns", required=False)
+SYSTEM_FIELD = FieldSpec("system", say("System prompt"), widget="textarea", required=False)
+PROMPT_FIELD = FieldSpec("prompt", say("the prompt"), widget="textarea", required=False)
+TURNS_FIELD = FieldSpec("turns", say("the input"), widget="turns", required=False)
 
 
 def finding(code: str, field: str, message: str) -> Finding:
@@ -63,16 +64,16 @@ def formats_of(obj: dict[str, Any]) -> list[str]:
 
 def check_unknown(obj: dict[str, Any], out: list[Finding]) -> None:
     """A line with none of the known keys: `missing-key`, and `unrecognized-key` for each key it has."""
-    keys = ", ".join(show(k) for k in list(obj)[:5]) or "no keys"
-    out.append(finding("missing-key", "", f"The line has none of the keys of a known format ({keys}): write "
-                                          '"prompt" and "completion", or "messages", or "input", '
-                                          '"preferred_output" and "non_preferred_output".'))
-    _unrecognized(obj, ALL_TOP_KEYS, "", "prompt/completion, chat or preference format", out)
+    keys = ", ".join(show(k) for k in list(obj)[:5]) or say("no keys")
+    out.append(finding("missing-key", "", say('The line has none of the keys of a known format ({keys}): write '
+                                              '"prompt" and "completion", or "messages", or "input", '
+                                              '"preferred_output" and "non_preferred_output".', keys=keys)))
+    _unrecognized(obj, ALL_TOP_KEYS, "", say("prompt/completion, chat or preference format"), out)
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: say("an object"), list: say("a list"), str: say("a string"), bool: say("a boolean"),
+            int: say("a number"), float: say("a number"), type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _unrecognized(obj: dict[str, Any], allowed: frozenset[str], where: str, what: str, out: list[Finding]) -> None:
@@ -80,26 +81,30 @@ def _unrecognized(obj: dict[str, Any], allowed: frozenset[str], where: str, what
         return
     for key in obj:
         if key not in allowed:
-            out.append(finding(
-                "unrecognized-key", f"{where}{key}",
-                f"The key {show(key)}{' in ' + where.rstrip('.') if where else ''} is not part of the {what}: remove it "
-                "(Together and Bedrock reject files with extra keys).",
-            ))
+            if where:
+                message = say("The key {key} in {where} is not part of the {what}: remove it (Together and Bedrock "
+                              "reject files with extra keys).", key=show(key), where=where.rstrip("."), what=what)
+            else:
+                message = say("The key {key} is not part of the {what}: remove it (Together and Bedrock reject files "
+                              "with extra keys).", key=show(key), what=what)
+            out.append(finding("unrecognized-key", f"{where}{key}", message))
 
 
 # Legacy -----------------------------------------------------------------------------------
 
 def check_legacy(obj: dict[str, Any], out: list[Finding]) -> tuple[str, str] | None:
     """(prompt, completion) if both are strings; problems are appended to `out`."""
-    _unrecognized(obj, TOP_KEYS[LEGACY], "", "prompt/completion format", out)
+    _unrecognized(obj, TOP_KEYS[LEGACY], "", say("prompt/completion format"), out)
     values = []
     for key in ("prompt", "completion"):
         if key not in obj:
-            out.append(finding("missing-key", key, f'The line has no "{key}": every line needs "prompt" and "completion".'))
+            out.append(finding("missing-key", key, say('The line has no "{key}": every line needs "prompt" and '
+                                                       '"completion".', key=key)))
             continue
         value = obj[key]
         if not isinstance(value, str):
-            out.append(finding("wrong-type", key, f'"{key}" is {_type_name(value)}, not a string: write it as text.'))
+            out.append(finding("wrong-type", key, say('"{key}" is {kind}, not a string: write it as text.', key=key,
+                                                      kind=_type_name(value))))
             continue
         values.append(value)
     return (values[0], values[1]) if len(values) == 2 else None
@@ -110,29 +115,35 @@ def check_legacy(obj: dict[str, Any], out: list[Finding]) -> tuple[str, str] | N
 def _check_message(message: dict[str, Any], where: str, out: list[Finding]) -> None:
     keys = message.keys()
     if not keys <= MESSAGE_KEYS:
-        _unrecognized(message, MESSAGE_KEYS, f"{where}.", "message format (role, content, name, tool_calls, "
-                      "tool_call_id, function_call, weight)", out)
+        _unrecognized(message, MESSAGE_KEYS, f"{where}.", say("message format (role, content, name, tool_calls, "
+                      "tool_call_id, function_call, weight)"), out)
     if "role" not in message:
-        out.append(finding("missing-key", f"{where}.role", f"{where} has no \"role\": add system, user, assistant or tool."))
+        out.append(finding("missing-key", f"{where}.role", say('{where} has no "role": add system, user, assistant or '
+                                                               'tool.', where=where)))
     elif type(message["role"]) is not str:
-        out.append(finding("wrong-type", f"{where}.role", f"{where}.role is {_type_name(message['role'])}: write "
-                                                          "system, user, assistant or tool as a string."))
+        out.append(finding("wrong-type", f"{where}.role", say("{where}.role is {kind}: write system, user, assistant "
+                                                              "or tool as a string.", where=where,
+                                                              kind=_type_name(message["role"]))))
     content = message.get("content")
     calls = any(message.get(k) for k in TOOL_KEYS)
     if "content" not in message and not calls:
         out.append(finding("missing-key", f"{where}.content",
-                           f"{where} has no \"content\": add the text (only an assistant tool call may leave it out)."))
+                           say('{where} has no "content": add the text (only an assistant tool call may leave it '
+                               'out).', where=where)))
     elif content is None and not calls:
         out.append(finding("wrong-type", f"{where}.content",
-                           f"{where}.content is null: write the text (only an assistant tool call may leave it out)."))
+                           say("{where}.content is null: write the text (only an assistant tool call may leave it "
+                               "out).", where=where)))
     elif content is not None and not isinstance(content, str) and not _is_parts(content):
         out.append(finding("wrong-type", f"{where}.content",
-                           f"{where}.content is {_type_name(content)}: write a string or a list of content parts."))
-    for key, kind, wanted in (("name", str, "a string"), ("tool_call_id", str, "a string"),
-                              ("tool_calls", list, "a list"), ("function_call", dict, "an object")):
+                           say("{where}.content is {kind}: write a string or a list of content parts.", where=where,
+                               kind=_type_name(content))))
+    for key, kind, wanted in (("name", str, say("a string")), ("tool_call_id", str, say("a string")),
+                              ("tool_calls", list, say("a list")), ("function_call", dict, say("an object"))):
         if key in message and not isinstance(message[key], kind) and not (message[key] is None and key in OPTIONAL_MESSAGE_KEYS):
             out.append(finding("wrong-type", f"{where}.{key}",
-                               f"{where}.{key} is {_type_name(message[key])}: it must be {wanted}."))
+                               say("{where}.{key} is {kind}: it must be {wanted}.", where=where, key=key,
+                                   kind=_type_name(message[key]), wanted=wanted)))
 
 
 def _is_parts(content: Any) -> bool:
@@ -141,10 +152,12 @@ def _is_parts(content: Any) -> bool:
 
 def _check_messages(messages: Any, where: str, out: list[Finding]) -> list[dict[str, Any]] | None:
     if not isinstance(messages, list):
-        out.append(finding("wrong-type", where, f"{where} is {_type_name(messages)}: it must be a list of messages."))
+        out.append(finding("wrong-type", where, say("{where} is {kind}: it must be a list of messages.", where=where,
+                                                    kind=_type_name(messages))))
         return None
     if not messages:
-        out.append(finding("messages-empty", where, f"{where} is an empty list: add the conversation's messages."))
+        out.append(finding("messages-empty", where, say("{where} is an empty list: add the conversation's messages.",
+                                                        where=where)))
         return None
     ok, cleaned = True, None
     for index, message in enumerate(messages):
@@ -160,26 +173,32 @@ def _check_messages(messages: Any, where: str, out: list[Finding]) -> list[dict[
         else:
             ok = False
             out.append(finding("wrong-type", f"{where}[{index}]",
-                               f"{where}[{index}] is {_type_name(message)}: each message must be an object."))
+                               say("{where}[{index}] is {kind}: each message must be an object.", where=where,
+                                   index=index, kind=_type_name(message))))
     return (cleaned or messages) if ok else None
 
 
 def check_chat(obj: dict[str, Any], out: list[Finding]) -> list[dict[str, Any]] | None:
     """The messages if the line can be judged as a conversation; problems are appended to `out`."""
     if not obj.keys() <= TOP_KEYS[CHAT]:
-        _unrecognized(obj, TOP_KEYS[CHAT], "", "chat format (messages, tools, parallel_tool_calls, functions)", out)
+        _unrecognized(obj, TOP_KEYS[CHAT], "", say("chat format (messages, tools, parallel_tool_calls, functions)"), out)
     _check_tools(obj, "", out)
     if "functions" in obj and not isinstance(obj["functions"], list):
-        out.append(finding("wrong-type", "functions", f"functions is {_type_name(obj['functions'])}: it must be a list."))
+        out.append(finding("wrong-type", "functions", say("functions is {kind}: it must be a list.",
+                                                          kind=_type_name(obj["functions"]))))
     return _check_messages(obj["messages"], "messages", out)
 
 
 def _check_tools(obj: dict[str, Any], where: str, out: list[Finding]) -> None:
     if obj.get("tools") is not None and not isinstance(obj["tools"], list):
-        out.append(finding("wrong-type", f"{where}tools", f"{where}tools is {_type_name(obj['tools'])}: it must be a list."))
+        message = (say("input.tools is {kind}: it must be a list.", kind=_type_name(obj["tools"])) if where
+                   else say("tools is {kind}: it must be a list.", kind=_type_name(obj["tools"])))
+        out.append(finding("wrong-type", f"{where}tools", message))
     if "parallel_tool_calls" in obj and not isinstance(obj["parallel_tool_calls"], bool):
-        out.append(finding("wrong-type", f"{where}parallel_tool_calls",
-                           f"{where}parallel_tool_calls is {_type_name(obj['parallel_tool_calls'])}: it must be true or false."))
+        kind = _type_name(obj["parallel_tool_calls"])
+        message = (say("input.parallel_tool_calls is {kind}: it must be true or false.", kind=kind) if where
+                   else say("parallel_tool_calls is {kind}: it must be true or false.", kind=kind))
+        out.append(finding("wrong-type", f"{where}parallel_tool_calls", message))
 
 
 # Preference -------------------------------------------------------------------------------
@@ -192,22 +211,26 @@ def check_preference(obj: dict[str, Any], out: list[Finding]) -> tuple[list[dict
     messages or a non-assistant one is `pref-shape`, reported here because the core sees one reply
     per side; a missing input is `missing-key`.
     """
-    _unrecognized(obj, TOP_KEYS[PREFERENCE], "", "preference format (input, preferred_output, non_preferred_output)", out)
+    _unrecognized(obj, TOP_KEYS[PREFERENCE], "", say("preference format (input, preferred_output, non_preferred_output)"),
+                  out)
     missing = [k for k in ("input", "preferred_output", "non_preferred_output") if k not in obj]
     for key in missing:
         code = "missing-key" if key == "input" else "pref-shape"
-        out.append(finding(code, key, f'The line has no "{key}": a preference pair needs "input", '
-                                      '"preferred_output" and "non_preferred_output" (one assistant message each).'))
+        out.append(finding(code, key, say('The line has no "{key}": a preference pair needs "input", '
+                                          '"preferred_output" and "non_preferred_output" (one assistant message '
+                                          'each).', key=key)))
     if missing:
         return None
     source = obj["input"]
     if not isinstance(source, dict):
-        out.append(finding("wrong-type", "input", f"input is {_type_name(source)}: it must be an object with \"messages\"."))
+        out.append(finding("wrong-type", "input", say('input is {kind}: it must be an object with "messages".',
+                                                      kind=_type_name(source))))
         return None
-    _unrecognized(source, INPUT_KEYS, "input.", "preference input (messages, tools, parallel_tool_calls)", out)
+    _unrecognized(source, INPUT_KEYS, "input.", say("preference input (messages, tools, parallel_tool_calls)"), out)
     _check_tools(source, "input.", out)
     if "messages" not in source:
-        out.append(finding("missing-key", "input.messages", 'input has no "messages": add the conversation to answer.'))
+        out.append(finding("missing-key", "input.messages", say('input has no "messages": add the conversation to '
+                                                                'answer.')))
         return None
     messages = _check_messages(source["messages"], "input.messages", out)
     replies = [_reply(obj[key], key, out) for key in ("preferred_output", "non_preferred_output")]
@@ -221,23 +244,25 @@ _INVALID = object()
 
 def _reply(value: Any, key: str, out: list[Finding]) -> Any:
     if not isinstance(value, list):
-        out.append(finding("pref-shape", key, f"{key} is {_type_name(value)}: it must be a list with one assistant message."))
+        out.append(finding("pref-shape", key, say("{key} is {kind}: it must be a list with one assistant message.",
+                                                  key=key, kind=_type_name(value))))
         return _INVALID
     if len(value) != 1:
-        out.append(finding("pref-shape", key, f"{key} holds {len(value)} messages: it must hold exactly one assistant "
-                                              "message (the reply)."))
+        out.append(finding("pref-shape", key, say("{key} holds {count} messages: it must hold exactly one assistant "
+                                                  "message (the reply).", key=key, count=len(value))))
         if not value:
             return ""
     message = value[0]
     if not isinstance(message, dict):
-        out.append(finding("pref-shape", f"{key}[0]", f"{key}[0] is {_type_name(message)}: it must be one assistant "
-                                                      "message object."))
+        out.append(finding("pref-shape", f"{key}[0]", say("{key}[0] is {kind}: it must be one assistant message "
+                                                          "object.", key=key, kind=_type_name(message))))
         return _INVALID
     _check_message(message, f"{key}[0]", out)
     role = message.get("role")
     if role != "assistant":
-        out.append(finding("pref-shape", f"{key}[0].role", f"{key}[0] has the role {show(role) if isinstance(role, str) else role!r}: "
-                                                           "the reply must be an assistant message."))
+        out.append(finding("pref-shape", f"{key}[0].role", say("{key}[0] has the role {role}: the reply must be an "
+                                                               "assistant message.", key=key,
+                                                               role=show(role) if isinstance(role, str) else repr(role))))
     if any(message.get(k) for k in TOOL_KEYS):
         return message  # not plain text: pref-not-text says it
     content = message.get("content")

@@ -20,6 +20,7 @@ from app.core.check_lines import BOM, NOT_READ, parse_line
 from app.core.check_shapes import Shape, find_shape
 from app.core.importing import text_faults
 from app.core.providers.base import ShapeError
+from app.core.wording import say
 
 FORMATS = ("jsonl", "csv", "tsv")
 DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -66,17 +67,19 @@ def inspect(stream: IO[bytes], fmt: str, profile: str | None = None) -> FileKind
         shape = find_shape(stream, profile or None)
         stream.seek(0)
         if shape is None or shape.profile not in providers.PROFILES:
-            raise NotReadable("No line of the file is in a shape tunelab knows (OpenAI chat or prompt/completion, "
-                              "a provider's or an open stack's): see `tunelab profiles`.")
+            raise NotReadable(say("No line of the file is in a shape tunelab knows (OpenAI chat or "
+                                  "prompt/completion, a provider's or an open stack's): see `tunelab profiles`."))
         return FileKind("jsonl", shape)
     header = next(csv_rows(stream, fmt, header_only=True), None)
     stream.seek(0)
     if header is None or not header.value:
-        raise NotReadable(f"The {fmt.upper()} file has no header row: its first line must name the columns.")
+        raise NotReadable(say("The {format} file has no header row: its first line must name the columns.",
+                              format=fmt.upper()))
     columns = tuple(header.value)
     if len(set(columns)) != len(columns):
-        raise NotReadable(f"The header names a column twice ({', '.join(sorted({c for c in columns if columns.count(c) > 1}))}): "
-                          "give each column its own name.")
+        twice = ", ".join(sorted({c for c in columns if columns.count(c) > 1}))
+        raise NotReadable(say("The header names a column twice ({columns}): give each column its own name.",
+                              columns=twice))
     return FileKind(fmt, columns=columns)
 
 
@@ -117,12 +120,13 @@ def jsonl_lines(stream: IO[bytes], profile: str, kind: str, first: int = 1) -> I
             yield Line(number, None, faults)
             continue
         if type(value) is not dict:
-            yield Line(number, None, (("line", "The line is not a JSON object ({...})."),))
+            yield Line(number, None, (("line", say("The line is not a JSON object ({...}).")),))
             continue
         try:
             yield Line(number, reader.read(value, kind), (), len(raw))
         except ShapeError as exc:
-            yield Line(number, None, (("line", f"The line is not in the file's shape ({reader.title}): {exc}."),))
+            yield Line(number, None, (("line", say("The line is not in the file's shape ({title}): {error}.",
+                                                   title=reader.title, error=exc)),))
 
 
 class RawLines(NamedTuple):
@@ -173,7 +177,8 @@ def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Line(start, None, (("line", f"The row cannot be read as {fmt.upper()}: {exc}."),))
+            yield Line(start, None, (("line", say("The row cannot be read as {format}: {error}.", format=fmt.upper(),
+                                                  error=exc)),))
             start = reader.line_num + 1
             continue
         number, start = start, reader.line_num + 1
@@ -185,9 +190,10 @@ def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator
             if header_only:
                 return
             continue
-        faults = [("line", "The line is not valid UTF-8: save the file as UTF-8.")] if bad & set(range(number, start)) else []
+        faults = [("line", say("The line is not valid UTF-8: save the file as UTF-8."))] if bad & set(range(number, start)) else []
         if len(cells) != len(header):
-            faults.append(("line", f"The row has {len(cells)} cells; the header has {len(header)}."))
+            faults.append(("line", say("The row has {count} cells; the header has {total}.", count=len(cells),
+                                       total=len(header))))
         row = dict(zip(header, (cell.replace("\r\n", "\n") for cell in cells)))  # LF, as the form stores text
         faults.extend(text_faults(row))
         yield Line(number, None if faults else row, tuple(faults), sum(map(len, cells)))

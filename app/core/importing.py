@@ -28,7 +28,9 @@ from typing import Any, NamedTuple
 from app.core.project_settings import ExampleValues, ProjectSettings, fill_template
 from app.core.providers.neutral import Example, TextPair, Turn
 from app.core.render import attributes_text, field_values
+from app.core.text import NUL, SURROGATE
 from app.core.text import problems as text_problems
+from app.core.wording import say
 
 MAX_PARSED = 400_000  # a prompt longer than this is kept whole rather than matched (bounded work)
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -141,7 +143,8 @@ def _output(settings: ProjectSettings, answer: str) -> tuple[Any, tuple[tuple[st
         label = settings.label_for(answer)
         if label is None:
             names = ", ".join(lab.name for lab in settings.labels)
-            return None, (("output", f"{answer.strip()!r} is not one of this project's labels ({names})."),)
+            return None, (("output", say("{answer!r} is not one of this project's labels ({names}).",
+                                         answer=answer.strip(), names=names)),)
         return label.name, ()
     if settings.output_widget == "list":
         return [item.strip() for item in answer.split("\n") if item.strip()], ()
@@ -177,8 +180,11 @@ class Importer:
         settings = self.settings
         if example.pairs:
             if len(example.pairs) > 1:
-                return _refused("output", f"The line holds {len(example.pairs)} prompt/completion pairs; a "
-                                          f"{settings.kind} example has one.")
+                if settings.kind == "classification":
+                    return _refused("output", say("The line holds {count} prompt/completion pairs; a classification "
+                                                  "example has one.", count=len(example.pairs)))
+                return _refused("output", say("The line holds {count} prompt/completion pairs; a generation example "
+                                              "has one.", count=len(example.pairs)))
             prompt, completion = example.pairs[0]
             body = prompt[: -len(settings.separator)] if settings.separator and prompt.endswith(settings.separator) \
                 else prompt
@@ -186,14 +192,18 @@ class Importer:
         else:
             turns = [t for t in example.conversation() if t.role != "system"]
             if [t.role for t in turns] != ["user", "assistant"]:
-                roles = ", ".join(t.role for t in turns) or "none"
-                return _refused("output", f"A {settings.kind} example is one user turn and one assistant reply; "
-                                          f"this line has {roles}.")
+                roles = ", ".join(t.role for t in turns) or say("none")
+                if settings.kind == "classification":
+                    return _refused("output", say("A classification example is one user turn and one assistant "
+                                                  "reply; this line has {roles}.", roles=roles))
+                return _refused("output", say("A generation example is one user turn and one assistant reply; "
+                                              "this line has {roles}.", roles=roles))
             body, answer = turns[0].content, turns[1].content
         assert self.reader is not None
         fields, raw = _body_fields(settings, self.reader, body)
         if fields is None:
-            return _refused("fields", "The prompt does not match the project's template and no text field can hold it.")
+            return _refused("fields", say("The prompt does not match the project's template and no text field can "
+                                          "hold it."))
         output, problems = _output(settings, answer)
         return Mapped(ExampleValues(fields, output), problems, raw)
 
@@ -204,8 +214,8 @@ class Importer:
             prompt, completion = example.pairs[-1]
             head, sep, rest = prompt.partition(settings.separator) if settings.separator else ("", "", prompt)
             if not sep or not rest.endswith(f"{answerer}:"):
-                return _refused("turns", f"The prompt is not a conversation ending in {answerer!r}: and the "
-                                         "project's separator.")
+                return _refused("turns", say("The prompt is not a conversation ending in {answerer!r}: and the "
+                                             "project's separator.", answerer=answerer))
             dialog = rest[: -len(answerer) - 1]
             turns = _speaker_lines(dialog[:-1] if dialog.endswith("\n") else dialog, (asker, answerer))
             turns.append((answerer, _completion_text(settings, completion)))
@@ -218,7 +228,7 @@ class Importer:
         header_settings = self.settings
         fields, raw = _body_fields(header_settings, self.reader, head)
         if fields is None:
-            return _refused("fields", "The conversation's header does not match the project's template.")
+            return _refused("fields", say("The conversation's header does not match the project's template."))
         fields["turns"] = [[speaker, text] for speaker, text in turns]
         return Mapped(ExampleValues(fields, None), (), raw)
 
@@ -234,8 +244,8 @@ class Importer:
 
     def _preference(self, example: Example) -> Mapped:
         if example.chosen is None or example.rejected is None:
-            return _refused("output.non_preferred", "A preference example needs a chosen and a rejected reply; "
-                                                     "this line has no rejected one.")
+            return _refused("output.non_preferred", say("A preference example needs a chosen and a rejected reply; "
+                                                         "this line has no rejected one."))
         turns = list(example.turns)
         system = ""
         if turns and turns[0].role == "system":
@@ -265,7 +275,7 @@ class Importer:
             text = value.get(spec.name, "")
             fields[spec.name] = _json_rows(text) if spec.widget in ("pairs", "turns") else text
         if "output" not in value:
-            return Mapped(ExampleValues(fields, None), (("output", "No column was chosen for the output."),))
+            return Mapped(ExampleValues(fields, None), (("output", say("No column was chosen for the output.")),))
         output, problems = _output(self.settings, value["output"])
         return Mapped(ExampleValues(fields, output), problems)
 
@@ -284,11 +294,11 @@ def _json_rows(text: str) -> Any:
 def targets(settings: ProjectSettings) -> list[tuple[str, str]]:
     """What a CSV column can fill, as (key, what the page calls it)."""
     if settings.kind == "chat":
-        return [("system", "System prompt"), ("user", "User turn"), ("assistant", "Assistant reply")]
+        return [("system", say("System prompt")), ("user", say("User turn")), ("assistant", say("Assistant reply"))]
     if settings.kind == "preference":
-        return [("system", "System prompt"), ("prompt", "User turn"), ("chosen", "Chosen reply"),
-                ("rejected", "Rejected reply")]
-    output = "Label" if settings.output_widget == "label" else "Completion"
+        return [("system", say("System prompt")), ("prompt", say("User turn")), ("chosen", say("Chosen reply")),
+                ("rejected", say("Rejected reply"))]
+    output = say("Label") if settings.output_widget == "label" else say("Completion")
     return [(spec.name, spec.label) for spec in settings.fields] + [("output", output)]
 
 
@@ -331,7 +341,13 @@ def _plain(turn: Turn) -> bool:
 
 def text_faults(value: Any) -> tuple[tuple[str, str], ...]:
     """NUL characters and lone surrogates anywhere in a parsed line, by dotted path."""
-    return tuple((path, f"The text {message}.") for path, message in text_problems(value).items())
+    return tuple((path, _TEXT_FAULTS[message]) for path, message in text_problems(value).items())
+
+
+_TEXT_FAULTS = {  # text.problem's findings, as whole sentences about a line's text
+    NUL: say("The text contains a NUL character (\\0), which text may not hold."),
+    SURROGATE: say("The text contains a lone surrogate (half of a UTF-16 pair), which is not text."),
+}
 
 
 def group_support_lines(pairs: Iterable[tuple[int, TextPair]]) -> Iterator[tuple[int, list[TextPair]]]:

@@ -11,6 +11,8 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from app.core.wording import say
+
 KINDS = ("classification", "generation", "chat", "preference")  # the one vocabulary of task kinds in the code
 # RULES.md's short names, only where a user reads or types one: `tunelab check --kind cls|gen`, the
 # kinds column of RULES.md and of /api/v1/rules, the task-type finding's data.
@@ -23,7 +25,8 @@ def kind_named(name: str) -> str:
     try:
         return _KIND_BY_NAME[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown task kind {name!r}: use {', '.join(KINDS)} (or cls, gen, pref)") from None
+        raise ValueError(say("unknown task kind {name!r}: use {kinds} (or cls, gen, pref)", name=name,
+                             kinds=", ".join(KINDS))) from None
 
 # Field widgets: "text", "textarea", "pairs" (key/value rows), "turns" (speaker/text rows); output
 # widgets: "label", "text", "list", "agent_turns", "chat", "pair" (macros in templates/examples/_widgets.html).

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-NOT_UTF8 = "is not valid UTF-8 text"
-NUL = "contains a NUL character (\\0), which text may not hold"
-SURROGATE = "contains a lone surrogate (half of a UTF-16 pair), which is not text"
+from app.core.wording import say
+
+NOT_UTF8 = say("is not valid UTF-8 text")
+NUL = say("contains a NUL character (\\0), which text may not hold")
+SURROGATE = say("contains a lone surrogate (half of a UTF-16 pair), which is not text")
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
@@ -70,7 +72,7 @@ def problems(value: Any, path: str = "") -> dict[str, str]:
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and (p := problem(key)) is not None:
-                found[(path or "value") + " (a key)"] = p
+                found[say("{path} (a key)", path=path or "value")] = p
                 continue
             found.update(problems(item, where))
     elif isinstance(value, list):
