@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from app.core import import_lines
 from app.core.model_table import ModelTable
+from app.core.wording import say
 from app.replacing import Replacing
 from app.services import imports
 from app.services.errors import Invalid, NotFound
@@ -45,7 +46,7 @@ _ID_CHARS = frozenset("0123456789abcdef")
 
 def _dir(root: Path, job_id: str) -> Path:
     if len(job_id) != 32 or not set(job_id) <= _ID_CHARS:
-        raise NotFound(f"import {job_id} does not exist")
+        raise NotFound(say("import {job_id} does not exist", job_id=job_id))
     return root / job_id
 
 
@@ -60,7 +61,7 @@ def read(root: Path, project: Project, job_id: str) -> dict[str, Any]:
     folder = _dir(root, job_id)
     state = _state(folder, job_id)
     if state.get("project_id") != project.id:
-        raise NotFound(f"import {job_id} does not exist")
+        raise NotFound(say("import {job_id} does not exist", job_id=job_id))
     if state["status"] == "running" and _gone(state):
         # The job writes its outcome before its thread or process ends: read again, as it may have
         # finished between the first read and the look at its thread.
@@ -75,7 +76,7 @@ def _state(folder: Path, job_id: str) -> dict[str, Any]:
     try:
         return json.loads((folder / "job.json").read_bytes())
     except (OSError, ValueError):
-        raise NotFound(f"import {job_id} does not exist") from None
+        raise NotFound(say("import {job_id} does not exist", job_id=job_id)) from None
 
 
 def _gone(state: dict[str, Any]) -> bool:
@@ -106,11 +107,12 @@ async def receive(root: Path, project: Project, user: User, role: str | None, fi
             async for chunk in body:
                 size += len(chunk)
                 if size > limit:
-                    raise Invalid({"file": f"The file is larger than this server accepts ({limit:,} bytes, "
-                                           "TUNELAB_IMPORT_MAX_BYTES): split it, or import it with `tunelab import`."})
+                    raise Invalid({"file": say("The file is larger than this server accepts ({limit:,} bytes, "
+                                               "TUNELAB_IMPORT_MAX_BYTES): split it, or import it with `tunelab "
+                                               "import`.", limit=limit)})
                 out.write(chunk)
         if size == 0:
-            raise Invalid({"file": "The file is empty: choose a file with examples."})
+            raise Invalid({"file": say("The file is empty: choose a file with examples.")})
         with (folder / "upload").open("rb") as stream:
             lines = import_lines.count_lines(stream)
         _write(folder, {"job": job_id, "project_id": project.id, "user_id": user.id, "filename": name, "size": size,
@@ -151,7 +153,7 @@ def start(root: Path, engine: Engine, models: ModelTable, project: Project, user
     require(role, "import", project)
     state = read(root, project, job_id)
     if state["status"] != "uploaded":
-        raise Invalid({"job": f"This import is {state['status']} already: upload the file again to import it again."})
+        raise Invalid({"job": _already(state["status"])})
     imports.check_ask(ask)
     folder = _dir(root, job_id)
     state.update(status="running", pid=os.getpid(), asked={"state": ask.state, "valid_only": ask.valid_only,
@@ -172,6 +174,21 @@ def cancel(root: Path, project: Project, role: str | None, job_id: str) -> None:
         if state["status"] == "uploaded":
             state["status"] = "cancelled"
             _finish(_dir(root, job_id), state)
+
+
+def _already(status: str) -> str:
+    """Why an import that is no longer waiting for its start cannot be started."""
+    if status == "running":
+        return say("This import is running already: upload the file again to import it again.")
+    if status == "done":
+        return say("This import is done already: upload the file again to import it again.")
+    if status == "failed":
+        return say("This import is failed already: upload the file again to import it again.")
+    if status == "cancelled":
+        return say("This import is cancelled already: upload the file again to import it again.")
+    if status == "stopped":
+        return say("This import is stopped already: upload the file again to import it again.")
+    return say("This import is {status} already: upload the file again to import it again.", status=status)
 
 
 def _run(folder: Path, state: dict[str, Any], engine: Engine, models: ModelTable, project_id: int, user: User,
@@ -199,7 +216,8 @@ def _run(folder: Path, state: dict[str, Any], engine: Engine, models: ModelTable
         state["status"], state["outcome"] = "failed", {"problem": "; ".join(exc.errors.values())}
     except Exception as exc:  # noqa: BLE001 - the page says it failed; nothing was committed
         log.exception("import %s failed", folder.name)
-        state["status"], state["outcome"] = "failed", {"problem": f"The import stopped: {type(exc).__name__}."}
+        state["status"], state["outcome"] = "failed", {"problem": say("The import stopped: {error}.",
+                                                                      error=type(exc).__name__)}
     _finish(folder, state)
 
 

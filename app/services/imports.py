@@ -30,6 +30,7 @@ from app.core.importing import Importer, Mapped, guess_mapping, raw_field, targe
 from app.core.model_table import ModelTable
 from app.core.project_settings import ProjectSettings
 from app.core.providers.neutral import Example as NeutralExample
+from app.core.wording import say
 from app.services import audit, export_file, kept_lines, projects
 from app.services.errors import Invalid
 from app.services.import_workers import Chunk, Preparer, Preparing
@@ -135,9 +136,11 @@ class Cancelled(Exception):
 
 def check_ask(ask: ImportAsk) -> None:
     if ask.state not in STATUSES:
-        raise Invalid({"state": f"Unknown state {ask.state!r}; states are {', '.join(STATUSES)}."})
+        raise Invalid({"state": say("Unknown state {state!r}; states are {states}.", state=ask.state,
+                                    states=", ".join(STATUSES))})
     if ask.format and ask.format not in import_lines.FORMATS:
-        raise Invalid({"format": f"Unknown format {ask.format!r}; use {', '.join(import_lines.FORMATS)}."})
+        raise Invalid({"format": say("Unknown format {format!r}; use {formats}.", format=ask.format,
+                                     formats=", ".join(import_lines.FORMATS))})
 
 
 def inspect(project: Project, ask: ImportAsk, stream: IO[bytes]) -> tuple[FileKind, dict[str, str]]:
@@ -146,24 +149,40 @@ def inspect(project: Project, ask: ImportAsk, stream: IO[bytes]) -> tuple[FileKi
     settings = settings_of(project)
     fmt = ask.format or import_lines.guess_format(stream, ask.filename)
     if ask.profile and ask.profile not in import_lines.providers.PROFILES:
-        raise Invalid({"profile": f"Unknown profile {ask.profile!r}: see `tunelab profiles`."})
+        raise Invalid({"profile": say("Unknown profile {profile!r}: see `tunelab profiles`.", profile=ask.profile)})
     try:
         kind = import_lines.inspect(stream, fmt, ask.profile or None)
     except NotReadable as exc:
         raise Invalid({"file": str(exc)}) from None
     if kind.shape is not None and settings.kind not in import_lines.providers.PROFILES[kind.shape.profile].kinds:
-        raise Invalid({"file": f"The file is in the {kind.shape.profile} shape, which cannot hold {settings.kind} "
-                               f"examples: import it into another project."})
+        raise Invalid({"file": _cannot_hold(kind.shape.profile, settings.kind)})
     mapping: dict[str, str] = {}
     if kind.format != "jsonl":
         mapping = {**guess_mapping(settings, kind.columns), **{k: v for k, v in ask.mapping.items() if v}}
         known = {key for key, _ in targets(settings)}
         for target, column in mapping.items():
             if target not in known:
-                raise Invalid({"mapping": f"{target!r} is not a field of this project ({', '.join(sorted(known))})."})
+                raise Invalid({"mapping": say("{target!r} is not a field of this project ({fields}).", target=target,
+                                              fields=", ".join(sorted(known)))})
             if column and column not in kind.columns:
-                raise Invalid({"mapping": f"The file has no column {column!r} (it has {', '.join(kind.columns)})."})
+                raise Invalid({"mapping": say("The file has no column {column!r} (it has {columns}).", column=column,
+                                              columns=", ".join(kind.columns))})
     return kind, mapping
+
+
+def _cannot_hold(profile: str, kind: str) -> str:
+    """Why a file in `profile`'s shape cannot be imported into a project of task `kind`."""
+    if kind == "classification":
+        return say("The file is in the {profile} shape, which cannot hold classification examples: import it into "
+                   "another project.", profile=profile)
+    if kind == "generation":
+        return say("The file is in the {profile} shape, which cannot hold generation examples: import it into "
+                   "another project.", profile=profile)
+    if kind == "chat":
+        return say("The file is in the {profile} shape, which cannot hold chat examples: import it into another "
+                   "project.", profile=profile)
+    return say("The file is in the {profile} shape, which cannot hold preference examples: import it into another "
+               "project.", profile=profile)
 
 
 def mapped_lines(settings: ProjectSettings, kind: FileKind, mapping: dict[str, str],
@@ -354,7 +373,8 @@ def target_project(session: Session, user: User, ref: str, ask: ImportAsk, creat
     if not create:
         return export_file.find_project(session, ref), None
     if project_store.projects_named(session, ref):
-        raise Invalid({"project": f"A project named {ref!r} exists already: import into it without --create."})
+        raise Invalid({"project": say("A project named {name!r} exists already: import into it without --create.",
+                                      name=ref)})
     with ask.path.open("rb") as stream:
         fmt = ask.format or import_lines.guess_format(stream, ask.filename or ask.path.name)
         try:

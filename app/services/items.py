@@ -16,6 +16,7 @@ from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
 from app.core.search import search_text
+from app.core.wording import say
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import require
@@ -38,24 +39,28 @@ def parse_items(settings: ProjectSettings, text: str) -> list[dict]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
+                problems.append(say("line {line_n}: not valid JSON ({reason} at column {index})", line_n=number,
+                                    reason=exc.msg, index=exc.colno))
                 continue
             unknown = sorted(set(value) - {f.name for f in settings.fields})
             if unknown:
-                problems.append(f"line {number}: unknown field(s) {', '.join(unknown)}")
+                problems.append(say("line {line_n}: unknown field(s) {fields}", line_n=number, fields=", ".join(unknown)))
                 continue
             items.append(value)
         elif len(text_fields) == 1 and len(settings.fields) == 1:
             items.append({text_fields[0].name: line.replace("\\n", "\n")})
         else:
             names = ", ".join(f.name for f in settings.fields)
-            problems.append(f"line {number}: this project has several fields ({names}): write a JSON object")
+            problems.append(say("line {line_n}: this project has several fields ({names}): write a JSON object",
+                                line_n=number, names=names))
     if len(items) > MAX_ITEMS:
-        problems.append(f"{len(items):,} items: add at most {MAX_ITEMS:,} at a time")
+        problems.append(say("{count:,} items: add at most {limit:,} at a time", count=len(items), limit=MAX_ITEMS))
     if problems:
-        raise Invalid({"items": "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")})
+        if len(problems) > 20:
+            problems[20:] = [say("and {count} more", count=len(problems) - 20)]
+        raise Invalid({"items": "; ".join(problems)})
     if not items:
-        raise Invalid({"items": "Paste at least one item."})
+        raise Invalid({"items": say("Paste at least one item.")})
     return items
 
 
