@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from app.core.providers.neutral import Example, TextPair
+from app.core.wording import say
 
 NOTE_LEVELS = {"merged": "info", "dropped": "warning", "refused": "error"}
 
@@ -92,13 +93,13 @@ class Profile:
 
     def write(self, example: Example) -> Written:
         if example.kind not in self.kinds:
-            return refused("carry-kind", f"{self.title} writes {', '.join(self.kinds)} examples, not "
-                                         f"{example.kind}: pick another profile.")
+            return refused("carry-kind", say("{title} writes {kinds} examples, not {kind}: pick another profile.",
+                                             title=self.title, kinds=", ".join(self.kinds), kind=example.kind))
         return self.writer(example)
 
     def read(self, line: dict[str, Any], kind: str | None = None) -> Example:
         if not isinstance(line, dict):
-            raise ShapeError("a line is a JSON object")
+            raise ShapeError(say("a line is a JSON object"))
         return self.reader(line, kind or self.default_kind)
 
     def matches(self, line: Any) -> bool:
@@ -128,10 +129,10 @@ class Profile:
 
 def _note_fix(note: Note) -> str:
     if note.effect == "refused":
-        return "Change the example or export it with a profile whose shape carries it."
+        return say("Change the example or export it with a profile whose shape carries it.")
     if note.effect == "dropped":
-        return "Export with a profile that carries it, or accept that it is not trained on."
-    return "Nothing to do unless the joined text reads wrong."
+        return say("Export with a profile that carries it, or accept that it is not trained on.")
+    return say("Nothing to do unless the joined text reads wrong.")
 
 
 def json_line(line: dict[str, Any]) -> str:
@@ -155,20 +156,26 @@ def file_size(lines: Sequence[dict[str, Any]], prefix: str = "") -> int:
     return len(prefix.encode("utf-8")) + sum(len(json_line(line).encode("utf-8")) + 1 for line in lines)
 
 
-def _examples(n: int) -> str:
-    return f"{n:,} example{'s' if n != 1 else ''}"
-
-
 def count_rule(code: str, provider: str, low: int, high: int | None = None) -> FileRule:
     """A file rule: the file holds between `low` and `high` examples."""
     def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
         n = len(lines)
         if n < low:
-            yield Finding(code, "error", f"The file has {_examples(n)}; {provider} needs at least {low:,}.",
-                          f"Add at least {low - n:,} more example{'s' if low - n != 1 else ''}.")
+            if n == 1:
+                message = say("The file has {count:,} example; {provider} needs at least {low:,}.",
+                              count=n, provider=provider, low=low)
+            else:
+                message = say("The file has {count:,} examples; {provider} needs at least {low:,}.",
+                              count=n, provider=provider, low=low)
+            if low - n == 1:
+                fix = say("Add at least {count:,} more example.", count=low - n)
+            else:
+                fix = say("Add at least {count:,} more examples.", count=low - n)
+            yield Finding(code, "error", message, fix)
         elif high is not None and n > high:
-            yield Finding(code, "error", f"The file has {n:,} examples; {provider} accepts at most {high:,}.",
-                          f"Split it into files of at most {high:,} examples.")
+            yield Finding(code, "error", say("The file has {count:,} examples; {provider} accepts at most {high:,}.",
+                                             count=n, provider=provider, high=high),
+                          say("Split it into files of at most {high:,} examples.", high=high))
     return rule
 
 
@@ -179,8 +186,17 @@ def size_rule(code: str, provider: str, training: int, validation: int | None = 
     def judge_size(size: int, context: RuleContext) -> Iterator[Finding]:
         limit = validation if context.split == "validation" and validation is not None else training
         if size > limit:
-            yield Finding(code, level, f"The {context.split} file is {size:,} bytes; {provider} accepts at "
-                                       f"most {limit:,} bytes.", "Split it into smaller files.")
+            values = {"size": size, "provider": provider, "limit": limit}
+            if context.split == "validation":
+                message = say("The validation file is {size:,} bytes; {provider} accepts at most {limit:,} bytes.",
+                              **values)
+            elif context.split == "training":
+                message = say("The training file is {size:,} bytes; {provider} accepts at most {limit:,} bytes.",
+                              **values)
+            else:
+                message = say("The {split} file is {size:,} bytes; {provider} accepts at most {limit:,} bytes.",
+                              split=context.split, **values)
+            yield Finding(code, level, message, say("Split it into smaller files."))
 
     def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
         return judge_size(file_size(lines, prefix), context)
@@ -196,8 +212,9 @@ def prefix_rule(code: str, provider: str, prefix: str, what: str) -> FileRule:
 
     def judge_start(start: bytes, context: RuleContext) -> Iterator[Finding]:
         if not start.startswith(wanted):
-            yield Finding(code, "error", f"The file does not start with {what}; {provider} requires it.",
-                          f"Save the file as UTF-8 with {what} (the app's export writes it).")
+            yield Finding(code, "error", say("The file does not start with {what}; {provider} requires it.",
+                                             what=what, provider=provider),
+                          say("Save the file as UTF-8 with {what} (the app's export writes it).", what=what))
 
     def rule(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
         return iter(())
@@ -210,9 +227,13 @@ def last_turn_rule(code: str, provider: str, level: str = "error") -> LineRule:
     def rule(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
         turns = example.conversation()
         if not turns or turns[-1].role != "assistant":
-            last = turns[-1].role if turns else "nothing"
-            yield Finding(code, level, f"The conversation ends with {last}, not an assistant turn; "
-                                       f"{provider} rejects it.", "End the conversation with the assistant reply.")
+            if turns:
+                message = say("The conversation ends with {role}, not an assistant turn; {provider} rejects it.",
+                              role=turns[-1].role, provider=provider)
+            else:
+                message = say("The conversation ends with nothing, not an assistant turn; {provider} rejects it.",
+                              provider=provider)
+            yield Finding(code, level, message, say("End the conversation with the assistant reply."))
     return rule
 
 
@@ -221,25 +242,27 @@ def note_tool_settings(example: Example, shape: str, notes: list[Note], tools: b
     """Note the project's tool definitions (and its parallel_tool_calls setting) when the shape does
     not write them (`tools`, `parallel`: whether it does)."""
     if example.tools and not tools:
-        notes.append(Note("carry-tools", "dropped", f"The project's {len(example.tools)} tool definitions are not "
-                                                    f"written: {shape} has no tools."))
+        notes.append(Note("carry-tools", "dropped", say("The project's {count} tool definitions are not written: "
+                                                        "{shape} has no tools.", count=len(example.tools), shape=shape)))
     if example.tools and example.parallel_tool_calls is not None and not parallel:
-        notes.append(Note("carry-parallel-tool-calls", "dropped", "The parallel_tool_calls setting is not written: "
-                                                                  f"{shape} has no such field."))
+        notes.append(Note("carry-parallel-tool-calls", "dropped", say("The parallel_tool_calls setting is not "
+                                                                      "written: {shape} has no such field.",
+                                                                      shape=shape)))
 
 
 def note_rejected(example: Example, shape: str, notes: list[Note]) -> None:
     """A messages shape given a preference pair trains on the preferred reply: say the other is not written."""
     if example.rejected is not None:
-        notes.append(Note("carry-preference", "dropped", f"The non-preferred reply is not written: {shape} trains on "
-                                                         "the preferred reply only."))
+        notes.append(Note("carry-preference", "dropped", say("The non-preferred reply is not written: {shape} trains "
+                                                             "on the preferred reply only.", shape=shape)))
 
 
 def write_pairs(example: Example, shape: str) -> Written:
     """{"prompt", "completion"} lines, one per exported pair (a support chat gives one per agent turn)."""
     if not example.pairs:
-        return refused("carry-prompt-completion", f"The example has no prompt/completion text (it is a "
-                                                  f"{example.kind} example); {shape} writes only those.")
+        return refused("carry-prompt-completion", say("The example has no prompt/completion text (it is a {kind} "
+                                                      "example); {shape} writes only those.",
+                                                      kind=example.kind, shape=shape))
     notes: list[Note] = []
     note_tool_settings(example, shape, notes)
     return Written(tuple({"prompt": p.prompt, "completion": p.completion} for p in example.pairs), tuple(notes))
@@ -247,7 +270,7 @@ def write_pairs(example: Example, shape: str) -> Written:
 
 def read_pair(line: dict[str, Any], kind: str) -> Example:
     if set(line) != {"prompt", "completion"}:
-        raise ShapeError("a prompt/completion line has exactly `prompt` and `completion`")
+        raise ShapeError(say("a prompt/completion line has exactly `prompt` and `completion`"))
     if not isinstance(line["prompt"], str) or not isinstance(line["completion"], str):
-        raise ShapeError("`prompt` and `completion` are text")
+        raise ShapeError(say("`prompt` and `completion` are text"))
     return Example(kind, pairs=(TextPair(line["prompt"], line["completion"]),))

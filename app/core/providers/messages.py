@@ -21,6 +21,7 @@ from app.core.providers.base import Note, ShapeError, Written, note_rejected, no
 from app.core.providers.neutral import (
     ROLES, Example, Tool, ToolCall, Turn, canonical_json, link_tool_results, turn_label,
 )
+from app.core.wording import say
 
 
 @dataclass(frozen=True)
@@ -66,29 +67,33 @@ def encode(turn: Turn, index: int, style: MessageStyle, notes: list[Note], where
     """One turn as a message of this style; what the style cannot carry becomes a note."""
     label = where or turn_label(index, turn)
     if turn.role not in ROLES:
-        notes.append(Note("carry-role", "refused", f"{label}: the role {turn.role!r} is not one of "
-                                                   f"{', '.join(ROLES)}; {style.shape} cannot write it."))
+        notes.append(Note("carry-role", "refused", say("{where}: the role {role!r} is not one of {roles}; {shape} "
+                                                       "cannot write it.", where=label, role=turn.role,
+                                                       roles=", ".join(ROLES), shape=style.shape)))
     if not style.tool_calls and (turn.tool_calls or turn.role == "tool"):
-        notes.append(Note("carry-tool-calls", "refused", f"{label}: {style.shape} has no tool calls or tool "
-                                                         "results; pick a profile that writes them."))
+        notes.append(Note("carry-tool-calls", "refused", say("{where}: {shape} has no tool calls or tool results; "
+                                                             "pick a profile that writes them.",
+                                                             where=label, shape=style.shape)))
     message: dict[str, Any] = {"role": turn.role}
     if turn.role == "tool" and turn.call_id:
         if style.call_ids:
             message["tool_call_id"] = turn.call_id
         else:
-            notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id {turn.call_id!r} is dropped; "
-                                                               f"{style.shape} links results by order."))
+            notes.append(Note("carry-tool-call-id", "dropped", say("{where}: the call id {call_id!r} is dropped; "
+                                                                   "{shape} links results by order.", where=label,
+                                                                   call_id=turn.call_id, shape=style.shape)))
     if turn.name and (style.result_name if turn.role == "tool" else style.participant_names):
         message["name"] = turn.name
     elif turn.name and turn.role != "tool":
-        notes.append(Note("carry-name", "dropped", f"{label}: the participant name {turn.name!r} is dropped; "
-                                                   f"{style.shape} has no name field."))
+        notes.append(Note("carry-name", "dropped", say("{where}: the participant name {name!r} is dropped; {shape} "
+                                                       "has no name field.", where=label, name=turn.name,
+                                                       shape=style.shape)))
     if turn.reasoning:
         if style.reasoning_key:
             message[style.reasoning_key] = turn.reasoning
         else:
-            notes.append(Note("carry-reasoning", "dropped", f"{label}: the reasoning text is dropped; "
-                                                            f"{style.shape} has no field for it."))
+            notes.append(Note("carry-reasoning", "dropped", say("{where}: the reasoning text is dropped; {shape} has "
+                                                                "no field for it.", where=label, shape=style.shape)))
     if turn.content or not turn.tool_calls:
         message["content"] = turn.content
     if turn.tool_calls and style.tool_calls:
@@ -104,14 +109,15 @@ def _encode_call(call: ToolCall, label: str, style: MessageStyle, notes: list[No
         arguments = parse_arguments(call)
         if arguments is None:
             notes.append(Note("carry-tool-arguments", "refused",
-                              f"{label}: the arguments of {call.name!r} are not a JSON object; {style.shape} writes "
-                              "them as one."))
+                              say("{where}: the arguments of {name!r} are not a JSON object; {shape} writes them as "
+                                  "one.", where=label, name=call.name, shape=style.shape)))
     encoded: dict[str, Any] = {}
     if call.id and style.call_ids:
         encoded["id"] = call.id
     elif call.id:
-        notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id {call.id!r} is dropped; "
-                                                           f"{style.shape} links results by order."))
+        notes.append(Note("carry-tool-call-id", "dropped", say("{where}: the call id {call_id!r} is dropped; "
+                                                               "{shape} links results by order.", where=label,
+                                                               call_id=call.id, shape=style.shape)))
     encoded["type"] = "function"
     encoded["function"] = {"name": call.name, "arguments": arguments}
     return encoded
@@ -120,15 +126,17 @@ def _encode_call(call: ToolCall, label: str, style: MessageStyle, notes: list[No
 def _encode_weight(message: dict[str, Any], turn: Turn, label: str, style: MessageStyle, notes: list[Note]) -> None:
     if style.weight_key is None:
         if not is_one(turn.weight):
-            notes.append(Note("carry-weight", "dropped", f"{label}: the weight {turn.weight!r} is dropped; "
-                                                         f"{style.shape} has no per-turn weight, so the turn is "
-                                                         "trained as the stack's defaults say."))
+            notes.append(Note("carry-weight", "dropped", say("{where}: the weight {weight!r} is dropped; {shape} has "
+                                                             "no per-turn weight, so the turn is trained as the "
+                                                             "stack's defaults say.", where=label,
+                                                             weight=turn.weight, shape=style.shape)))
     elif style.weight_as_flag:
         if type(turn.weight) is int and turn.weight in (0, 1):
             message[style.weight_key] = turn.weight == 1
         else:
-            notes.append(Note("carry-weight", "refused", f"{label}: the weight {turn.weight!r} is not 0 or 1, so "
-                                                         f"it cannot become {style.shape}'s training flag."))
+            notes.append(Note("carry-weight", "refused", say("{where}: the weight {weight!r} is not 0 or 1, so it "
+                                                             "cannot become {shape}'s training flag.", where=label,
+                                                             weight=turn.weight, shape=style.shape)))
     else:
         message[style.weight_key] = turn.weight  # as typed: the weight rules refuse anything but 0 or 1
 
@@ -147,12 +155,12 @@ def encode_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
 
 def decode_tools(value: Any) -> tuple[Tool, ...]:
     if not isinstance(value, list):
-        raise ShapeError("`tools` is a list of function specs")
+        raise ShapeError(say("`tools` is a list of function specs"))
     tools = []
     for spec in value:
         function = spec.get("function") if isinstance(spec, dict) else None
         if not isinstance(function, dict) or spec.get("type", "function") != "function":
-            raise ShapeError("a tool is {\"type\": \"function\", \"function\": {...}}")
+            raise ShapeError(say('a tool is {"type": "function", "function": {...}}'))
         tools.append(decode_function(function))
     return tuple(tools)
 
@@ -161,7 +169,7 @@ def decode_function(function: Mapping[str, Any]) -> Tool:
     name, description = function.get("name"), function.get("description", "")
     parameters = function.get("parameters", {})
     if not isinstance(name, str) or not isinstance(description, str) or not isinstance(parameters, dict):
-        raise ShapeError("a function spec has a string name and description and an object of parameters")
+        raise ShapeError(say("a function spec has a string name and description and an object of parameters"))
     return Tool(name, description, parameters)
 
 
@@ -169,33 +177,33 @@ def decode(message: Any, style: MessageStyle) -> Turn:
     """One message of this style as a turn; anything the style does not write is a `ShapeError`.
     An optional key that SDKs write as `null` (`NULLABLE`) is read as absent."""
     if not isinstance(message, dict):
-        raise ShapeError("a message is a JSON object")
+        raise ShapeError(say("a message is a JSON object"))
     if None in message.values():
         message = {k: v for k, v in message.items() if v is not None or k not in NULLABLE}
     extra = message.keys() - style.keys
     if extra:
-        raise ShapeError(f"{style.shape} messages have no {', '.join(sorted(extra))}")
+        raise ShapeError(say("{shape} messages have no {keys}", shape=style.shape, keys=", ".join(sorted(extra))))
     role = message.get("role")
     if role not in ROLES or (role == "tool" and not style.tool_calls):
-        raise ShapeError(f"{style.shape} has no role {role!r}")
+        raise ShapeError(say("{shape} has no role {role!r}", shape=style.shape, role=role))
     content = message.get("content", "")
     if content is None:
         content = ""
     if not isinstance(content, str):
-        raise ShapeError("message content is text here")
+        raise ShapeError(say("message content is text here"))
     calls = message.get("tool_calls") or []
     if not isinstance(calls, list) or (calls and role != "assistant"):
-        raise ShapeError("`tool_calls` is a list on an assistant message")
+        raise ShapeError(say("`tool_calls` is a list on an assistant message"))
     if "content" not in message and not calls:
-        raise ShapeError("a message without tool calls has content")
+        raise ShapeError(say("a message without tool calls has content"))
     weight = message.get(style.weight_key) if style.weight_key else None
     if style.weight_as_flag and weight is not None:
         if not isinstance(weight, bool):
-            raise ShapeError(f"`{style.weight_key}` is true or false")
+            raise ShapeError(say("`{key}` is true or false", key=style.weight_key))
         weight = int(weight)
     texts = [message.get(k, "") for k in ("tool_call_id", "name", style.reasoning_key or "") if k]
     if not all(isinstance(t, str) for t in texts):
-        raise ShapeError("ids, names and reasoning are text")
+        raise ShapeError(say("ids, names and reasoning are text"))
     return Turn(
         role=role,
         content=content,
@@ -210,27 +218,28 @@ def decode(message: Any, style: MessageStyle) -> Turn:
 def _decode_call(call: Any, style: MessageStyle) -> ToolCall:
     if not isinstance(call, dict) or set(call) - {"id", "type", "function"} \
             or call.get("type", "function") != "function":
-        raise ShapeError("a tool call is {\"id\", \"type\": \"function\", \"function\"}")
+        raise ShapeError(say('a tool call is {"id", "type": "function", "function"}'))
     if "id" in call and not style.call_ids:
-        raise ShapeError(f"{style.shape} tool calls have no id")
+        raise ShapeError(say("{shape} tool calls have no id", shape=style.shape))
     function = call.get("function")
     if not isinstance(function, dict) or set(function) - {"name", "arguments"} \
             or not isinstance(function.get("name"), str):
-        raise ShapeError("a call's function has a name and arguments")
+        raise ShapeError(say("a call's function has a name and arguments"))
     arguments = function.get("arguments", "")
     if isinstance(arguments, dict) and style.arguments_as_object:
         arguments = canonical_json(arguments)
     if not isinstance(arguments, str):
-        raise ShapeError("arguments are JSON text here" if not style.arguments_as_object else "arguments are an object")
+        raise ShapeError(say("arguments are JSON text here") if not style.arguments_as_object
+                         else say("arguments are an object"))
     call_id = call.get("id", "")
     if not isinstance(call_id, str):
-        raise ShapeError("a call id is text")
+        raise ShapeError(say("a call id is text"))
     return ToolCall(call_id, function["name"], arguments)
 
 
 def decode_messages(value: Any, style: MessageStyle) -> tuple[Turn, ...]:
     if not isinstance(value, list):
-        raise ShapeError("`messages` is a list")
+        raise ShapeError(say("`messages` is a list"))
     return tuple(decode(m, style) for m in value)
 
 
@@ -255,10 +264,10 @@ def read_chat(line: dict[str, Any], kind: str, style: MessageStyle, tools: bool 
     if line.get("tools", 0) is None:  # `"tools": null` is no tools
         line = {k: v for k, v in line.items() if k != "tools"}
     if "messages" not in line or set(line) - keys:
-        raise ShapeError(f"a {style.shape} line has {', '.join(sorted(keys))} only")
+        raise ShapeError(say("a {shape} line has {keys} only", shape=style.shape, keys=", ".join(sorted(keys))))
     parallel_calls = line.get("parallel_tool_calls")
     if parallel_calls is not None and not isinstance(parallel_calls, bool):
-        raise ShapeError("`parallel_tool_calls` is true or false")
+        raise ShapeError(say("`parallel_tool_calls` is true or false"))
     turns = link_tool_results(decode_messages(line["messages"], style))
     return Example(kind, turns, tools=decode_tools(line["tools"]) if "tools" in line else (),
                    parallel_tool_calls=parallel_calls)

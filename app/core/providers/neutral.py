@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from app.core.records import Canonical
+from app.core.wording import say
 
 ROLES = ("system", "user", "assistant", "tool")
 KINDS = ("classification", "generation", "chat", "preference")
@@ -80,7 +81,7 @@ class Example(NamedTuple):
 
 def turn_label(index: int, turn: Turn) -> str:
     """How a message names the turn: "turn 3 (assistant)" (1-based, system turns counted)."""
-    return f"turn {index + 1} ({turn.role})"
+    return say("turn {n} ({role})", n=index + 1, role=turn.role)
 
 
 def canonical_json(value: Any) -> str:
