@@ -27,6 +27,7 @@ from app.core.providers.base import (
 )
 from app.core.providers.messages import is_one
 from app.core.providers.neutral import Example, Turn, turn_label
+from app.core.wording import say
 
 PROVIDER = "AWS Bedrock"
 SCHEMA = "bedrock-conversation-2024"
@@ -37,11 +38,11 @@ FILE_RULES = (size_rule("bedrock-file-size", PROVIDER, 1024**3, 100 * 1024**2, l
 def _content(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
     label = turn_label(index, turn)
     if turn.tool_calls or turn.role == "tool":
-        notes.append(Note("carry-tool-calls", "refused", f"{label}: Nova supervised fine-tuning does not support "
-                          "tool use; export tool conversations with another profile."))
+        notes.append(Note("carry-tool-calls", "refused", say("{where}: Nova supervised fine-tuning does not support "
+                          "tool use; export tool conversations with another profile.", where=label)))
     if turn.weight is not None and not is_one(turn.weight):
-        notes.append(Note("carry-weight", "dropped", f"{label}: the weight {turn.weight!r} is dropped; Bedrock has no "
-                          "per-turn weight, so the turn is trained."))
+        notes.append(Note("carry-weight", "dropped", say("{where}: the weight {weight!r} is dropped; Bedrock has no "
+                          "per-turn weight, so the turn is trained.", where=label, weight=turn.weight)))
     blocks: list[dict[str, Any]] = []
     if turn.reasoning:
         blocks.append({"reasoningContent": {"reasoningText": {"text": turn.reasoning}}})
@@ -51,15 +52,15 @@ def _content(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
 
 def write_conversation(example: Example) -> Written:
     notes: list[Note] = []
-    note_tool_settings(example, "Nova supervised fine-tuning", notes)
-    note_rejected(example, "Nova supervised fine-tuning", notes)
+    note_tool_settings(example, say("Nova supervised fine-tuning"), notes)
+    note_rejected(example, say("Nova supervised fine-tuning"), notes)
     system: list[dict[str, str]] = []
     messages: list[dict[str, Any]] = []
     for index, turn in enumerate(example.conversation()):
         if turn.role == "system":
             if messages:
-                notes.append(Note("carry-system", "merged", f"{turn_label(index, turn)} is moved into `system`: "
-                                  "Bedrock has no system message inside `messages`."))
+                notes.append(Note("carry-system", "merged", say("{where} is moved into `system`: Bedrock has no "
+                                  "system message inside `messages`.", where=turn_label(index, turn))))
             system.append({"text": turn.content})
             continue
         messages.append({"role": "user" if turn.role == "tool" else turn.role, "content": _content(index, turn, notes)})
@@ -73,7 +74,7 @@ def write_conversation(example: Example) -> Written:
 def _read_message(message: Any) -> Turn:
     if not isinstance(message, dict) or set(message) != {"role", "content"} \
             or message["role"] not in ("user", "assistant") or not isinstance(message["content"], list):
-        raise ShapeError("a Bedrock message is {role: user|assistant, content: [blocks]}")
+        raise ShapeError(say("a Bedrock message is {role: user|assistant, content: [blocks]}"))
     texts, reasoning = [], ""
     for block in message["content"]:
         if isinstance(block, dict) and set(block) == {"text"} and isinstance(block["text"], str):
@@ -83,21 +84,21 @@ def _read_message(message: Any) -> Turn:
             outer = block["reasoningContent"]
             inner = outer.get("reasoningText") if isinstance(outer, dict) else None
             if not isinstance(inner, dict) or set(inner) != {"text"} or not isinstance(inner["text"], str):
-                raise ShapeError("reasoningContent is {reasoningText: {text}}")
+                raise ShapeError(say("reasoningContent is {reasoningText: {text}}"))
             reasoning += inner["text"]
         else:
-            raise ShapeError("content blocks are text (and reasoning before it)")
+            raise ShapeError(say("content blocks are text (and reasoning before it)"))
     return Turn(message["role"], "".join(texts), reasoning)
 
 
 def read_conversation(line: dict[str, Any], kind: str) -> Example:
     if set(line) - {"schemaVersion", "system", "messages"} or not isinstance(line.get("schemaVersion"), str) \
             or not isinstance(line.get("messages"), list):
-        raise ShapeError("a bedrock-conversation-2024 line has schemaVersion, system and messages")
+        raise ShapeError(say("a bedrock-conversation-2024 line has schemaVersion, system and messages"))
     system = line.get("system", [])
     if not isinstance(system, list) or not all(isinstance(b, dict) and set(b) == {"text"} and isinstance(b["text"], str)
                                                for b in system):
-        raise ShapeError("`system` is a list of {text} blocks")
+        raise ShapeError(say("`system` is a list of {text} blocks"))
     turns = tuple(Turn("system", b["text"]) for b in system) + tuple(_read_message(m) for m in line["messages"])
     return Example(kind, turns)
 
@@ -110,41 +111,46 @@ def turn_order(example: Example, line: dict[str, Any], context: RuleContext) -> 
     """bedrock-first-not-user, bedrock-last-not-assistant, bedrock-alternation."""
     roles = _roles(line)
     if not roles or roles[0] != "user":
-        yield Finding("bedrock-first-not-user", "error", f"The first message is {roles[0] if roles else 'missing'!r}; "
-                      "Bedrock conversations start with the user.", "Start the conversation with the user's message.")
+        if roles:
+            message = say("The first message is {role!r}; Bedrock conversations start with the user.", role=roles[0])
+        else:
+            message = say("The first message is 'missing'; Bedrock conversations start with the user.")
+        yield Finding("bedrock-first-not-user", "error", message,
+                      say("Start the conversation with the user's message."))
     if not roles or roles[-1] != "assistant":
-        yield Finding("bedrock-last-not-assistant", "error", "The conversation does not end with the assistant; "
-                      "Bedrock rejects it.", "End the conversation with the assistant reply.")
+        yield Finding("bedrock-last-not-assistant", "error", say("The conversation does not end with the assistant; "
+                      "Bedrock rejects it."), say("End the conversation with the assistant reply."))
     for index in range(1, len(roles)):
         if roles[index] == roles[index - 1]:
-            yield Finding("bedrock-alternation", "error", f"Messages {index} and {index + 1} are both "
-                          f"{roles[index]!r}; Bedrock needs user and assistant to alternate.",
-                          "Merge the two messages or add the missing turn between them.")
+            yield Finding("bedrock-alternation", "error", say("Messages {index} and {next_n} are both {role!r}; "
+                          "Bedrock needs user and assistant to alternate.", index=index, next_n=index + 1,
+                          role=roles[index]), say("Merge the two messages or add the missing turn between them."))
 
 
 def reserved_prefix(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
     for index, turn in enumerate(example.conversation()):
         word = next((w for w in RESERVED if turn.role in ("system", "user") and turn.content.startswith(w)), None)
         if word:
-            yield Finding("bedrock-reserved-prefix", "error", f"{turn_label(index, turn)} starts with {word!r}, a word "
-                          "Nova reserves; the job fails on it.", 
-                          f"Reword the start so it does not begin with {word!r}.")
+            yield Finding("bedrock-reserved-prefix", "error", say("{where} starts with {word!r}, a word Nova "
+                          "reserves; the job fails on it.", where=turn_label(index, turn), word=word),
+                          say("Reword the start so it does not begin with {word!r}.", word=word))
 
 
 NOVA = Profile(
-    "bedrock-nova", "Bedrock conversation (Amazon Nova)", PROVIDER, "Amazon Nova Micro, Lite, Pro and Nova 2 Lite "
-    "(also Bedrock distillation)", ("classification", "generation", "chat", "preference"), False,
+    "bedrock-nova", say("Bedrock conversation (Amazon Nova)"), PROVIDER, say("Amazon Nova Micro, Lite, Pro and Nova "
+    "2 Lite (also Bedrock distillation)"), ("classification", "generation", "chat", "preference"), False,
     writer=write_conversation, reader=read_conversation, default_kind="chat",
     line_rules=(turn_order, reserved_prefix), file_rules=FILE_RULES,
-    note="schemaVersion bedrock-conversation-2024, system blocks and user/assistant content blocks, reasoning "
-         "before the text; no tool use.",
+    note=say("schemaVersion bedrock-conversation-2024, system blocks and user/assistant content blocks, reasoning "
+             "before the text; no tool use."),
 )
 PROMPT_COMPLETION = Profile(
-    "bedrock-prompt-completion", "Bedrock prompt/completion", PROVIDER, "Amazon Titan Text, Cohere Command, "
-    "Meta Llama on Bedrock", ("classification", "generation"), True,
+    "bedrock-prompt-completion", say("Bedrock prompt/completion"), PROVIDER, say("Amazon Titan Text, Cohere Command, "
+    "Meta Llama on Bedrock"), ("classification", "generation"), True,
     writer=lambda example: write_pairs(example, "Bedrock prompt/completion"), reader=read_pair,
     default_kind="generation", file_rules=FILE_RULES,
-    note="prompt/completion as exported (separator, leading space, stop); Bedrock estimates 6 characters a token.",
+    note=say("prompt/completion as exported (separator, leading space, stop); Bedrock estimates 6 characters a "
+             "token."),
 )
 
 PROFILES = (NOVA, PROMPT_COMPLETION)

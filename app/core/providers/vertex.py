@@ -27,6 +27,7 @@ from app.core.providers.base import (
 )
 from app.core.providers.messages import is_one, parse_arguments
 from app.core.providers.neutral import Example, Tool, ToolCall, Turn, canonical_json, link_tool_results, turn_label
+from app.core.wording import say
 
 PROVIDER = "Google Vertex AI"
 MAX_TOKENS = 131_072
@@ -50,27 +51,28 @@ def _response(turn: Turn) -> dict[str, Any]:
 def _parts(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
     label = turn_label(index, turn)
     if turn.reasoning:
-        notes.append(Note("carry-reasoning", "dropped", f"{label}: the reasoning text is dropped; Vertex tuning data "
-                          "has no thinking field (Google advises tuning with thinking off)."))
+        notes.append(Note("carry-reasoning", "dropped", say("{where}: the reasoning text is dropped; Vertex tuning "
+                          "data has no thinking field (Google advises tuning with thinking off).", where=label)))
     if turn.weight is not None and not is_one(turn.weight):
-        notes.append(Note("carry-weight", "dropped", f"{label}: the weight {turn.weight!r} is dropped; Vertex has "
-                          "no per-turn weight, so every model turn is trained."))
+        notes.append(Note("carry-weight", "dropped", say("{where}: the weight {weight!r} is dropped; Vertex has "
+                          "no per-turn weight, so every model turn is trained.", where=label, weight=turn.weight)))
     if turn.role == "tool":
         if turn.call_id:
-            notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id is dropped; Vertex matches a "
-                              "result to its call by function name."))
+            notes.append(Note("carry-tool-call-id", "dropped", say("{where}: the call id is dropped; Vertex matches "
+                              "a result to its call by function name.", where=label)))
         if not turn.name:
-            notes.append(Note("carry-tool-result", "refused", f"{label}: the result answers no earlier call, so its "
-                              "function name (which Vertex requires) is unknown."))
+            notes.append(Note("carry-tool-result", "refused", say("{where}: the result answers no earlier call, so "
+                              "its function name (which Vertex requires) is unknown.", where=label)))
         return [{"functionResponse": {"name": turn.name, "response": _response(turn)}}]
     parts: list[dict[str, Any]] = [{"text": turn.content}] if turn.content or not turn.tool_calls else []
     for call in turn.tool_calls:
         arguments = parse_arguments(call)
         if arguments is None:
-            notes.append(Note("carry-tool-arguments", "refused", f"{label}: the arguments of {call.name!r} are not a "
-                              "JSON object; Vertex writes them as `args`, an object."))
+            notes.append(Note("carry-tool-arguments", "refused", say("{where}: the arguments of {name!r} are not a "
+                              "JSON object; Vertex writes them as `args`, an object.", where=label, name=call.name)))
         if call.id:
-            notes.append(Note("carry-tool-call-id", "dropped", f"{label}: the call id {call.id!r} is dropped."))
+            notes.append(Note("carry-tool-call-id", "dropped", say("{where}: the call id {call_id!r} is dropped.",
+                                                                   where=label, call_id=call.id)))
         parts.append({"functionCall": {"name": call.name, "args": arguments}})
     return parts
 
@@ -78,24 +80,25 @@ def _parts(index: int, turn: Turn, notes: list[Note]) -> list[dict[str, Any]]:
 def write(example: Example) -> Written:
     notes: list[Note] = []
     note_tool_settings(example, "Vertex", notes, tools=True)
-    note_rejected(example, "Vertex supervised tuning", notes)
+    note_rejected(example, say("Vertex supervised tuning"), notes)
     system: list[dict[str, Any]] = []
     contents: list[dict[str, Any]] = []
     for index, turn in enumerate(link_tool_results(example.conversation())):
         if turn.role == "system":
             if contents:
-                notes.append(Note("carry-system", "merged", f"{turn_label(index, turn)} is moved into "
-                                  "`systemInstruction`: Vertex has no system turn inside `contents`."))
+                notes.append(Note("carry-system", "merged", say("{where} is moved into `systemInstruction`: Vertex "
+                                  "has no system turn inside `contents`.", where=turn_label(index, turn))))
             system.append({"text": turn.content})
             continue
         if turn.role not in ROLE:
-            notes.append(Note("carry-role", "refused", f"{turn_label(index, turn)}: Vertex has no role {turn.role!r}."))
+            notes.append(Note("carry-role", "refused", say("{where}: Vertex has no role {role!r}.",
+                                                           where=turn_label(index, turn), role=turn.role)))
             continue
         parts = _parts(index, turn, notes)
         if contents and contents[-1]["role"] == ROLE[turn.role]:
             if turn.role == "assistant" and not turn.content:
-                notes.append(Note("carry-assistant-turns", "merged", f"{turn_label(index, turn)} joins the model "
-                                  "turn before it (its calls are read back as that turn's)."))
+                notes.append(Note("carry-assistant-turns", "merged", say("{where} joins the model turn before it (its "
+                                  "calls are read back as that turn's).", where=turn_label(index, turn))))
                 if contents[-1]["parts"][-1] == {"text": ""}:  # an empty text part would read back as nothing
                     contents[-1]["parts"].pop()
             contents[-1]["parts"].extend(parts)
@@ -115,7 +118,7 @@ def _read_part(role: str, part: Any, turns: list[Turn], start: int) -> None:
     """Read one part into `turns`; `start` is where the current content's turns begin (a call joins
     the model turn read from the same content, or starts one)."""
     if not isinstance(part, dict) or len(part) != 1:
-        raise ShapeError("a part holds one of text, functionCall, functionResponse")
+        raise ShapeError(say("a part holds one of text, functionCall, functionResponse"))
     (key, value), = part.items()
     if key == "text" and isinstance(value, str):
         turns.append(Turn("assistant" if role == "model" else "user", value))
@@ -129,33 +132,33 @@ def _read_part(role: str, part: Any, turns: list[Turn], start: int) -> None:
             and isinstance(value.get("name"), str):
         response = value.get("response", {})
         if not isinstance(response, dict):
-            raise ShapeError("a functionResponse's response is an object")
+            raise ShapeError(say("a functionResponse's response is an object"))
         text = response["output"] if list(response) == ["output"] and isinstance(response["output"], str) \
             else canonical_json(response)
         turns.append(Turn("tool", text, name=value["name"]))
     else:
-        raise ShapeError(f"a {role} content has no {key!r} part here")
+        raise ShapeError(say("a {role} content has no {key!r} part here", role=role, key=key))
 
 
 def read(line: dict[str, Any], kind: str) -> Example:
     system_key = "systemInstruction" if "systemInstruction" in line else "system_instruction"
     if "contents" not in line or set(line) - {system_key, "contents", "tools"}:
-        raise ShapeError("a Vertex line has systemInstruction, contents and tools only")
+        raise ShapeError(say("a Vertex line has systemInstruction, contents and tools only"))
     turns: list[Turn] = []
     if system_key in line:
         system = line[system_key]
         if not isinstance(system, dict) or set(system) - {"role", "parts"} or not isinstance(system.get("parts"), list):
-            raise ShapeError("systemInstruction is {parts: [{text}]}")
+            raise ShapeError(say("systemInstruction is {parts: [{text}]}"))
         for part in system["parts"]:
             if not isinstance(part, dict) or set(part) != {"text"} or not isinstance(part["text"], str):
-                raise ShapeError("systemInstruction parts are text")
+                raise ShapeError(say("systemInstruction parts are text"))
             turns.append(Turn("system", part["text"]))
     if not isinstance(line["contents"], list):
-        raise ShapeError("`contents` is a list")
+        raise ShapeError(say("`contents` is a list"))
     for content in line["contents"]:
         if not isinstance(content, dict) or set(content) != {"role", "parts"} \
                 or content["role"] not in ("user", "model") or not isinstance(content["parts"], list):
-            raise ShapeError("a content is {role: user|model, parts: [...]}")
+            raise ShapeError(say("a content is {role: user|model, parts: [...]}"))
         start = len(turns)
         for part in content["parts"]:
             _read_part(content["role"], part, turns, start)
@@ -164,16 +167,16 @@ def read(line: dict[str, Any], kind: str) -> Example:
 
 def _read_tools(value: Any) -> tuple[Tool, ...]:
     if not isinstance(value, list):
-        raise ShapeError("`tools` is a list")
+        raise ShapeError(say("`tools` is a list"))
     tools = []
     for entry in value:
         declarations = entry.get("functionDeclarations") if isinstance(entry, dict) else None
         if not isinstance(declarations, list) or set(entry) != {"functionDeclarations"}:
-            raise ShapeError("a Vertex tool is {functionDeclarations: [...]}")
+            raise ShapeError(say("a Vertex tool is {functionDeclarations: [...]}"))
         for d in declarations:
             if not isinstance(d, dict) or not isinstance(d.get("name"), str) \
                     or not isinstance(d.get("parameters", {}), dict):
-                raise ShapeError("a function declaration has a name and parameters")
+                raise ShapeError(say("a function declaration has a name and parameters"))
             tools.append(Tool(d["name"], d.get("description", ""), d.get("parameters", {})))
     return tuple(tools)
 
@@ -182,24 +185,26 @@ def too_long(example: Example, line: dict[str, Any], context: RuleContext) -> It
     if context.count_tokens is not None:
         tokens = context.count_tokens(line)
         if tokens > MAX_TOKENS:
-            yield Finding("vertex-too-long", "error", f"The example is {tokens:,} tokens; Gemini 2.5 Flash tuning "
-                          f"accepts at most {MAX_TOKENS:,} per example.", "Shorten the example or split it.")
+            yield Finding("vertex-too-long", "error", say("The example is {count:,} tokens; Gemini 2.5 Flash tuning "
+                          "accepts at most {limit:,} per example.", count=tokens, limit=MAX_TOKENS),
+                          say("Shorten the example or split it."))
 
 
 def validation_size(lines: Sequence[dict[str, Any]], context: RuleContext) -> Iterator[Finding]:
     if context.split == "validation" and len(lines) > MAX_VALIDATION_EXAMPLES:
-        yield Finding("vertex-validation-too-many", "error", f"The validation file has {len(lines):,} examples; Vertex "
-                      f"accepts at most {MAX_VALIDATION_EXAMPLES:,}.", "Move the rest into the training file.")
+        yield Finding("vertex-validation-too-many", "error", say("The validation file has {count:,} examples; Vertex "
+                      "accepts at most {limit:,}.", count=len(lines), limit=MAX_VALIDATION_EXAMPLES),
+                      say("Move the rest into the training file."))
 
 
 GEMINI = Profile(
-    "vertex-gemini", "Vertex AI Gemini (supervised tuning)", PROVIDER, "Gemini 2.5 Flash, Gemini 2.5 Flash-Lite, "
-    "Gemini 2.5 Pro on Vertex AI", ("classification", "generation", "chat", "preference"), False,
+    "vertex-gemini", say("Vertex AI Gemini (supervised tuning)"), PROVIDER, say("Gemini 2.5 Flash, Gemini 2.5 "
+    "Flash-Lite, Gemini 2.5 Pro on Vertex AI"), ("classification", "generation", "chat", "preference"), False,
     writer=write, reader=read, default_kind="chat", line_rules=(too_long,),
     file_rules=(validation_size, count_rule("vertex-too-many-examples", PROVIDER, 1, MAX_EXAMPLES),
                 size_rule("vertex-file-size", PROVIDER, MAX_FILE_BYTES)),
-    note="systemInstruction and contents (user / model parts); function calls and results as parts. Limits are "
-         "Gemini 2.5 Flash's; reasoning is not written.",
+    note=say("systemInstruction and contents (user / model parts); function calls and results as parts. Limits are "
+             "Gemini 2.5 Flash's; reasoning is not written."),
 )
 
 PROFILES = (GEMINI,)
