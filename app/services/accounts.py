@@ -328,8 +328,8 @@ def user_for_token(session: Session, token: str, now: datetime | None = None, pr
     row, user = found.ApiToken, found.User
     now = now or utcnow()
     if row.expires_at is not None and row.expires_at <= now:
-        raise TokenExpired(f"this API token ({row.name!r}) expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: "
-                           "create a new one at /account/tokens")
+        raise TokenExpired(say("this API token ({name}) expired on {when} UTC: create a new one at /account/tokens",
+                               name=repr(row.name), when=row.expires_at.strftime("%Y-%m-%d %H:%M")))
     if not user.is_active:
         return NOBODY
     stale = row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.core import agreement as kappa
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
+from app.core.wording import say
 from app.services import audit
 from app.services.errors import Forbidden, Invalid
 from app.services.examples import get_example, save
@@ -24,7 +25,7 @@ def labelling_example(session: Session, project: Project, user: User, role: str 
     require(role, "annotate", project)
     example = get_example(session, project, example_id)
     if not may_label_independently(role, user, example):
-        raise Forbidden(f"Example #{example_id} is not yours and is not waiting for independent labels.")
+        raise Forbidden(say("Example #{id} is not yours and is not waiting for independent labels.", id=example_id))
     return example
 
 
@@ -32,15 +33,15 @@ def annotate(session: Session, project: Project, user: User, role: str | None, e
     """One annotator's independent label for a double-labelled example."""
     example = labelling_example(session, project, user, role, example_id)
     if example.labels_wanted <= 0:
-        raise Invalid({"output": "This example was not picked for double labelling."})
+        raise Invalid({"output": say("This example was not picked for double labelling.")})
     if example.created_by == user.id:
-        raise Invalid({"output": "You wrote this example: its independent labels must come from someone else."})
+        raise Invalid({"output": say("You wrote this example: its independent labels must come from someone else.")})
     chosen = settings_of(project).label_for(label)
     if chosen is None:
-        raise Invalid({"output": f"{label!r} is not a label of this project: pick one of its labels."})
+        raise Invalid({"output": say("{label} is not a label of this project: pick one of its labels.", label=repr(label))})
     existing = team.annotation_by(session, example.id, user.id)
     if existing is None and _ratings(session, example) >= example.labels_wanted:
-        raise Invalid({"output": "This example already has all the labels asked for."})
+        raise Invalid({"output": say("This example already has all the labels asked for.")})
     before = ledger.as_stored(session, project, example)
     annotation = existing or Annotation(project_id=project.id, example_id=example.id, user_id=user.id)
     annotation.label = chosen.name
@@ -91,7 +92,7 @@ def report(session: Session, project: Project, role: str | None) -> AgreementRep
     rated = {k: v for k, v in ratings.items() if len(v) >= 2}
     raters = sorted({r for v in rated.values() for r in v})
     names = {m.user_id: (u.display_name or u.username) for m, u in team.memberships(session, project.id)}
-    names.update({r: names.get(r, f"user {r}") for r in raters})
+    names.update({r: names.get(r, say("user {id}", id=r)) for r in raters})
     fleiss, used = kappa.fleiss_for_project(rated) if rated else (None, 0)
     return AgreementReport(
         pairs=kappa.pairwise_cohen(rated),
@@ -111,7 +112,7 @@ def adjudicate(session: Session, project: Project, user: User, role: str | None,
     example = get_example(session, project, example_id)
     chosen = settings_of(project).label_for(label)
     if chosen is None:
-        raise Invalid({"output": f"{label!r} is not a label of this project."})
+        raise Invalid({"output": say("{label} is not a label of this project.", label=repr(label))})
     saved = save(session, project, user, ExampleValues(example.fields, chosen.name), models, example.id,
                  example.version, role=role)
     example = saved.example
@@ -122,7 +123,7 @@ def adjudicate(session: Session, project: Project, user: User, role: str | None,
     ledger.apply(session, before, before.moved(example))
     session.add(example)
     session.add(Comment(example_id=example.id, user_id=user.id, action="approve",
-                        body=f"Adjudicated: final label {chosen.name!r}."))
+                        body=say("Adjudicated: final label {label}.", label=repr(chosen.name))))
     audit.record(session, project, user, "adjudicated", {"example": example.id, "label": chosen.name})
     session.commit()
     return example

@@ -16,6 +16,7 @@ from app.core.rules.registry import Neighbors
 from app.core.project_settings import ExampleValues
 from app.core.project_settings import ProjectSettings
 from app.core.search import search_text, texts
+from app.core.wording import say
 from app.services import audit, health
 from app.services.errors import Forbidden, Invalid, NotFound, Stale
 from app.services.permissions import allows, may_delete_example, may_edit_example, may_see_example, require
@@ -69,7 +70,7 @@ def lint(
 def get_example(session: Session, project: Project, example_id: int) -> Example:
     example = store.get_example(session, project.id, example_id)
     if example is None:
-        raise NotFound(f"example {example_id} does not exist in this project")
+        raise NotFound(say("example {id} does not exist in this project", id=example_id))
     return example
 
 
@@ -107,7 +108,7 @@ MAX_WORK_SECONDS = 4 * 3600  # longer than this the form was left open, not work
 def visible_example(session: Session, project: Project, user: User, role: str | None, example_id: int) -> Example:
     example = get_example(session, project, example_id)
     if not may_see_example(role, user, example):
-        raise Forbidden(f"Example #{example_id} is not yours: annotators see their own and assigned examples.")
+        raise Forbidden(say("Example #{id} is not yours: annotators see their own and assigned examples.", id=example_id))
     return example
 
 
@@ -130,9 +131,10 @@ def save(
     settings = settings_of(project)
     current = visible_example(session, project, user, role, example_id) if example_id is not None else None
     if current is not None and not may_edit_example(role, user, current):
-        raise Forbidden(f"You may not edit example #{current.id} ({current.status.replace('_', ' ')}).")
+        raise Forbidden(say("You may not edit example #{id} ({status}).", id=current.id,
+                            status=current.status.replace("_", " ")))
     if current is not None and expected_version is None:
-        raise Invalid({"version": "Send the version of the example you edited (a whole number)."})
+        raise Invalid({"version": say("Send the version of the example you edited (a whole number).")})
     evaluation = lint(session, project, values, models, example_id, user=user, role=role)
     if current is not None and current.version != expected_version:
         raise Stale(current=current, mine=evaluation)
@@ -195,7 +197,7 @@ def _claim(session: Session, example: Example, expected_version: int, evaluation
 def claim_seen_version(session: Session, example: Example, seen_version: int | None) -> Example:
     """A decision about an example (approve, reject, …) holds only for the version its reviewer saw."""
     if seen_version is None:
-        raise Invalid({"version": "Send the version of the example you reviewed (a whole number)."})
+        raise Invalid({"version": say("Send the version of the example you reviewed (a whole number).")})
     return _claim(session, example, seen_version, None, bump=0)
 
 
@@ -205,7 +207,7 @@ def delete(session: Session, project: Project, user: User, example_id: int, mode
     history, comments and labels, where it can be restored from; the audit log keeps who and when."""
     example = visible_example(session, project, user, role, example_id)
     if not may_delete_example(role, user, example.created_by, example.status):
-        raise Forbidden(f"You may not delete example #{example.id}.")
+        raise Forbidden(say("You may not delete example #{id}.", id=example.id))
     if expected_version is not None:
         example = _claim(session, example, expected_version, None, bump=0)
     ledger.apply(session, health.counted_now(session, project, example, models), None)

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from app.core.model_table import ModelTable
 from app.replacing import Replacing
 from app.core.split import Split
+from app.core.wording import say
 from app.services import export_writer, exports, snapshots
 from app.services.errors import Invalid, NotFound
 from app.services.permissions import allows, project_and_role
@@ -67,14 +68,15 @@ def find_project(session: Session, ref: str) -> Project:
     if ref.startswith("#") and ref[1:].isascii() and ref[1:].isdigit():
         project = project_store.get_project(session, int(ref[1:]))
         if project is None:
-            raise Invalid({"project": f"There is no project {ref}."})
+            raise Invalid({"project": say("There is no project {ref}.", ref=ref)})
         return project
     found = project_store.projects_named(session, ref)
     if not found:
-        raise Invalid({"project": f"There is no project named {ref!r} (name it exactly, or by #id)."})
+        raise Invalid({"project": say("There is no project named {name} (name it exactly, or by #id).", name=repr(ref))})
     if len(found) > 1:
         ids = ", ".join(f"#{p.id}" for p in found)
-        raise Invalid({"project": f"{len(found)} projects are named {ref!r} ({ids}): name one by its #id."})
+        raise Invalid({"project": say("{count} projects are named {name} ({ids}): name one by its #id.",
+                                      count=len(found), name=repr(ref), ids=ids)})
     return found[0]
 
 
@@ -82,12 +84,12 @@ def acting_user(session: Session, username: str | None) -> User:
     if username is None:
         user = account_store.first_admin(session)
         if user is None:
-            raise Invalid({"as": "There is no active admin to act as: create one with `tunelab users create NAME "
-                                 "--admin`, or name a user with --as."})
+            raise Invalid({"as": say("There is no active admin to act as: create one with `tunelab users create NAME "
+                                     "--admin`, or name a user with --as.")})
         return user
     user = account_store.get_user_by_username(session, username.strip().lower())
     if user is None or not user.is_active:
-        raise Invalid({"as": f"There is no active user {username!r}."})
+        raise Invalid({"as": say("There is no active user {username}.", username=repr(username))})
     return user
 
 
@@ -104,11 +106,11 @@ def targets(ask: FileExportAsk) -> tuple[Path, ...]:
 
 def _check_target(out: Path, force: bool) -> None:
     if out.is_dir():
-        raise Invalid({"out": f"{out} is a directory: name the file to write."})
+        raise Invalid({"out": say("{path} is a directory: name the file to write.", path=str(out))})
     if not out.parent.is_dir():
-        raise Invalid({"out": f"The directory {out.parent} does not exist."})
+        raise Invalid({"out": say("The directory {path} does not exist.", path=str(out.parent))})
     if out.exists() and not force:
-        raise Invalid({"out": f"{out} exists; pass --force to replace it."})
+        raise Invalid({"out": say("{path} exists; pass --force to replace it.", path=str(out))})
 
 
 def prepare(session: Session, ask: FileExportAsk) -> tuple[Project, User, exports.ExportRequest, int]:
@@ -121,12 +123,12 @@ def prepare(session: Session, ask: FileExportAsk) -> tuple[Project, User, export
     except NotFound as exc:  # deleted in between
         raise Invalid({"project": str(exc)}) from exc
     if not allows(role, "export"):
-        raise Invalid({"as": f"{user.username!r} may not export project {project.name!r} (only its owners and "
-                             "admins may): name another user with --as."})
+        raise Invalid({"as": say("{username} may not export project {project} (only its owners and admins may): "
+                                 "name another user with --as.", username=repr(user.username), project=repr(project.name))})
     request = exports.make_request(project, ask.profile, ask.include_errors, ask.statuses, ask.split)
     if ask.split is None and ask.out.suffix.lower() == ".zip":
-        raise Invalid({"out": f"{ask.out} is a zip, which holds a split's two files: give --split (e.g. --split 0.1 "
-                              "--seed 42), or name a .jsonl file."})
+        raise Invalid({"out": say("{path} is a zip, which holds a split's two files: give --split (e.g. --split 0.1 "
+                                  "--seed 42), or name a .jsonl file.", path=str(ask.out))})
     for target in targets(ask):
         _check_target(target, ask.force)
     states = counters.state_counts(session, project.id)

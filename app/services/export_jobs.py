@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.model_table import ModelTable
+from app.core.wording import say
 from app.services import export_writer, exports
 from app.services.errors import NotFound
 from app.storage import counters
@@ -101,7 +102,7 @@ class Job:
                     shown = time.monotonic()
                     self._save(done=tally.read)
         except Exception as exc:  # noqa: BLE001 (the page shows why; nothing was kept)
-            self._save(state="failed", done=tally.read, error=f"The export failed: {exc}")
+            self._save(state="failed", done=tally.read, error=say("The export failed: {error}", error=str(exc)))
             return
         self._save(state="done", done=tally.read, snapshot_id=tally.snapshot_id)
 
@@ -124,7 +125,7 @@ def start(session: Session, engine: Engine, store: SnapshotStore, project: Proje
 def _state(store: SnapshotStore, project: Project, job: str) -> dict[str, Any]:
     state = store.read_job(job)
     if state is None or state.get("project_id") != project.id:
-        raise NotFound(f"project {project.name!r} has no export job {job!r}")
+        raise NotFound(say("project {project} has no export job {job}", project=repr(project.name), job=repr(job)))
     return state
 
 

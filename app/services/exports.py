@@ -24,7 +24,8 @@ from app.core.evaluate import evaluate
 from app.core.export_verdict import verdict
 from app.core.model_table import ModelTable
 from app.core.providers import PROFILES, Finding, Note, RuleContext
-from app.core.split import TRAIN, VALIDATION, Planner, Split, SplitPlan, group_of, parse_ratio, parse_seed
+from app.core.split import MAX_SEED, TRAIN, VALIDATION, Planner, Split, SplitPlan, group_of, parse_ratio, parse_seed
+from app.core.wording import say
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.examples import values_of
@@ -55,9 +56,10 @@ def check_request(project: Project, request: ExportRequest) -> None:
     profile = PROFILES.get(request.profile)
     if profile is None or project.kind not in profile.kinds:
         usable = ", ".join(usable_profiles(project.kind))
-        raise Invalid({"profile": f"Profile {request.profile!r} cannot write a {project.kind} project; use {usable}."})
+        raise Invalid({"profile": say("Profile {profile} cannot write a {kind} project; use {usable}.",
+                                      profile=repr(request.profile), kind=project.kind, usable=usable)})
     if request.statuses and not set(request.statuses) <= set(STATUSES):
-        raise Invalid({"statuses": f"Unknown state; states are {', '.join(STATUSES)}."})
+        raise Invalid({"statuses": say("Unknown state; states are {states}.", states=", ".join(STATUSES))})
 
 
 def split_of(ratio: str | float | None, seed: str | int | None) -> Split | None:
@@ -67,20 +69,40 @@ def split_of(ratio: str | float | None, seed: str | int | None) -> Split | None:
     seed = "" if seed is None else str(seed).strip()
     if not ratio:
         if seed:
-            raise Invalid({"seed": "A seed is for a split: give the validation share too (e.g. split 0.1)."})
+            raise Invalid({"seed": say("A seed is for a split: give the validation share too (e.g. split 0.1).")})
         return None
     errors = {}
     try:
         parsed_ratio = parse_ratio(ratio)
-    except ValueError as exc:
-        errors["split"] = f"The split ratio {exc}"
+    except ValueError:
+        errors["split"] = _bad_ratio(ratio)
     try:
         parsed_seed = parse_seed(seed or "0")
-    except ValueError as exc:
-        errors["seed"] = f"The seed {exc}"
+    except ValueError:
+        errors["seed"] = _bad_seed(seed or "0")
     if errors:
         raise Invalid(errors)
     return Split(parsed_ratio, parsed_seed)
+
+
+def _bad_ratio(ratio: str) -> str:
+    """What is wrong with a ratio `parse_ratio` refused, as one sentence."""
+    try:
+        float(ratio)
+    except ValueError:
+        return say("The split ratio {value} is not a number: give the validation share as a number between 0 and 1 "
+                   "(exclusive), e.g. 0.1", value=repr(ratio))
+    return say("The split ratio {value} is not between 0 and 1 (exclusive): give the validation share, e.g. 0.1 for "
+               "10% of the examples", value=repr(ratio))
+
+
+def _bad_seed(seed: str) -> str:
+    """What is wrong with a seed `parse_seed` refused, as one sentence."""
+    if not (seed.isascii() and seed.isdigit()):
+        return say("The seed {value} is not a whole number: give a seed from 0 to {limit:,} (e.g. 42)",
+                   value=repr(seed), limit=MAX_SEED)
+    return say("The seed {value} is too large: give a seed from 0 to {limit:,}",
+               value=seed[:30] + ("…" if len(seed) > 30 else ""), limit=MAX_SEED)
 
 
 def make_request(project: Project, profile: str = "", include_errors: bool = False,

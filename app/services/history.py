@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.core.model_table import ModelTable
 from app.core.project_settings import ExampleValues
+from app.core.wording import say
 from app.services import examples as example_service
 from app.services.errors import Invalid, NotFound, Stale
 from app.services.examples import Saved
@@ -70,15 +71,16 @@ def restore_revision(session: Session, project: Project, user: User, role: str |
     require(role, "annotate", project)
     example = example_service.visible_example(session, project, user, role, example_id)
     if expected_version is None:
-        raise Invalid({"version": "Send the version of the example you looked at (a whole number)."})
+        raise Invalid({"version": say("Send the version of the example you looked at (a whole number).")})
     if example.version != expected_version:
-        raise Stale(current=example, mine=None, message=(
-            f"Example #{example_id} changed since you opened it (it is at version {example.version} now, you saw "
-            f"{expected_version}): nothing was restored. Reload the page to see the new version."))
+        raise Stale(current=example, mine=None, message=say(
+            "Example #{id} changed since you opened it (it is at version {now:d} now, you saw {seen:d}): nothing was "
+            "restored. Reload the page to see the new version.", id=example_id, now=example.version, seen=expected_version))
     found = team.revision(session, example_id, revision)
     if found is None or not isinstance(found.after, dict) or "fields" not in found.after:
-        raise NotFound(f"Example #{example_id} has no revision v{revision} to restore.")
+        raise NotFound(say("Example #{id} has no revision v{revision:d} to restore.", id=example_id, revision=revision))
     if revision == example.version:
-        raise Invalid({"revision": f"v{revision} is the current version of example #{example_id}: nothing to restore."})
+        raise Invalid({"revision": say("v{revision:d} is the current version of example #{id}: nothing to restore.",
+                                       revision=revision, id=example_id)})
     values = ExampleValues(fields=found.after["fields"], output=found.after.get("output"))
     return example_service.save(session, project, user, values, models, example_id, expected_version, role=role)

@@ -29,7 +29,7 @@ def create_user(session: Session, admin: User | None, username: str, password: s
         raise Invalid(errors)
     password_hash = hasher.hash(password)  # ~0.1 s of CPU: before the first statement takes the write lock
     if account_store.get_user_by_username(session, username.strip().lower()):
-        raise Invalid({"username": f"{username.strip().lower()!r} is taken."})
+        raise Invalid({"username": say("{username} is taken.", username=repr(username.strip().lower()))})
     user = User(username=username.strip().lower(), display_name=display_name.strip() or username.strip(),
                 password_hash=password_hash, is_admin=is_admin)
     account_store.add_user(session, user)
@@ -44,7 +44,7 @@ def create_account(session: Session, username: str, password: str, is_admin: boo
     (the setup page is gone once any account exists)."""
     errors = check_new_account(username, password)
     if not is_admin and account_store.count_users(session) == 0:
-        errors["admin"] = "There is no account yet: the first one must be an admin (pass --admin)."
+        errors["admin"] = say("There is no account yet: the first one must be an admin (pass --admin).")
     if errors:
         raise Invalid(errors)
     return create_user(session, None, username, password, is_admin=is_admin)
@@ -53,14 +53,14 @@ def create_account(session: Session, username: str, password: str, is_admin: boo
 def _user(session: Session, user_id: int) -> User:
     user = account_store.get_user(session, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound(say("user {id} does not exist", id=user_id))
     return user
 
 
 def set_active(session: Session, admin: User, user_id: int, active: bool) -> User:
     user = _user(session, user_id)
     if user.id == admin.id and not active:
-        raise Invalid({"user": "You cannot deactivate yourself."})
+        raise Invalid({"user": say("You cannot deactivate yourself.")})
     user.is_active = active
     if not active:  # a deactivated account keeps no sign-in and no API token
         end_sessions(session, user.id)
@@ -73,7 +73,7 @@ def set_active(session: Session, admin: User, user_id: int, active: bool) -> Use
 
 def reset_password(session: Session, admin: User, user_id: int, new_password: str) -> User:
     if len(new_password) < MIN_PASSWORD:
-        raise Invalid({"password": f"Use at least {MIN_PASSWORD} characters."})
+        raise Invalid({"password": say("Use at least {count} characters.", count=MIN_PASSWORD)})
     password_hash = hasher.hash(new_password)  # before the first statement takes the write lock
     user = _user(session, user_id)
     user.password_hash = password_hash
@@ -89,12 +89,15 @@ def change_user(session: Session, admin: User, user_id: int, action: str, passwo
     """An administrator's action on an account (deactivate, activate, reset_password): the notice to show."""
     if action in ("deactivate", "activate"):
         user = set_active(session, admin, user_id, action == "activate")
-        ended = " Their sign-ins ended and their API tokens were revoked." if action == "deactivate" else ""
-        return f"{user.username!r} {action}d.{ended}"
+        if action == "deactivate":
+            return say("{username} deactivated. Their sign-ins ended and their API tokens were revoked.",
+                       username=repr(user.username))
+        return say("{username} activated.", username=repr(user.username))
     if action == "reset_password":
         user = reset_password(session, admin, user_id, password)
-        return f"Password of {user.username!r} reset; their sign-ins ended and their API tokens were revoked."
-    raise Invalid({"action": "Unknown action."})
+        return say("Password of {username} reset; their sign-ins ended and their API tokens were revoked.",
+                   username=repr(user.username))
+    raise Invalid({"action": say("Unknown action.")})
 
 
 def change_own_password(session: Session, user: User, current: str, new: str, again: str,
@@ -102,11 +105,11 @@ def change_own_password(session: Session, user: User, current: str, new: str, ag
     """Change one's own password; every other sign-in (all but `keep_session`'s token) ends."""
     errors = {}
     if not verify_password(user.password_hash, current):
-        errors["current"] = "That is not your current password."
+        errors["current"] = say("That is not your current password.")
     if len(new) < MIN_PASSWORD:
-        errors["new"] = f"Use at least {MIN_PASSWORD} characters."
+        errors["new"] = say("Use at least {count} characters.", count=MIN_PASSWORD)
     elif new != again:
-        errors["again"] = "The two new passwords differ."
+        errors["again"] = say("The two new passwords differ.")
     if errors:
         raise Invalid(errors)
     user.password_hash = hasher.hash(new)
@@ -132,13 +135,14 @@ def set_member(session: Session, project: Project, owner: User, role_of_owner: s
     """Add a member or change their role."""
     require(role_of_owner, "members", project)
     if role not in ROLES:
-        raise Invalid({"role": f"Pick a role: {', '.join(ROLES)}."})
+        raise Invalid({"role": say("Pick a role: {roles}.", roles=", ".join(ROLES))})
     user = account_store.get_user_by_username(session, username.strip().lower())
     if user is None or not user.is_active:
-        raise Invalid({"username": f"No active account {username.strip()!r}: an admin creates accounts first."})
+        raise Invalid({"username": say("No active account {username}: an admin creates accounts first.",
+                                          username=repr(username.strip()))})
     membership = team.membership(session, project.id, user.id)
     if membership is not None and membership.role == "owner" and role != "owner" and _owner_count(session, project) == 1:
-        raise Invalid({"role": "A project keeps at least one owner."})
+        raise Invalid({"role": say("A project keeps at least one owner.")})
     before = membership.role if membership else None
     membership = membership or Membership(project_id=project.id, user_id=user.id, role=role)
     membership.role = role
@@ -153,9 +157,9 @@ def remove_member(session: Session, project: Project, owner: User, role_of_owner
     require(role_of_owner, "members", project)
     membership = team.membership(session, project.id, user_id)
     if membership is None:
-        raise NotFound("not a member")
+        raise NotFound(say("not a member"))
     if membership.role == "owner" and _owner_count(session, project) == 1:
-        raise Invalid({"role": "A project keeps at least one owner."})
+        raise Invalid({"role": say("A project keeps at least one owner.")})
     user = account_store.get_user(session, user_id)
     session.delete(membership)
     audit.record(session, project, owner, "member_removed", {"user": user.username if user else user_id})

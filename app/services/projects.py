@@ -12,6 +12,7 @@ from app.core.presets import PRESETS_BY_KEY, get_preset
 from app.core.profiles import PROFILES, default_profile
 from app.core.project_settings import KINDS, PROMPT_STYLES, FieldSpec, Label, template_placeholders
 from app.core.tools import DefinitionError, parse_definitions
+from app.core.wording import say
 from app.services import audit
 from app.services import health, recheck
 from app.services.errors import Invalid, NotFound
@@ -38,7 +39,7 @@ def members(session: Session, project: Project) -> list[tuple[Membership, User]]
 def get_project(session: Session, project_id: int) -> Project:
     project = store.get_project(session, project_id)
     if project is None:
-        raise NotFound(f"project {project_id} does not exist")
+        raise NotFound(say("project {id} does not exist", id=project_id))
     return project
 
 
@@ -53,11 +54,11 @@ def add_project(session: Session, user: User, name: str, preset_key: str) -> Pro
     """`create_project` in the caller's transaction (an import that creates its project commits both or neither)."""
     errors = {}
     if not name.strip():
-        errors["name"] = "Name the project."
+        errors["name"] = say("Name the project.")
     elif len(name.strip()) > 200:
-        errors["name"] = "Use at most 200 characters."
+        errors["name"] = say("Use at most {limit} characters.", limit=200)
     if preset_key not in PRESETS_BY_KEY:
-        errors["preset"] = "Pick one of the task types."
+        errors["preset"] = say("Pick one of the task types.")
     if errors:
         raise Invalid(errors)
     preset = get_preset(preset_key)
@@ -106,15 +107,15 @@ def _labels(rows: list[tuple[str, str, str]], errors: dict[str, str]) -> tuple[L
         if not name and not completion.strip():
             continue
         if not name:
-            errors["labels"] = f"Every label needs a name (completion {completion!r} has none)."
+            errors["labels"] = say("Every label needs a name (completion {completion} has none).", completion=repr(completion))
         elif name in names:
-            errors["labels"] = f"Label {name!r} appears twice."
+            errors["labels"] = say("Label {name} appears twice.", name=repr(name))
         if not completion.strip():
             completion = " " + name
         if len(hotkey) > 1:
-            errors["labels"] = f"Hotkey {hotkey!r} of {name!r} must be one key."
+            errors["labels"] = say("Hotkey {hotkey} of {name} must be one key.", hotkey=repr(hotkey), name=repr(name))
         elif hotkey and hotkey in keys:
-            errors["labels"] = f"Hotkey {hotkey!r} is used by two labels."
+            errors["labels"] = say("Hotkey {hotkey} is used by two labels.", hotkey=repr(hotkey))
         names.add(name)
         keys.add(hotkey)
         labels.append(Label(name=name, completion=completion, hotkey=hotkey))
@@ -128,13 +129,13 @@ def _custom_fields(rows: list[tuple[str, str, str, bool]], errors: dict[str, str
         if not name:
             continue
         if not NAME_RE.match(name):
-            errors["fields"] = f"Field name {name!r}: use lowercase letters, digits and _ (start with a letter)."
+            errors["fields"] = say("Field name {name}: use lowercase letters, digits and _ (start with a letter).", name=repr(name))
         elif name in seen:
-            errors["fields"] = f"Field {name!r} appears twice."
+            errors["fields"] = say("Field {name} appears twice.", name=repr(name))
         seen.add(name)
         specs.append(FieldSpec(name, label.strip() or name, widget if widget in ("text", "textarea") else "textarea", required))
     if not specs:
-        errors["fields"] = "Define at least one input field."
+        errors["fields"] = say("Define at least one input field.")
     return tuple(specs)
 
 
@@ -149,7 +150,7 @@ def _tool_settings(form: SettingsForm, errors: dict[str, str]) -> dict:
     except DefinitionError as exc:
         errors["tools"] = str(exc)
     if form.parallel_tool_calls not in PARALLEL_TOOL_CALLS:
-        errors["parallel_tool_calls"] = "Pick not set, true or false."
+        errors["parallel_tool_calls"] = say("Pick not set, true or false.")
     else:
         changes["parallel_tool_calls"] = PARALLEL_TOOL_CALLS[form.parallel_tool_calls]
     return changes
@@ -160,13 +161,13 @@ def update_settings(session: Session, project: Project, user: User, form: Settin
     current = settings_of(project)
     errors: dict[str, str] = {}
     if not form.name.strip():
-        errors["name"] = "Name the project."
+        errors["name"] = say("Name the project.")
     if not models.knows(form.target_model):
-        errors["target_model"] = f"Pick a model from the table ({', '.join(models.names)})."
+        errors["target_model"] = say("Pick a model from the table ({models}).", models=", ".join(models.names))
     if form.export_profile not in PROFILES or current.kind not in PROFILES[form.export_profile].kinds:
-        errors["export_profile"] = "This profile cannot write this task type."
+        errors["export_profile"] = say("This profile cannot write this task type.")
     if form.prompt_style not in PROMPT_STYLES:
-        errors["prompt_style"] = "Unknown prompt style."
+        errors["prompt_style"] = say("Unknown prompt style.")
     changes: dict = {
         "target_model": models.get(form.target_model).name,  # an alias is saved as the name it stands for
         "separator": form.separator,
@@ -181,14 +182,15 @@ def update_settings(session: Session, project: Project, user: User, form: Settin
         template = form.template or ""
         unknown = [p for p in template_placeholders(template) if p not in {f.name for f in fields}]
         if unknown:
-            errors["template"] = f"The template uses {', '.join('{' + u + '}' for u in unknown)}, which is not a field."
+            errors["template"] = say("The template uses {placeholders}, which is not a field.",
+                                     placeholders=", ".join("{" + u + "}" for u in unknown))
         elif not template.strip():
-            errors["template"] = "Write the prompt template, e.g. {input}."
+            errors["template"] = say("Write the prompt template, e.g. {input}.")
         changes.update(kind=kind, fields=fields, template=template, output_widget="label" if kind == "classification" else "text")
     if kind == "classification":
         labels = _labels(form.labels, errors)
         if not labels and "labels" not in errors:
-            errors["labels"] = "A classification project needs at least one label."
+            errors["labels"] = say("A classification project needs at least one label.")
         changes["labels"] = labels
     if kind in ("chat", "preference") and form.tools is not None:
         changes.update(_tool_settings(form, errors))

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.permissions import allows, require
@@ -54,7 +55,7 @@ def assign(session: Session, project: Project, user: User, role: str | None, exa
     """Assign examples to one member (None: unassign)."""
     require(role, "assign", project)
     if assignee_id is not None and assignee_id not in store.annotators(session, project.id):
-        raise Invalid({"assignee": "Assign to a member who may annotate."})
+        raise Invalid({"assignee": say("Assign to a member who may annotate.")})
     count = store.set_examples(session, project.id, example_ids, assignee_id=assignee_id)
     audit.record(session, project, user, "assigned", {"examples": count, "assignee": assignee_id})
     session.commit()
@@ -68,7 +69,7 @@ def assign_round_robin(session: Session, project: Project, user: User, role: str
     allowed = store.annotators(session, project.id)
     members = [m for m in (member_ids or allowed) if m in allowed]
     if not members:
-        raise Invalid({"assignee": "The project has no annotators to assign to: add members first."})
+        raise Invalid({"assignee": say("The project has no annotators to assign to: add members first.")})
     dealt: dict[int, int] = {m: 0 for m in members}
     for index, example_id in enumerate(sorted(example_ids[:5000])):
         member = members[index % len(members)]
@@ -86,9 +87,9 @@ def request_double_labels(session: Session, project: Project, user: User, role: 
     independently; a random `sample` of the examples if given."""
     require(role, "assign", project)
     if project.kind != "classification":
-        raise Invalid({"ways": "Agreement is measured on classification projects."})
+        raise Invalid({"ways": say("Agreement is measured on classification projects.")})
     if not 2 <= ways <= 10:
-        raise Invalid({"ways": "Ask for 2 to 10 independent labels per example."})
+        raise Invalid({"ways": say("Ask for 2 to 10 independent labels per example.")})
     chosen = sorted(example_ids[:5000])
     if sample is not None and 0 < sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample))

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.core.wording import say
 from app.services import exports
 from app.services.errors import Gone, NotFound
 from app.storage import snapshots as snapshot_store
@@ -24,7 +25,16 @@ from app.storage.snapshots import KeptFileProblem, SnapshotStore
 from app.storage.tables import ExportSnapshot, Project
 from app.zipping import write_zip
 
-ROLE_WORDS = {"all": "the file", "train": "training file", "validation": "validation file"}
+
+def _cannot_serve(snapshot_id: int, role: str, problem: str) -> str:
+    """Why a kept file of a snapshot is not served, one sentence per file role."""
+    if role == "all":
+        return say("Snapshot {id}'s the file cannot be served: {problem}.", id=snapshot_id, problem=problem)
+    if role == "train":
+        return say("Snapshot {id}'s training file cannot be served: {problem}.", id=snapshot_id, problem=problem)
+    if role == "validation":
+        return say("Snapshot {id}'s validation file cannot be served: {problem}.", id=snapshot_id, problem=problem)
+    return say("Snapshot {id}'s {role} cannot be served: {problem}.", id=snapshot_id, role=role, problem=problem)
 
 
 class SnapshotFileOut(BaseModel):
@@ -86,7 +96,7 @@ def snapshots_page(session: Session, project: Project) -> SnapshotsPage:
 def _snapshot(session: Session, project: Project, snapshot_id: int) -> ExportSnapshot:
     snapshot = snapshot_store.get_snapshot(session, project.id, snapshot_id)
     if snapshot is None:
-        raise NotFound(f"project {project.name!r} has no export snapshot {snapshot_id}")
+        raise NotFound(say("project {project} has no export snapshot {id}", project=repr(project.name), id=snapshot_id))
     return snapshot
 
 
@@ -109,13 +119,13 @@ def kept_file(session: Session, store: SnapshotStore, project: Project, snapshot
     entry = next((f for f in found.files or [] if f["role"] == role), None)
     if entry is None and found.files:
         roles = ", ".join(f["role"] for f in found.files)
-        raise NotFound(f"snapshot {snapshot_id} has no {role!r} file (it has: {roles})")
+        raise NotFound(say("snapshot {id} has no {role} file (it has: {roles})", id=snapshot_id, role=repr(role), roles=roles))
     if entry is None:
-        raise Gone(f"Snapshot {snapshot_id} was exported before exports were kept: its file was not kept.")
+        raise Gone(say("Snapshot {id} was exported before exports were kept: its file was not kept.", id=snapshot_id))
     try:
         path = store.verified(project.id, found.store_key, entry["name"], entry["sha256"])
     except KeptFileProblem as exc:
-        raise Gone(f"Snapshot {snapshot_id}'s {ROLE_WORDS.get(role, role)} cannot be served: {exc}.") from exc
+        raise Gone(_cannot_serve(snapshot_id, role, str(exc))) from exc
     return KeptFile(path, download_name(project, found, role), entry["sha256"])
 
 
@@ -125,7 +135,7 @@ def kept_zip(session: Session, store: SnapshotStore, project: Project, snapshot_
     found = _snapshot(session, project, snapshot_id)
     members = [(f["name"], kept_file(session, store, project, snapshot_id, f["role"]).path) for f in found.files or []]
     if not members:
-        raise Gone(f"Snapshot {snapshot_id} was exported before exports were kept: its file was not kept.")
+        raise Gone(say("Snapshot {id} was exported before exports were kept: its file was not kept.", id=snapshot_id))
     with tempfile.NamedTemporaryFile(prefix="tunelab-snapshot-", suffix=".zip", delete=False) as out:
         write_zip(out, members, found.created_at)
     return KeptFile(Path(out.name), f"{exports.slug(project)}.{found.profile}.zip", "", temporary=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.core.model_table import ModelTable
+from app.core.wording import say
 from app.services import audit, health
 from app.services import examples as example_service
 from app.services.errors import Forbidden, Invalid, NotFound
@@ -45,16 +46,16 @@ def restore(session: Session, project: Project, user: User, example_id: int, mod
     # an annotator does not learn of other people's deleted examples: not found, like a missing one
     row = store.kept(session, project.id, example_id, only_user=_only_user(role, user), for_update=True)
     if row is None:
-        raise NotFound(f"Example #{example_id} is not among the deleted examples of this project "
-                       "(restored already?).")
+        raise NotFound(say("Example #{id} is not among the deleted examples of this project (restored already?).",
+                           id=example_id))
     if not may_restore(role, user, row):
-        raise Forbidden(f"You may not restore example #{example_id}: only who may delete it may restore it.")
+        raise Forbidden(say("You may not restore example #{id}: only who may delete it may restore it.", id=example_id))
     if not store.readable(row):
-        raise Invalid({"example": f"Example #{example_id} was kept in a format this version of tunelab does not "
-                                  "read: nothing was restored."})
+        raise Invalid({"example": say("Example #{id} was kept in a format this version of tunelab does not read: "
+                                      "nothing was restored.", id=example_id)})
     if store.example_exists(session, example_id):
-        raise Invalid({"example": f"Example #{example_id} exists already (restored by someone else?): nothing "
-                                  "was restored."})
+        raise Invalid({"example": say("Example #{id} exists already (restored by someone else?): nothing was "
+                                      "restored.", id=example_id)})
     example = store.put_back(session, row)
     if example.checked_version == project.version:  # the exact inverse of the delete's ledger move
         after = health.counted_now(session, project, example, models)
