@@ -243,7 +243,8 @@ def note_tool_settings(example: Example, shape: str, notes: list[Note], tools: b
     not write them (`tools`, `parallel`: whether it does)."""
     if example.tools and not tools:
         notes.append(Note("carry-tools", "dropped", say("The project's {count} tool definitions are not written: "
-                                                        "{shape} has no tools.", count=len(example.tools), shape=shape)))
+                                                        "{shape} has no tools.", count=len(example.tools),
+                                                        shape=shape)))
     if example.tools and example.parallel_tool_calls is not None and not parallel:
         notes.append(Note("carry-parallel-tool-calls", "dropped", say("The parallel_tool_calls setting is not "
                                                                       "written: {shape} has no such field.",

@@ -25,9 +25,10 @@ from app.core.providers.base import (
     write_pairs, written,
 )
 from app.core.providers.neutral import Example, Turn, link_tool_results, turn_label
+from app.core.wording import say
 
 PROVIDER = "Hugging Face TRL"
-TARGETS = "TRL SFTTrainer / DPOTrainer and Unsloth, on any chat model (Llama, Qwen, Gemma, Mistral, gpt-oss)"
+TARGETS = say("TRL SFTTrainer / DPOTrainer and Unsloth, on any chat model (Llama, Qwen, Gemma, Mistral, gpt-oss)")
 STYLE = msg.MessageStyle("TRL conversational", reasoning_key="reasoning_content", weight_key=None, call_ids=False,
                          arguments_as_object=True, result_name=True)
 
@@ -35,15 +36,15 @@ STYLE = msg.MessageStyle("TRL conversational", reasoning_key="reasoning_content"
 def reasoning_template(example: Example, line: dict[str, Any], context: RuleContext) -> Iterator[Finding]:
     turns = example.conversation() + ((example.rejected,) if example.rejected is not None else ())
     if any(t.reasoning for t in turns):
-        yield Finding("trl-reasoning-template", "warning", "Reasoning is written as `reasoning_content`, which only "
-                      "chat templates that read that key (Qwen3's) train on; others drop it silently (gpt-oss's reads "
-                      "`thinking`).", "Check the model's chat template before training on reasoning.")
+        yield Finding("trl-reasoning-template", "warning", say("Reasoning is written as `reasoning_content`, which "
+                      "only chat templates that read that key (Qwen3's) train on; others drop it silently (gpt-oss's "
+                      "reads `thinking`)."), say("Check the model's chat template before training on reasoning."))
 
 
 def _read_list(value: Any, role: str | None = None) -> tuple[Turn, ...]:
     turns = msg.decode_messages(value, STYLE)
     if role and (len(turns) != 1 or turns[0].role != role):
-        raise ShapeError(f"a {role} list holds one {role} message")
+        raise ShapeError(say("a {role} list holds one {role} message", role=role))
     return turns
 
 
@@ -55,19 +56,19 @@ def _tools(line: dict[str, Any], example: Example) -> None:
 def write_prompt_completion(example: Example) -> Written:
     turns = link_tool_results(example.conversation(), by_order=True)
     if not turns or turns[-1].role != "assistant":
-        return refused("carry-turn-order", "The conversation does not end with an assistant turn, so there is no "
-                                           "completion to write.")
+        return refused("carry-turn-order", say("The conversation does not end with an assistant turn, so there is "
+                                               "no completion to write."))
     notes: list[Note] = []
     note_tool_settings(example, STYLE.shape, notes, tools=True)
     note_rejected(example, "TRL prompt-completion", notes)
     prompt = []
     for index, turn in enumerate(turns[:-1]):
         if turn.role == "assistant" and turn.weight != 0:
-            notes.append(Note("carry-weight", "dropped", f"{turn_label(index, turn)} goes into the prompt, which is "
-                              "not trained: only the completion is."))
+            notes.append(Note("carry-weight", "dropped", say("{where} goes into the prompt, which is not trained: "
+                              "only the completion is.", where=turn_label(index, turn))))
         elif turn.weight is not None:
-            notes.append(Note("carry-weight", "merged", f"{turn_label(index, turn)}: its weight 0 is kept by its place "
-                              "in the prompt, which is not trained."))
+            notes.append(Note("carry-weight", "merged", say("{where}: its weight 0 is kept by its place in the "
+                              "prompt, which is not trained.", where=turn_label(index, turn))))
         prompt.append(msg.encode(turn._replace(weight=None), index, STYLE, notes))
     line = {"prompt": prompt, "completion": [msg.encode(turns[-1], len(turns) - 1, STYLE, notes)]}
     _tools(line, example)
@@ -76,45 +77,47 @@ def write_prompt_completion(example: Example) -> Written:
 
 def read_prompt_completion(line: dict[str, Any], kind: str) -> Example:
     if {"prompt", "completion"} - set(line) or set(line) - {"prompt", "completion", "tools"}:
-        raise ShapeError("a conversational prompt-completion line has prompt, completion and tools")
+        raise ShapeError(say("a conversational prompt-completion line has prompt, completion and tools"))
     turns = _read_list(line["prompt"]) + _read_list(line["completion"], "assistant")
     return Example(kind, link_tool_results(turns), tools=msg.decode_tools(line.get("tools", [])))
 
 
 def write_preference_text(example: Example) -> Written:
     if example.chosen is None or example.rejected is None:
-        return refused("carry-preference", "The example has no preferred and non-preferred reply.")
+        return refused("carry-preference", say("The example has no preferred and non-preferred reply."))
     if len(example.turns) != 1 or example.turns[0].role != "user":
-        return refused("carry-turn-order", f"The input has {len(example.turns)} turns; the standard preference shape "
-                                           "holds one user prompt as text: use trl-preference-chat.")
+        return refused("carry-turn-order", say("The input has {count} turns; the standard preference shape holds "
+                                               "one user prompt as text: use trl-preference-chat.",
+                                               count=len(example.turns)))
     notes: list[Note] = []
-    note_tool_settings(example, "The standard preference shape", notes)
-    for where, reply in (("the chosen reply", example.chosen), ("the rejected reply", example.rejected)):
+    note_tool_settings(example, say("The standard preference shape"), notes)
+    for where, reply in ((say("the chosen reply"), example.chosen), (say("the rejected reply"), example.rejected)):
         if reply.reasoning:
-            notes.append(Note("carry-reasoning", "dropped", f"{where}: the reasoning text is dropped; the standard "
-                              "shape holds the reply text only."))
+            notes.append(Note("carry-reasoning", "dropped", say("{where}: the reasoning text is dropped; the standard "
+                              "shape holds the reply text only.", where=where)))
         if reply.tool_calls:
-            notes.append(Note("carry-tool-calls", "refused", f"{where}: tool calls need trl-preference-chat."))
+            notes.append(Note("carry-tool-calls", "refused", say("{where}: tool calls need trl-preference-chat.",
+                                                                 where=where)))
     line = {"prompt": example.turns[0].content, "chosen": example.chosen.content, "rejected": example.rejected.content}
     return written((line,), notes)
 
 
 def read_preference_text(line: dict[str, Any], kind: str) -> Example:
     if set(line) != {"prompt", "chosen", "rejected"} or not all(isinstance(v, str) for v in line.values()):
-        raise ShapeError("a standard preference line has prompt, chosen and rejected texts")
+        raise ShapeError(say("a standard preference line has prompt, chosen and rejected texts"))
     return Example(kind, (Turn("user", line["prompt"]),), Turn("assistant", line["chosen"]),
                    Turn("assistant", line["rejected"]))
 
 
 def write_preference_chat(example: Example) -> Written:
     if example.chosen is None or example.rejected is None:
-        return refused("carry-preference", "The example has no preferred and non-preferred reply.")
+        return refused("carry-preference", say("The example has no preferred and non-preferred reply."))
     notes: list[Note] = []
     note_tool_settings(example, STYLE.shape, notes, tools=True)
     line: dict[str, Any] = {
         "prompt": msg.encode_turns(example.turns, STYLE, notes),
-        "chosen": [msg.encode(example.chosen, 0, STYLE, notes, "the chosen reply")],
-        "rejected": [msg.encode(example.rejected, 0, STYLE, notes, "the rejected reply")],
+        "chosen": [msg.encode(example.chosen, 0, STYLE, notes, say("the chosen reply"))],
+        "rejected": [msg.encode(example.rejected, 0, STYLE, notes, say("the rejected reply"))],
     }
     _tools(line, example)
     return written((line,), notes)
@@ -122,46 +125,47 @@ def write_preference_chat(example: Example) -> Written:
 
 def read_preference_chat(line: dict[str, Any], kind: str) -> Example:
     if {"prompt", "chosen", "rejected"} - set(line) or set(line) - {"prompt", "chosen", "rejected", "tools"}:
-        raise ShapeError("a conversational preference line has prompt, chosen, rejected and tools")
+        raise ShapeError(say("a conversational preference line has prompt, chosen, rejected and tools"))
     (chosen,), (rejected,) = _read_list(line["chosen"], "assistant"), _read_list(line["rejected"], "assistant")
     return Example(kind, link_tool_results(_read_list(line["prompt"])), chosen, rejected,
                    tools=msg.decode_tools(line.get("tools", [])))
 
 
 MESSAGES = Profile(
-    "trl-messages", "TRL conversational messages", PROVIDER, TARGETS,
+    "trl-messages", say("TRL conversational messages"), PROVIDER, TARGETS,
     ("classification", "generation", "chat", "preference"), False,
     writer=lambda example: msg.write_chat(example, STYLE),
     reader=lambda line, kind: msg.read_chat(line, kind, STYLE),
     default_kind="chat", line_rules=(reasoning_template,),
-    note="messages (+ tools) for SFTTrainer; the model's chat template decides what is trained.",
+    note=say("messages (+ tools) for SFTTrainer; the model's chat template decides what is trained."),
 )
 PROMPT_COMPLETION = Profile(
-    "trl-prompt-completion", "TRL prompt-completion (standard)", PROVIDER, TARGETS + "; base models",
+    "trl-prompt-completion", say("TRL prompt-completion (standard)"), PROVIDER,
+    say("{targets}; base models", targets=TARGETS),
     ("classification", "generation"), True,
     writer=lambda example: write_pairs(example, "TRL standard prompt-completion"), reader=read_pair,
     default_kind="generation",
-    note="prompt/completion text as exported; SFTTrainer trains the completion only.",
+    note=say("prompt/completion text as exported; SFTTrainer trains the completion only."),
 )
 PROMPT_COMPLETION_CHAT = Profile(
-    "trl-prompt-completion-chat", "TRL prompt-completion (conversational)", PROVIDER, TARGETS,
+    "trl-prompt-completion-chat", say("TRL prompt-completion (conversational)"), PROVIDER, TARGETS,
     ("classification", "generation", "chat", "preference"), False,
     writer=write_prompt_completion, reader=read_prompt_completion, default_kind="chat",
     line_rules=(reasoning_template,),
-    note="prompt messages, then the last assistant turn as the completion (the only trained turn).",
+    note=say("prompt messages, then the last assistant turn as the completion (the only trained turn)."),
 )
 PREFERENCE = Profile(
-    "trl-preference", "TRL preference (standard)", PROVIDER, "TRL DPOTrainer / RewardTrainer on base models",
+    "trl-preference", say("TRL preference (standard)"), PROVIDER, say("TRL DPOTrainer / RewardTrainer on base models"),
     ("preference",), False,
     writer=write_preference_text, reader=read_preference_text, default_kind="preference",
-    note="prompt, chosen and rejected as plain text (explicit prompt).",
+    note=say("prompt, chosen and rejected as plain text (explicit prompt)."),
 )
 PREFERENCE_CHAT = Profile(
-    "trl-preference-chat", "TRL preference (conversational)", PROVIDER, "TRL DPOTrainer on chat models",
+    "trl-preference-chat", say("TRL preference (conversational)"), PROVIDER, say("TRL DPOTrainer on chat models"),
     ("preference",), False,
     writer=write_preference_chat, reader=read_preference_chat, default_kind="preference",
     line_rules=(reasoning_template,),
-    note="prompt messages, then one chosen and one rejected assistant message.",
+    note=say("prompt messages, then one chosen and one rejected assistant message."),
 )
 
 PROFILES = (MESSAGES, PROMPT_COMPLETION, PROMPT_COMPLETION_CHAT, PREFERENCE, PREFERENCE_CHAT)
