@@ -147,7 +147,7 @@ NOVA = Profile(
 PROMPT_COMPLETION = Profile(
     "bedrock-prompt-completion", say("Bedrock prompt/completion"), PROVIDER, say("Amazon Titan Text, Cohere Command, "
     "Meta Llama on Bedrock"), ("classification", "generation"), True,
-    writer=lambda example: write_pairs(example, "Bedrock prompt/completion"), reader=read_pair,
+    writer=lambda example: write_pairs(example, say("Bedrock prompt/completion")), reader=read_pair,
     default_kind="generation", file_rules=FILE_RULES,
     note=say("prompt/completion as exported (separator, leading space, stop); Bedrock estimates 6 characters a "
              "token."),

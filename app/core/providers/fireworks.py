@@ -26,7 +26,7 @@ PROVIDER = "Fireworks AI"
 MIN_EXAMPLES, MAX_EXAMPLES = 3, 3_000_000
 TARGETS = say("Llama 3.x, Qwen 2.5/3, DeepSeek V3/R1, Gemma 3, Phi 3/4 on Fireworks")
 
-CHAT = msg.MessageStyle("Fireworks chat", reasoning_key="reasoning_content")
+CHAT = msg.MessageStyle(say("Fireworks chat"), reasoning_key="reasoning_content")
 DPO = msg.MessageStyle("Fireworks DPO")
 
 

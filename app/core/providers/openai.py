@@ -31,7 +31,7 @@ STOPPING = say("OpenAI stops new fine-tuning jobs on 2027-01-06 (fine-tuned mode
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MIN_EXAMPLES = 10
 
-CHAT = msg.MessageStyle("OpenAI chat", participant_names=True)
+CHAT = msg.MessageStyle(say("OpenAI chat"), participant_names=True)
 
 
 def write_chat(example: Example) -> Written:
@@ -121,7 +121,7 @@ FILE_RULES = (count_rule("openai-min-examples", PROVIDER, MIN_EXAMPLES),
 LEGACY = Profile(
     "openai-legacy", say("OpenAI prompt/completion (legacy)"), PROVIDER, "babbage-002, davinci-002",
     ("classification", "generation"), True,
-    writer=lambda example: write_pairs(example, "OpenAI legacy prompt/completion"), reader=read_pair,
+    writer=lambda example: write_pairs(example, say("OpenAI legacy prompt/completion")), reader=read_pair,
     default_kind="generation", file_rules=FILE_RULES,
     note=say("babbage-002 / davinci-002; the same shape is read by Together and Bedrock. {stopping}",
              stopping=STOPPING),

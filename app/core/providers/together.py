@@ -40,9 +40,9 @@ FORMATS = {  # required keys -> the extra keys each format allows (together/lib/
     "preference": ({"input", "preferred_output", "non_preferred_output"}, set()),
 }
 
-CHAT = msg.MessageStyle("Together conversational", reasoning_key="reasoning", tool_calls=False)
-CHAT_TOOLS = msg.MessageStyle("Together conversational with tools", reasoning_key="reasoning")
-PREFERENCE_STYLE = msg.MessageStyle("Together preference", reasoning_key="reasoning", tool_calls=False)
+CHAT = msg.MessageStyle(say("Together conversational"), reasoning_key="reasoning", tool_calls=False)
+CHAT_TOOLS = msg.MessageStyle(say("Together conversational with tools"), reasoning_key="reasoning")
+PREFERENCE_STYLE = msg.MessageStyle(say("Together preference"), reasoning_key="reasoning", tool_calls=False)
 
 
 def merge_user_runs(turns: Sequence[Turn], notes: list[Note]) -> tuple[Turn, ...]:
@@ -175,7 +175,7 @@ CHAT_TOOLS_PROFILE = Profile(
 INSTRUCTION = Profile(
     "together-instruction", say("Together instruction (prompt/completion)"), PROVIDER, TARGETS,
     ("classification", "generation"), True,
-    writer=lambda example: write_pairs(example, "Together instruction"), reader=read_pair,
+    writer=lambda example: write_pairs(example, say("Together instruction")), reader=read_pair,
     default_kind="generation", file_rules=FILE_RULES,
     note=say("prompt/completion as exported (separator, leading space, stop)."),
 )

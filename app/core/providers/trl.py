@@ -29,7 +29,7 @@ from app.core.wording import say
 
 PROVIDER = "Hugging Face TRL"
 TARGETS = say("TRL SFTTrainer / DPOTrainer and Unsloth, on any chat model (Llama, Qwen, Gemma, Mistral, gpt-oss)")
-STYLE = msg.MessageStyle("TRL conversational", reasoning_key="reasoning_content", weight_key=None, call_ids=False,
+STYLE = msg.MessageStyle(say("TRL conversational"), reasoning_key="reasoning_content", weight_key=None, call_ids=False,
                          arguments_as_object=True, result_name=True)
 
 
@@ -60,7 +60,7 @@ def write_prompt_completion(example: Example) -> Written:
                                                "no completion to write."))
     notes: list[Note] = []
     note_tool_settings(example, STYLE.shape, notes, tools=True)
-    note_rejected(example, "TRL prompt-completion", notes)
+    note_rejected(example, say("TRL prompt-completion"), notes)
     prompt = []
     for index, turn in enumerate(turns[:-1]):
         if turn.role == "assistant" and turn.weight != 0:
@@ -143,7 +143,7 @@ PROMPT_COMPLETION = Profile(
     "trl-prompt-completion", say("TRL prompt-completion (standard)"), PROVIDER,
     say("{targets}; base models", targets=TARGETS),
     ("classification", "generation"), True,
-    writer=lambda example: write_pairs(example, "TRL standard prompt-completion"), reader=read_pair,
+    writer=lambda example: write_pairs(example, say("TRL standard prompt-completion")), reader=read_pair,
     default_kind="generation",
     note=say("prompt/completion text as exported; SFTTrainer trains the completion only."),
 )
