@@ -120,3 +120,8 @@ def test_the_panel_says_a_rule_finding_in_chinese(web):
     page = web.get(saved.headers["location"], headers=ZH).text if saved.status_code == 303 else saved.text
     assert "还没有选择标签：请选择一个标签（点击它或按它的快捷键）。" in page
     assert "No label is chosen" not in page
+
+
+def test_the_users_page_confirms_a_new_account_in_chinese(web):
+    page = web.post("/admin/users", {"username": "rita", "password": "a long enough password"}, headers=ZH).text
+    assert "账户 &#39;rita&#39; 已创建。" in page and "created." not in page
