@@ -366,34 +366,6 @@ def _adapted(source: providers.Profile) -> Profile:
                    source.file_prefix, source, source.note)
 
 
-# What the export page shows of each profile (`providers`: its title, then its note), said here so the
-# catalogs hold them; the page says them with `| tr`.
-SHOWN = (
-    say("OpenAI prompt/completion (legacy)"), say("babbage-002 / davinci-002; the same shape is read by Together and Bedrock. OpenAI stops new fine-tuning jobs on 2027-01-06 (fine-tuned models stay until their base models retire)."),
-    say("OpenAI chat messages"), say("prompt -> user, completion -> assistant, without separator, leading space or stop; a preference pair trains on its preferred reply; reasoning is not written. OpenAI stops new fine-tuning jobs on 2027-01-06 (fine-tuned models stay until their base models retire)."),
-    say("OpenAI preference pairs (DPO)"), say("input.messages with one preferred and one non-preferred assistant reply. OpenAI stops new fine-tuning jobs on 2027-01-06 (fine-tuned models stay until their base models retire)."),
-    say("Azure OpenAI chat messages"), say("The OpenAI chat shape; the file starts with a UTF-8 byte-order mark, which Azure requires (and OpenAI and Together reject)."),
-    say("Together conversational"), say("messages with a 0/1 weight and an assistant `reasoning` field; adjacent user turns are joined; tool calls need together-chat-tools."),
-    say("Together conversational with tool calls"), say("Adds `tools`, `tool_calls` and the `tool` role, which the current SDK accepts and older ones refuse."),
-    say("Together instruction (prompt/completion)"), say("prompt/completion as exported (separator, leading space, stop)."),
-    say("Together preference (DPO)"), say("The OpenAI preference shape; both replies may carry `reasoning`."),
-    say("Fireworks chat (SFT)"), say("OpenAI messages with a 0/1 weight, tool calls and `reasoning_content` on assistant turns."),
-    say("Fireworks preference (DPO)"), say("The OpenAI preference shape, one turn only."),
-    say("Vertex AI Gemini (supervised tuning)"), say("systemInstruction and contents (user / model parts); function calls and results as parts. Limits are Gemini 2.5 Flash's; reasoning is not written."),
-    say("Bedrock conversation (Amazon Nova)"), say("schemaVersion bedrock-conversation-2024, system blocks and user/assistant content blocks, reasoning before the text; no tool use."),
-    say("Bedrock prompt/completion"), say("prompt/completion as exported (separator, leading space, stop); Bedrock estimates 6 characters a token."),
-    say("TRL conversational messages"), say("messages (+ tools) for SFTTrainer; the model's chat template decides what is trained."),
-    say("TRL prompt-completion (standard)"), say("prompt/completion text as exported; SFTTrainer trains the completion only."),
-    say("TRL prompt-completion (conversational)"), say("prompt messages, then the last assistant turn as the completion (the only trained turn)."),
-    say("TRL preference (standard)"), say("prompt, chosen and rejected as plain text (explicit prompt)."),
-    say("TRL preference (conversational)"), say("prompt messages, then one chosen and one rejected assistant message."),
-    say("Axolotl chat_template"), say("messages with a per-turn `train` flag (set `message_field_training: train`), tools and reasoning_content."),
-    say("Axolotl DPO (chat_template.default)"), say("messages, then chosen and rejected as single assistant messages (not lists, unlike TRL)."),
-    say("LLaMA-Factory alpaca"), say("instruction / output with system and history; preference writes chosen / rejected (ranking: true)."),
-    say("LLaMA-Factory sharegpt"), say("conversations of human / gpt / function_call / observation, with system and tools columns."),
-    say("Mistral messages (mistral-finetune)"), say("For mistral-finetune (open weights). Mistral's hosted fine-tuning service is deprecated."),
-)
-
 PROFILES: dict[str, Profile] = {key: _adapted(p) for key, p in providers.PROFILES.items()}
 
 
