@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.wording import say
+
 MAX_BARS = 40
 
 
@@ -41,7 +43,7 @@ def class_bars(counts: list[tuple[str, int]], threshold: int, width: int = 640, 
     bars = [Bar(name, value, label_width, 8 + i * row, max(1.0, plot * value / scale_max) if value else 0.0, row - 8,
                 value < threshold) for i, (name, value) in enumerate(shown)]
     return Chart(width, 16 + len(shown) * row, bars, label_width + plot * threshold / scale_max,
-                 f"{threshold} per class", len(counts) - len(shown))
+                 say("{threshold:d} per class", threshold=threshold), len(counts) - len(shown))
 
 
 def histogram_bars(buckets: list[tuple[int, int, int]], limit: int, width: int = 640, height: int = 220) -> Chart:
@@ -67,7 +69,7 @@ def histogram_bars(buckets: list[tuple[int, int, int]], limit: int, width: int =
     for i, (lo, hi) in enumerate(columns):
         if lo <= limit <= hi:
             line = left + i * step + step * (limit - lo + 1) / (hi - lo + 1)
-    return Chart(width, height, bars, line, f"limit {limit:,}", 0)
+    return Chart(width, height, bars, line, say("limit {limit:,}", limit=limit), 0)
 
 
 def _power_buckets(first: int, last: int) -> list[tuple[int, int]]:
