@@ -6,9 +6,8 @@ refused) and the profile's line-rule findings. Counts follow the model, not the 
 counting"): a tiktoken model counts prompt + completion, or a conversation by the OpenAI cookbook
 recipe; an open model (its own tokenizer and chat template: Llama 3.1, Qwen3, Gemma 3, gpt-oss)
 counts prompt + completion with its tokenizer, or the conversation rendered with its template
-(`tokens.count_chat`, tools passed). The plain OpenAI lines (`openai-legacy`, `openai-chat` and
-`openai-preference` given plain {"role", "content"} messages) are built directly: the same bytes
-the writers give, without building the neutral example (the speed of `tunelab check`).
+(`tokens.count_chat`, tools passed). The plain OpenAI lines (`openai-legacy`, `openai-chat`, `openai-preference`
+with plain {"role", "content"} messages) are built directly: the writers' bytes, without the neutral example.
 `jsonl_line` is the one serialiser: the live panel shows its output and the export writes it.
 """
 
@@ -258,8 +257,7 @@ def render_profile(key: str, canonical: Canonical, count: Counting, kind: str | 
 
 def template_refusal(count: Counting, error: ChatTemplateError) -> Note:
     """Why an example is not exported when the model's chat template refuses it (as a trainer would)."""
-    return Note("chat-template-refused", "refused", say("{template} refuses this conversation: {error}",
-                                                        template=count.template, error=error))
+    return Note("chat-template-refused", "refused", say("{template} refuses this conversation: {error}", template=count.template, error=error))
 
 
 def counted_chats(key: str, canonical: Canonical, count: Counting, kind: str | None = None,
