@@ -28,14 +28,14 @@ def test_migrate_creates_the_schema_on_an_empty_database_then_has_nothing_to_do(
     monkeypatch.setenv("TUNELAB_DATABASE_URL", empty_database_url)
     assert cli.main(["migrate"]) == 0
     said = capsys.readouterr().out
-    assert "from an empty database to 0012 (head)" in said
+    assert "from an empty database to 0013 (head)" in said
     assert "applied 0001 foundation" in said and "applied 0006 ledger" in said
     assert "applied 0007 kept export snapshots" in said and "applied 0008 export lines kept per profile" in said
     assert {"user_account", "project", "example", "export_snapshot", "export_line",
             "alembic_version"} <= table_names(empty_database_url)
 
     assert cli.main(["migrate"]) == 0
-    assert "is up to date (revision 0012); nothing to do" in capsys.readouterr().out
+    assert "is up to date (revision 0013); nothing to do" in capsys.readouterr().out
 
 
 def test_migrate_creates_the_directory_of_a_new_sqlite_file(tmp_path, monkeypatch, capsys):

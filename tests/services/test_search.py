@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from app.core.project_settings import ExampleValues
 from app.services import examples, imports, review
+from app.storage import examples as examples_storage
 from tests.services.conftest import MODELS
 
 TWEETS = ["I was charged twice for my refund", "The parcel is late again", "我的订单还没有到",
@@ -73,3 +75,30 @@ def test_imported_examples_are_searchable(engine, team, tmp_path):
     team.session.commit()
     assert outcome.imported == len(TWEETS)
     assert len(found(team, "refund")) == 2 and len(found(team, "订单")) == 1
+
+
+@pytest.mark.parametrize("sparse", [1, 8])
+def test_hits_far_apart_are_found_in_order_across_the_index_reads(team, monkeypatch, sparse):
+    """The index is read a part at a time (SQLite: FTS5 hits in chunks; PostgreSQL: windows of ids,
+    then, where hits are sparse, the rest of the index's hits): hits far apart, among misses and
+    another project's examples, still come newest first, page after page, and a word only the
+    oldest example holds is found."""
+    monkeypatch.setattr(examples_storage, "SEARCH_CHUNK", 2)
+    monkeypatch.setattr(examples_storage, "SEARCH_WINDOW", 2)
+    monkeypatch.setattr(examples_storage, "SPARSE", sparse)
+    other = team.new_project("Other tweets")
+    oldest = save(team, "owner", "plughwort in the oldest one")
+    hits = []
+    for n in range(24):
+        if n % 5 == 0:
+            hits.append(save(team, "owner", f"parcel number {n} is late"))
+        else:
+            save(team, "owner", f"nothing to see {n}")
+        examples.save(team.session, other, team.users["owner"], ExampleValues({"text": f"parcel {n}"}, "positive"),
+                      MODELS)
+    assert found(team, "plughwort") == [oldest]
+    assert found(team, "parcel") == hits[::-1]
+    first = found(team, "parcel", limit=2)
+    assert first == hits[::-1][:2]
+    assert found(team, "parcel", before_id=first[-1], limit=3) == hits[::-1][2:5]
+    assert found(team, "parcel", before_id=hits[0]) == []
