@@ -270,8 +270,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a real uvicorn serving the app on a fresh, migrated database (each engine)."""
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory,
+                request: pytest.FixtureRequest) -> Iterator[str]:
+    """Base URL of a real uvicorn serving the app on a fresh, migrated database (each engine); a test
+    marked `@pytest.mark.server_settings(TUNELAB_X="…")` starts it with those settings too."""
     work = tmp_path_factory.mktemp("live-server")
     url = database_url
 
@@ -281,6 +283,8 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     env["TUNELAB_DATABASE_URL"] = url
     env["TUNELAB_SECRET_KEY"] = secrets.token_urlsafe(32)
     env["TUNELAB_IMPORT_DIR"] = str(work / "imports")
+    marker = request.node.get_closest_marker("server_settings")
+    env.update(marker.kwargs if marker else {})
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
            "--host", "127.0.0.1", "--port", str(port)]
     # Output goes to files (not pipes nobody reads, which could fill up and block the server).

@@ -164,6 +164,16 @@ def _decoded(stream: IO[bytes], bad: set[int]) -> Iterator[str]:
             yield raw.decode("utf-8", errors="replace")
 
 
+def csv_reason(exc: csv.Error) -> str:
+    """What the csv module found wrong, as a message (its own words where it is not one we know)."""
+    reason = str(exc)
+    if reason.startswith("field larger than field limit"):
+        return say("a cell is longer than {limit:,} characters", limit=MAX_CELL)
+    if reason.startswith("new-line character seen in unquoted field"):
+        return say("a line break inside a cell that is not in quotes")
+    return reason
+
+
 def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator[Line]:
     """The header (as a list, line 1), then each data row as {column: text}."""
     csv.field_size_limit(MAX_CELL)
@@ -178,7 +188,7 @@ def csv_rows(stream: IO[bytes], fmt: str, header_only: bool = False) -> Iterator
             return
         except csv.Error as exc:
             yield Line(start, None, (("line", say("The row cannot be read as {format}: {error}.", format=fmt.upper(),
-                                                  error=exc)),))
+                                                  error=csv_reason(exc))),))
             start = reader.line_num + 1
             continue
         number, start = start, reader.line_num + 1

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.core.wording import say
 from app.replacing import Replacing
 from app.storage.tables import ExportSnapshot
 
@@ -57,7 +58,7 @@ class SnapshotStore:
 
     def directory(self, project_id: int, key: str) -> Path:
         if not KEY_RE.match(key or ""):
-            raise KeptFileProblem(f"the snapshot's store key {key!r} is not one this app writes")
+            raise KeptFileProblem(say("the snapshot's store key {key} is not one this app writes", key=repr(key)))
         return self.root / f"project-{int(project_id)}" / key
 
     def writer(self, project_id: int, key: str, name: str) -> Replacing:
@@ -74,17 +75,19 @@ class SnapshotStore:
         """The kept file, after reading it whole and checking its SHA-256; KeptFileProblem if it is
         missing or differs (then nothing of it may be served)."""
         if not key:
-            raise KeptFileProblem("this export was made before exports were kept: its file was not kept")
+            raise KeptFileProblem(say("this export was made before exports were kept: its file was not kept"))
         path = self.directory(project_id, key) / name
         if not path.is_file():
-            raise KeptFileProblem(f"the kept file {name} is missing from the snapshot store ({path})")
+            raise KeptFileProblem(say("the kept file {name} is missing from the snapshot store ({path})", name=name,
+                                      path=str(path)))
         digest = hashlib.sha256()
         with open(path, "rb") as file:
             while chunk := file.read(CHUNK):
                 digest.update(chunk)
         if digest.hexdigest() != sha256:
-            raise KeptFileProblem(f"the kept file {name} has changed since the export (its SHA-256 is now "
-                                  f"{digest.hexdigest()}, the snapshot recorded {sha256}): it is not served")
+            raise KeptFileProblem(say("the kept file {name} has changed since the export (its SHA-256 is now "
+                                      "{now}, the snapshot recorded {recorded}): it is not served", name=name,
+                                      now=digest.hexdigest(), recorded=sha256))
         return path
 
     # Background exports' state ----------------------------------------------------------------

@@ -208,7 +208,8 @@
   });
 
   // The import page's upload: the file itself as the request body (streamed to disk by the server),
-  // with a progress bar; the server answers with the preview page, which the browser then opens.
+  // with a progress bar; the server answers with the preview page, which the browser then opens. What
+  // it says of a refused or lost upload is the form's own text (data-*, in the reader's language).
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-import-upload]");
     if (!form) return;
@@ -221,8 +222,7 @@
     error.hidden = true;
     var limit = Number(form.getAttribute("data-max-bytes"));
     if (limit && file.size > limit) {
-      error.textContent = "The file is larger than this server accepts (" + limit.toLocaleString() +
-        " bytes): split it, or import it with `tunelab import`.";
+      error.textContent = form.getAttribute("data-too-large");
       error.hidden = false;
       return;
     }
@@ -238,12 +238,12 @@
       if (xhr.status < 400) { window.location.href = xhr.responseURL; return; }
       var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var said = page.querySelector("[role=alert], main p, main");
-      error.textContent = said ? said.textContent.trim() : "The upload failed (" + xhr.status + ").";
+      error.textContent = said ? said.textContent.trim() : form.getAttribute("data-upload-failed").replace("STATUS", xhr.status);
       error.hidden = false;
       bar.hidden = true;
     });
     xhr.addEventListener("error", function () {
-      error.textContent = "The upload did not reach the server: try again.";
+      error.textContent = form.getAttribute("data-unreachable");
       error.hidden = false;
     });
     xhr.send(file);

@@ -26,15 +26,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-def sign_in(page, base: str, username: str, password: str) -> None:
-    """Sign in through the page and wait for the projects list (argon2 takes a moment under load)."""
+def sign_in(page, base: str, username: str, password: str, projects: str = "Projects") -> None:
+    """Sign in through the page and wait for the projects list, its heading `projects` in the page's
+    language (argon2 takes a moment under load)."""
     from playwright.sync_api import expect
 
     page.goto(f"{base}/login")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name=projects)).to_be_visible(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import sign_in
 from tests.browser.test_first_hour import guide_records
+from tests.browser.test_import_flow import sentiment_project
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -55,3 +57,24 @@ def test_a_chinese_newcomer_gets_the_whole_path_in_chinese(live_server: str, chi
         page.get_by_test_id("download").click()
     body = Path(download_info.value.path()).read_bytes().decode("utf-8")
     assert [json.loads(line) for line in body.splitlines()] == guide_records("sentiment")
+
+
+@pytest.mark.server_settings(TUNELAB_IMPORT_MAX_BYTES="2048")
+def test_an_upload_over_the_limit_is_refused_in_chinese_before_it_is_sent(live_server: str, chinese_page: Page,
+                                                                        tmp_path: Path) -> None:
+    """The import page's script says why it will not send a file, in the page's language (before, the
+    script's own English)."""
+    page, base = chinese_page, live_server
+    project = sentiment_project(base)
+    sign_in(page, base, "olga", PASSWORD, projects="项目")
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"prompt": "x" * 3000 + " ->", "completion": " positive"}) + "\n", encoding="utf-8")
+    page.goto(f"{base}/projects/{project}/import")
+    page.get_by_test_id("import-file").set_input_files(str(big))
+    page.get_by_test_id("upload").click()
+    error = page.locator("[data-upload-error]")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("2,048")
+    text = error.inner_text()
+    assert "文件" in text and "larger than" not in text
+    expect(page).to_have_url(f"{base}/projects/{project}/import")  # nothing was sent, the page stays

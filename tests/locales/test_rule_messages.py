@@ -78,3 +78,8 @@ def test_every_dataset_finding_is_said_in_chinese():
         said = translate(finding.message, "zh_Hans")
         assert said != finding.message and _CJK.search(said), finding.message
         assert _english_left(said) == [], (finding.message, said)
+
+
+def test_a_csv_row_the_reader_cannot_read_is_said_in_chinese():
+    said = translate("The row cannot be read as CSV: a cell is longer than 67,108,864 characters.", "zh_Hans")
+    assert said == "无法按 CSV 读取该行：有一个单元格超过 67,108,864 个字符。"

@@ -91,6 +91,9 @@ def test_a_snapshot_downloads_the_same_bytes_after_the_examples_changed(web, app
     assert refused.status_code == 410 and "has changed since the export" in refused.text
     twin = web.get(f"/api/v1/projects/{project}/snapshots/{snapshot['id']}/files/all")
     assert twin.status_code == 410 and "has changed since the export" in twin.json()["error"]
+    chinese = web.get(f"/projects/{project}/snapshots/{snapshot['id']}/files/all",
+                      headers={"Accept-Language": "zh-CN"})  # the refusal, whole, in the reader's language
+    assert chinese.status_code == 410 and "SHA-256" in chinese.text and "has changed" not in chinese.text
 
 
 def test_snapshots_need_the_export_permission_and_belong_to_their_project(web, app):

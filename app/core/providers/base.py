@@ -242,9 +242,11 @@ def note_tool_settings(example: Example, shape: str, notes: list[Note], tools: b
     """Note the project's tool definitions (and its parallel_tool_calls setting) when the shape does
     not write them (`tools`, `parallel`: whether it does)."""
     if example.tools and not tools:
-        notes.append(Note("carry-tools", "dropped", say("The project's {count} tool definitions are not written: "
-                                                        "{shape} has no tools.", count=len(example.tools),
-                                                        shape=shape)))
+        said = (say("The project's tool definition is not written: {shape} has no tools.", shape=shape)
+                if len(example.tools) == 1 else
+                say("The project's {count} tool definitions are not written: {shape} has no tools.",
+                    count=len(example.tools), shape=shape))
+        notes.append(Note("carry-tools", "dropped", said))
     if example.tools and example.parallel_tool_calls is not None and not parallel:
         notes.append(Note("carry-parallel-tool-calls", "dropped", say("The parallel_tool_calls setting is not "
                                                                       "written: {shape} has no such field.",
