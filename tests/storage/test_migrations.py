@@ -164,3 +164,40 @@ def test_sessions_tokens_upgrade_keeps_accounts_and_tokens(empty_database_url: s
             assert conn.execute(text("SELECT username, session_epoch FROM user_account")).all() == [("ann", 0)]
     finally:
         engine.dispose()
+
+
+def test_examples_written_before_the_stored_search_vector_are_found_after_it(empty_database_url: str,
+                                                                           alembic_config: Callable[[str], Config]):
+    """0012 -> head: an example already there is searchable on both databases (PostgreSQL computes
+    the stored tsvector of 0013 for it), and a downgrade to 0012 keeps the search index it had."""
+    from sqlmodel import Session
+
+    from app.storage.examples import list_examples
+
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0012")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
+                              "created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
+                              "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
+                              "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text(
+                "INSERT INTO example (id, project_id, fields, output, label, status, version, token_count, worst_level, "
+                "codes, input_hash, content_hash, created_by, updated_by, created_at, updated_at, needs_output, "
+                "labels_wanted, labels_open, checked_version, search_text) VALUES (1, 1, '{\"text\": \"late parcel\"}', "
+                "'\"negative\"', 'negative', 'draft', 1, 5, 'ok', '[]', 'i1', 'c1', 1, 1, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, false, 0, false, 1, 'late parcel\nnegative')"))
+        command.upgrade(cfg, "head")
+        with Session(engine) as session:
+            assert [e.id for e in list_examples(session, 1, search="parcel")] == [1]
+            assert list_examples(session, 1, search="refund") == []
+        command.downgrade(cfg, "0012")
+        with engine.connect() as conn:
+            assert "search_vector" not in {c["name"] for c in inspect(conn).get_columns("example")}
+            assert {i["name"] for i in inspect(conn).get_indexes("example")} >= (
+                {"ix_example_search"} if engine.dialect.name == "postgresql" else set())
+    finally:
+        engine.dispose()
