@@ -28,6 +28,7 @@ from app.web.timing import ServerTimingMiddleware
 ROOT = Path(__file__).resolve().parent.parent
 
 
+RESUME_WAIT = 10  # seconds a stopping server waits for the start-up re-checks (the next start resumes them)
 _FROZEN: list[bool] = []  # whether this process has frozen its start-up objects (once per process)
 
 
@@ -44,9 +45,10 @@ def freeze_startup_objects() -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    resume_rechecks(app)  # a re-check a stopped server left half-done is finished in the background
+    resuming = resume_rechecks(app)  # a re-check a stopped server left half-done is finished in the background
     freeze_startup_objects()
     yield
+    resuming.join(timeout=RESUME_WAIT)  # a stop waits a moment for it rather than cut it off mid-query
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
