@@ -30,6 +30,17 @@ def pct(values: list[float], q: float) -> float:
     return values[max(0, math.ceil(q / 100 * len(values)) - 1)] if values else 0.0
 
 
+def pg_database(url: str, name: str, create: bool) -> str:
+    """Drop (and with `create` make) the bench database `name` on `url`'s server; its SQLAlchemy URL."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            admin.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
 def start_server(tmp: Path, url: str) -> tuple[subprocess.Popen, str]:
     """Migrate `url`, start uvicorn on a free port, wait for /healthz; returns (process, base URL)."""
     env = {**os.environ, "TUNELAB_DATABASE_URL": url, "TUNELAB_SECRET_KEY": secrets.token_urlsafe(32)}

@@ -45,7 +45,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _benchlib import PY, ROOT, log, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
+from _benchlib import PY, ROOT, log, pg_database, start_server, stop_server  # noqa: E402  (bench/ is on sys.path)
 
 PASSWORD, PROJECT, PG_DB = "bench-password-123", "Bench", "tunelab_bench_io"
 LABEL_STUDIO_IMPORT, LABEL_STUDIO_EXPORT = 850, 715  # examples/s
@@ -291,22 +291,10 @@ def export_baseline(url: str, project: int, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def pg_database(url: str, create: bool) -> str:
-    """Drop (and with `create` make) the bench database on `url`'s server; its SQLAlchemy URL."""
-    import psycopg
-
-    admin = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    if create:
-        admin.execute(f"CREATE DATABASE {PG_DB}")
-    admin.close()
-    return url.rsplit("/", 1)[0] + f"/{PG_DB}"
-
-
 def run(args, tmp: Path) -> dict:
     file, proc = tmp / "chat.jsonl", None
     generate(file, args.examples)
-    url = pg_database(args.postgres, True) if args.postgres else f"sqlite:///{tmp / 'bench.db'}"
+    url = pg_database(args.postgres, PG_DB, True) if args.postgres else f"sqlite:///{tmp / 'bench.db'}"
     env = {**os.environ, "TUNELAB_DATABASE_URL": url, "TUNELAB_SECRET_KEY": secrets.token_urlsafe(32)}
     try:
         prepare(url, env)
@@ -319,7 +307,7 @@ def run(args, tmp: Path) -> dict:
     finally:
         stop_server(proc, tmp)
         if args.postgres and not args.keep:
-            pg_database(args.postgres, False)
+            pg_database(args.postgres, PG_DB, False)
     result |= {"export_baseline_s": round(base_s, 2), "export_baseline_rate": round(base_rate),
                "export_ratio": round(result["export_rate"] / base_rate, 3),
                "export_vs_label_studio": round(result["export_rate"] / LABEL_STUDIO_EXPORT, 2)}

@@ -104,6 +104,15 @@ def test_database_url_fixture_is_migrated_and_empty(
         engine.dispose()
 
 
+def add_ann_and_her_project(conn) -> None:
+    """User 1 ('ann', an admin) and her project 1 ('Tweets', sentiment), in the columns of 0001."""
+    conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
+                      "created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, CURRENT_TIMESTAMP)"))
+    conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
+                      "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
+                      "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+
+
 def test_team_review_upgrade_keeps_every_foundation_row(empty_database_url: str, alembic_config: Callable[[str], Config]):
     """A database with foundation-era data (0001) upgrades to head without losing a row: creators
     become owners and the counters start from the stored examples."""
@@ -112,11 +121,7 @@ def test_team_review_upgrade_keeps_every_foundation_row(empty_database_url: str,
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
-                              "created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
-                              "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
-                              "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            add_ann_and_her_project(conn)
             for i in range(1, 4):
                 conn.execute(text(
                     "INSERT INTO example (id, project_id, fields, output, label, status, version, token_count, "
@@ -179,11 +184,7 @@ def test_examples_written_before_the_stored_search_vector_are_found_after_it(emp
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, is_admin, is_active, "
-                              "created_at) VALUES (1, 'ann', 'Ann', 'x', true, true, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO project (id, name, kind, preset, settings, export_profile, guidelines, "
-                              "created_by, created_at, updated_at, version) VALUES (1, 'Tweets', 'classification', "
-                              "'sentiment', '{}', 'openai-legacy', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            add_ann_and_her_project(conn)
             conn.execute(text(
                 "INSERT INTO example (id, project_id, fields, output, label, status, version, token_count, worst_level, "
                 "codes, input_hash, content_hash, created_by, updated_by, created_at, updated_at, needs_output, "
